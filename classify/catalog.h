@@ -1,0 +1,125 @@
+/*
+ * catalog.h - the service catalog: what each cloud service is and how to know it.
+ *
+ * Loaded from rules/services.conf (format in docs/rules.md).  A service is found
+ * by host name (longest suffix on label boundaries: "a.b.dropbox.com" matches
+ * "dropbox.com"), by destination address range, or by the nDPI protocol name
+ * nDPI gave the flow.  Host-name look-ups cost one hash probe per label of the
+ * name, whatever the size of the catalog.
+ *
+ * A loaded catalog is immutable and may be read by any number of threads.
+ */
+#ifndef SHADOWTAP_CATALOG_H
+#define SHADOWTAP_CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "netaddr.h"
+
+enum service_category {
+    CATEGORY_GENAI,
+    CATEGORY_FILE_SHARING,
+    CATEGORY_STORAGE_BACKUP,
+    CATEGORY_COLLABORATION,
+    CATEGORY_MESSAGING,
+    CATEGORY_VIDEO_CONFERENCING,
+    CATEGORY_DEVELOPER,
+    CATEGORY_CLOUD_INFRASTRUCTURE,
+    CATEGORY_CRM,
+    CATEGORY_MARKETING,
+    CATEGORY_ANALYTICS,
+    CATEGORY_ADVERTISING,
+    CATEGORY_DESIGN,
+    CATEGORY_PERSONAL_EMAIL,
+    CATEGORY_SOCIAL,
+    CATEGORY_REMOTE_ACCESS,
+    CATEGORY_VPN_PROXY,
+    CATEGORY_PRODUCTIVITY,
+    CATEGORY_HR_FINANCE,
+    CATEGORY_STREAMING,
+    CATEGORY_E_COMMERCE,
+    CATEGORY_GAMING,
+    CATEGORY_SEARCH,
+    CATEGORY_NEWS,
+    CATEGORY_SECURITY,
+    CATEGORY_SOFTWARE_UPDATES,
+    CATEGORY_CDN,
+    CATEGORY_CRYPTO,
+    CATEGORY_OTHER,
+    CATEGORY_COUNT
+};
+
+enum service_risk { RISK_LOW, RISK_MEDIUM, RISK_HIGH, RISK_COUNT };
+
+/* Reasons a service carries risk; a bit set in service.reasons. */
+enum risk_reason {
+    REASON_EXTERNAL_STORAGE,    /* stores the organisation's files outside it */
+    REASON_PUBLIC_SHARING,      /* can publish content or links to anyone */
+    REASON_TRAINS_ON_DATA,      /* may train models on what users submit */
+    REASON_NO_SSO,              /* no single sign-on on common plans */
+    REASON_PERSONAL_ACCOUNTS,   /* commonly used with personal accounts */
+    REASON_ANONYMISING,         /* hides traffic or identity */
+    REASON_REMOTE_CONTROL,      /* lets an outside party control a device */
+    REASON_BULK_TRANSFER,       /* built for moving large files out */
+    REASON_UNMANAGED_MESSAGING, /* messages outside the organisation's retention */
+    REASON_FOREIGN_JURISDICTION,/* data held under weak legal protections */
+    REASON_AD_TRACKING,         /* collects data for advertising */
+    REASON_MALWARE_DELIVERY,    /* often used to deliver malware */
+    REASON_RECORDING,           /* records or transcribes meetings */
+    REASON_CODE_EXPOSURE,       /* may expose source code or secrets */
+    REASON_COUNT
+};
+
+struct service {
+    uint32_t sym;     /* interned id (symbol.h) */
+    const char *id;   /* same string as symbol_name(sym) */
+    char *name;       /* display name */
+    char *vendor;
+    enum service_category category;
+    enum service_risk risk;
+    uint32_t reasons; /* bit (1u << enum risk_reason) */
+    char **domains;
+    size_t ndomains;
+    char **ndpi;      /* nDPI protocol names, e.g. "Dropbox" */
+    size_t nndpi;
+    struct netprefix *ranges;
+    size_t nranges;
+    int line;         /* where the entry starts in its file */
+};
+
+struct catalog;
+
+/* Loads a catalog file.  Returns NULL if the file has any error (every error is
+ * recorded in d).  Free with catalog_free(). */
+struct catalog *catalog_load(const char *path, struct diag *d);
+/* Same from a buffer (tests and fuzzing); name is used in messages. */
+struct catalog *catalog_load_buffer(const char *name, const char *buf, size_t len,
+                                    struct diag *d);
+void catalog_free(struct catalog *c);
+
+size_t catalog_count(const struct catalog *c);
+const struct service *catalog_service(const struct catalog *c, int idx);
+
+/* Index of the service with this id or symbol, or -1. */
+int catalog_find(const struct catalog *c, const char *id);
+int catalog_find_sym(const struct catalog *c, uint32_t sym);
+
+/* Index of the service owning the longest label suffix of host (a normalized
+ * name, hostname.h), or -1.  When matched_len is not NULL it receives the length
+ * of the matching suffix. */
+int catalog_match_host(const struct catalog *c, const char *host, size_t len,
+                       size_t *matched_len);
+/* Index of the service whose IP ranges hold a (longest prefix wins), or -1. */
+int catalog_match_addr(const struct catalog *c, const struct netaddr *a);
+/* Index of the service that lists this nDPI protocol name, or -1. */
+int catalog_match_ndpi(const struct catalog *c, const char *ndpi_name);
+
+const char *catalog_category_name(enum service_category cat);
+int catalog_category_parse(const char *s); /* -1 if unknown */
+const char *catalog_risk_name(enum service_risk risk);
+const char *catalog_reason_name(enum risk_reason r);        /* "external-storage" */
+const char *catalog_reason_description(enum risk_reason r); /* a sentence for reports */
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * classify.h - decide which service a flow was, and how we know.
+ *
+ * The evidence about a flow (the name it carried, the name its client resolved
+ * for the server address, the server address, nDPI's verdict) is weighed in a
+ * fixed order, strongest first:
+ *
+ *   1. the flow's own name (TLS/QUIC SNI, HTTP Host, DNS query name) in the catalog
+ *   2. the name the client resolved for the server address (DNS answers seen)
+ *   3. the server address in a service's published IP ranges
+ *   4. nDPI's application protocol listed by a service
+ *
+ * and the first that names a catalog service wins.  A flow none of them names
+ * is "unclassified".  The result records which rule decided (MATCH_*), which the
+ * flow log reports as shadowtap.match.
+ */
+#ifndef SHADOWTAP_CLASSIFY_H
+#define SHADOWTAP_CLASSIFY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dpi.h"
+#include "netaddr.h"
+#include "rules.h"
+
+#define SERVICE_UNCLASSIFIED "unclassified" /* id of traffic no rule names */
+
+enum match_kind {
+    MATCH_NONE = 0,   /* unclassified */
+    MATCH_SNI,        /* rule 1, TLS SNI */
+    MATCH_QUIC_SNI,   /* rule 1, QUIC SNI */
+    MATCH_HTTP_HOST,  /* rule 1, HTTP Host */
+    MATCH_DNS_QUERY,  /* rule 1, the query name of a DNS flow */
+    MATCH_DNS,        /* rule 2 */
+    MATCH_IP,         /* rule 3 */
+    MATCH_NDPI,       /* rule 4 */
+    MATCH_KIND_COUNT
+};
+
+struct flow_evidence {
+    const struct dpi_result *dpi;  /* may be NULL when the flow got no DPI */
+    const char *ndpi_app_name;     /* nDPI's application name, NULL if none */
+    const char *dns_name;          /* name resolved by the client, NULL if none */
+    const struct netaddr *server;
+};
+
+struct attribution {
+    int service;          /* catalog index, -1 when unclassified */
+    enum match_kind match;
+    const char *name;     /* the host name to report (flow's own, else DNS), or NULL */
+};
+
+void classify_flow(const struct rules *r, const struct flow_evidence *ev, struct attribution *out);
+
+/* "sni", "quic-sni", "http-host", "dns-query", "dns", "ip", "ndpi", "none". */
+const char *classify_match_name(enum match_kind m);
+
+#endif

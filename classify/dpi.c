@@ -1,0 +1,237 @@
+/*
+ * dpi.c - glue between shadowtap's flows and nDPI 4.2.
+ *
+ * The allocator wrappers keep a size header in front of every block so frees
+ * can be counted: nDPI 4.2 calls ndpi_free(ptr) without a size.  The counter is
+ * one atomic shared by all workers (nDPI's hooks are process-wide).
+ */
+#include "dpi.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ndpi_api.h>
+
+struct dpi {
+    struct ndpi_detection_module_struct *ndpi;
+    struct dpi_limits limits;
+};
+
+struct dpi_flow {
+    struct ndpi_flow_struct *ndpi;
+    ndpi_protocol last;
+    uint32_t packets;
+    uint32_t bytes;
+};
+
+/* ---- counting allocator ---- */
+
+static atomic_size_t dpi_memory;
+static atomic_uint_fast64_t dpi_refused;
+static size_t dpi_memory_cap;
+
+/* Keeps max_align_t alignment for the caller's block. */
+union alloc_header {
+    size_t size;
+    max_align_t align;
+};
+
+static void *counting_malloc(size_t size)
+{
+    union alloc_header *h = malloc(sizeof(*h) + size);
+    if (!h)
+        return NULL;
+    h->size = size;
+    atomic_fetch_add_explicit(&dpi_memory, size + sizeof(*h), memory_order_relaxed);
+    return h + 1;
+}
+
+static void counting_free(void *p)
+{
+    if (!p)
+        return;
+    union alloc_header *h = (union alloc_header *)p - 1;
+    atomic_fetch_sub_explicit(&dpi_memory, h->size + sizeof(*h), memory_order_relaxed);
+    free(h);
+}
+
+void dpi_global_init(size_t memory_cap)
+{
+    dpi_memory_cap = memory_cap;
+    set_ndpi_malloc(counting_malloc);
+    set_ndpi_free(counting_free);
+    set_ndpi_flow_malloc(counting_malloc);
+    set_ndpi_flow_free(counting_free);
+}
+
+size_t dpi_memory_in_use(void)
+{
+    return atomic_load_explicit(&dpi_memory, memory_order_relaxed);
+}
+
+uint64_t dpi_flows_refused(void)
+{
+    return atomic_load_explicit(&dpi_refused, memory_order_relaxed);
+}
+
+/* ---- module ---- */
+
+struct dpi *dpi_new(const struct dpi_limits *limits)
+{
+    struct dpi *d = calloc(1, sizeof(*d));
+    if (!d)
+        return NULL;
+    d->limits = *limits;
+    /* Tor exit lists are address-based guesses we do not want in DPI verdicts;
+     * libgcrypt is initialised by nDPI for QUIC Initial decryption. */
+    d->ndpi = ndpi_init_detection_module(ndpi_dont_load_tor_hosts);
+    if (!d->ndpi) {
+        free(d);
+        return NULL;
+    }
+    NDPI_PROTOCOL_BITMASK all;
+    NDPI_BITMASK_SET_ALL(all);
+    ndpi_set_protocol_detection_bitmask2(d->ndpi, &all);
+    ndpi_finalize_initialization(d->ndpi);
+    return d;
+}
+
+void dpi_free(struct dpi *d)
+{
+    if (!d)
+        return;
+    ndpi_exit_detection_module(d->ndpi);
+    free(d);
+}
+
+struct dpi_flow *dpi_flow_new(struct dpi *d)
+{
+    if (dpi_memory_cap && dpi_memory_in_use() >= dpi_memory_cap) {
+        atomic_fetch_add_explicit(&dpi_refused, 1, memory_order_relaxed);
+        return NULL;
+    }
+    struct dpi_flow *f = calloc(1, sizeof(*f));
+    if (!f)
+        return NULL;
+    f->ndpi = ndpi_flow_malloc(SIZEOF_FLOW_STRUCT);
+    if (!f->ndpi) {
+        free(f);
+        return NULL;
+    }
+    memset(f->ndpi, 0, SIZEOF_FLOW_STRUCT);
+    return f;
+}
+
+void dpi_flow_free(struct dpi_flow *f)
+{
+    if (!f)
+        return;
+    ndpi_free_flow(f->ndpi); /* frees nDPI's buffers and the struct itself */
+    free(f);
+}
+
+static bool carries_name(uint16_t proto)
+{
+    return proto == NDPI_PROTOCOL_TLS || proto == NDPI_PROTOCOL_QUIC ||
+           proto == NDPI_PROTOCOL_HTTP || proto == NDPI_PROTOCOL_DNS ||
+           proto == NDPI_PROTOCOL_HTTP_CONNECT || proto == NDPI_PROTOCOL_HTTP_PROXY ||
+           proto == NDPI_PROTOCOL_DTLS;
+}
+
+/* The carrier protocol of a verdict: the master, or the app when there is none. */
+static uint16_t carrier(ndpi_protocol p)
+{
+    return p.master_protocol != NDPI_PROTOCOL_UNKNOWN ? p.master_protocol : p.app_protocol;
+}
+
+bool dpi_process(struct dpi *d, struct dpi_flow *f, const uint8_t *l3, uint32_t len,
+                 uint32_t ip_len, uint64_t ts_ms)
+{
+    if (len > 0xffff)
+        len = 0xffff; /* nDPI takes an unsigned short; the headers are in the first bytes */
+    f->last = ndpi_detection_process_packet(d->ndpi, f->ndpi, l3, (unsigned short)len, ts_ms);
+    f->packets++;
+    f->bytes += ip_len;
+
+    bool detected = f->last.app_protocol != NDPI_PROTOCOL_UNKNOWN ||
+                    f->last.master_protocol != NDPI_PROTOCOL_UNKNOWN;
+    if (detected) {
+        if (!ndpi_extra_dissection_possible(d->ndpi, f->ndpi))
+            return true;
+        /* The name is what we came for; the certificate adds nothing we use. */
+        if (f->ndpi->host_server_name[0] && carries_name(carrier(f->last)))
+            return true;
+    }
+    return f->packets >= d->limits.max_packets || f->bytes >= d->limits.max_bytes;
+}
+
+static enum dpi_name_source name_source(ndpi_protocol p)
+{
+    switch (carrier(p)) {
+    case NDPI_PROTOCOL_TLS:
+    case NDPI_PROTOCOL_DTLS:
+        return DPI_NAME_SNI;
+    case NDPI_PROTOCOL_QUIC:
+        return DPI_NAME_QUIC_SNI;
+    case NDPI_PROTOCOL_HTTP:
+    case NDPI_PROTOCOL_HTTP_CONNECT:
+    case NDPI_PROTOCOL_HTTP_PROXY:
+        return DPI_NAME_HTTP_HOST;
+    case NDPI_PROTOCOL_DNS:
+        return DPI_NAME_DNS_QUERY;
+    default:
+        /* DHCP, NetBIOS, Kerberos... put client names in the same field: those
+         * are not destinations and must not be matched against the catalog. */
+        return DPI_NAME_NONE;
+    }
+}
+
+void dpi_result(struct dpi *d, struct dpi_flow *f, bool give_up, struct dpi_result *out)
+{
+    memset(out, 0, sizeof(*out));
+    ndpi_protocol p = f->last;
+    if (give_up && p.app_protocol == NDPI_PROTOCOL_UNKNOWN &&
+        p.master_protocol == NDPI_PROTOCOL_UNKNOWN) {
+        uint8_t guessed = 0;
+        p = ndpi_detection_giveup(d->ndpi, f->ndpi, 1, &guessed);
+        out->guessed = guessed != 0;
+    }
+    out->master = p.master_protocol;
+    out->app = p.app_protocol;
+    out->category = (uint16_t)p.category;
+    /* nDPI puts the carrier in app when there is no sub-protocol ("TLS" alone). */
+    if (out->master == out->app)
+        out->master = NDPI_PROTOCOL_UNKNOWN;
+
+    enum dpi_name_source src = name_source(p);
+    if (src != DPI_NAME_NONE) {
+        const char *raw = f->ndpi->host_server_name;
+        size_t n = strnlen(raw, sizeof(f->ndpi->host_server_name));
+        if (hostname_normalize(raw, n, out->name, sizeof(out->name)) > 0)
+            out->name_source = src;
+    }
+}
+
+const char *dpi_protocol_name(const struct dpi *d, uint16_t id)
+{
+    const char *name = ndpi_get_proto_name(d->ndpi, id);
+    return name ? name : "Unknown";
+}
+
+const char *dpi_label(const struct dpi *d, const struct dpi_result *r, char *buf, size_t len)
+{
+    if (r->master && r->app)
+        snprintf(buf, len, "%s.%s", dpi_protocol_name(d, r->master),
+                 dpi_protocol_name(d, r->app));
+    else
+        snprintf(buf, len, "%s", dpi_protocol_name(d, r->app ? r->app : r->master));
+    return buf;
+}
+
+const char *dpi_category_name(const struct dpi *d, uint16_t category)
+{
+    const char *name = ndpi_category_get_name(d->ndpi, (ndpi_protocol_category_t)category);
+    return name ? name : "Unspecified";
+}

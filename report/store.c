@@ -1,0 +1,527 @@
+/*
+ * store.c - exactly-once flushes of tallies into Redis through a Lua script.
+ *
+ * The queue holds batches in the order they must be applied.  A batch's
+ * payload (the cells) is built once; sensor, seq, prev and time are put in
+ * front of it at each send.  The store remembers the last sequence number Redis
+ * acknowledged (read from Redis at connect, then advanced by replies), which is
+ * the "prev" of the first queued batch.
+ */
+#include "store.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "log.h"
+#include "store_script.h"
+#include "symbol.h"
+
+#define PIPELINE_DEPTH 16
+#define MAX_GAP_RETRIES 8
+#define SEQ_UNSET 0
+
+struct batch {
+    struct batch *next;
+    uint64_t seq;  /* SEQ_UNSET until first sent */
+    uint64_t prev;
+    int argc;      /* payload: ncells then the cells' fields */
+    char **argv;
+    size_t *argvlen;
+    size_t ncells;
+};
+
+struct store {
+    struct store_config cfg;
+    redisContext *redis;
+    char sha[41];
+    uint64_t redis_last; /* last seq Redis acknowledged for this sensor */
+    uint64_t next_seq;
+    struct batch *head, *tail;
+    struct store_stats stats;
+};
+
+const char *store_script_source(void)
+{
+    return store_script;
+}
+
+static uint64_t now_us(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+}
+
+struct store *store_new(const struct store_config *cfg)
+{
+    struct store *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->cfg = *cfg;
+    if (s->cfg.cells_per_batch == 0)
+        s->cfg.cells_per_batch = 1000;
+    s->next_seq = now_us();
+    return s;
+}
+
+static void batch_free(struct batch *b)
+{
+    if (!b)
+        return;
+    for (int i = 0; i < b->argc; i++)
+        free(b->argv[i]);
+    free(b->argv);
+    free(b->argvlen);
+    free(b);
+}
+
+void store_drop_queue(struct store *s)
+{
+    while (s->head) {
+        struct batch *b = s->head;
+        s->head = b->next;
+        batch_free(b);
+    }
+    s->tail = NULL;
+    s->stats.queued_batches = 0;
+    s->stats.queued_cells = 0;
+}
+
+void store_free(struct store *s)
+{
+    if (!s)
+        return;
+    store_drop_queue(s);
+    if (s->redis)
+        redisFree(s->redis);
+    free(s);
+}
+
+bool store_is_connected(const struct store *s)
+{
+    return s->redis != NULL;
+}
+
+void store_disconnect(struct store *s)
+{
+    if (s->redis) {
+        redisFree(s->redis);
+        s->redis = NULL;
+    }
+}
+
+static int load_script(struct store *s, char *err, size_t errlen)
+{
+    redisReply *r = redisCommand(s->redis, "SCRIPT LOAD %s", store_script);
+    if (!r || r->type != REDIS_REPLY_STRING || r->len != 40) {
+        snprintf(err, errlen, "SCRIPT LOAD: %s",
+                 r && r->type == REDIS_REPLY_ERROR ? r->str : s->redis->errstr);
+        if (r)
+            freeReplyObject(r);
+        return -1;
+    }
+    memcpy(s->sha, r->str, 40);
+    s->sha[40] = '\0';
+    freeReplyObject(r);
+    return 0;
+}
+
+int store_connect(struct store *s, char *err, size_t errlen)
+{
+    store_disconnect(s);
+    s->redis = redis_target_connect(&s->cfg.target, err, errlen);
+    if (!s->redis) {
+        s->stats.connect_failures++;
+        return -1;
+    }
+    if (load_script(s, err, errlen) != 0)
+        goto fail;
+    redisReply *r = redisCommand(s->redis, "HGET " STORE_KEY_PREFIX "sensor:%s seq",
+                                 s->cfg.sensor_id);
+    if (!r || (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_NIL)) {
+        snprintf(err, errlen, "reading the sensor's sequence number: %s",
+                 r && r->type == REDIS_REPLY_ERROR ? r->str : s->redis->errstr);
+        if (r)
+            freeReplyObject(r);
+        goto fail;
+    }
+    s->redis_last = r->type == REDIS_REPLY_STRING ? strtoull(r->str, NULL, 10) : 0;
+    freeReplyObject(r);
+    s->stats.connects++;
+    return 0;
+fail:
+    s->stats.connect_failures++;
+    store_disconnect(s);
+    return -1;
+}
+
+/* ---- building batches ---- */
+
+struct builder {
+    struct store *s;
+    struct batch *b;
+    size_t cap;
+    int failed;
+};
+
+static int push_arg(struct builder *bd, const char *str, size_t len)
+{
+    struct batch *b = bd->b;
+    if ((size_t)b->argc == bd->cap) {
+        size_t cap = bd->cap ? bd->cap * 2 : 256;
+        char **na = realloc(b->argv, cap * sizeof(*na));
+        if (!na)
+            return -1;
+        b->argv = na;
+        size_t *nl = realloc(b->argvlen, cap * sizeof(*nl));
+        if (!nl)
+            return -1;
+        b->argvlen = nl;
+        bd->cap = cap;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return -1;
+    memcpy(copy, str, len);
+    copy[len] = '\0';
+    b->argv[b->argc] = copy;
+    b->argvlen[b->argc] = len;
+    b->argc++;
+    return 0;
+}
+
+static int push_u64(struct builder *bd, uint64_t v)
+{
+    char buf[24];
+    int n = snprintf(buf, sizeof(buf), "%" PRIu64, v);
+    return push_arg(bd, buf, (size_t)n);
+}
+
+static void queue_batch(struct store *s, struct batch *b)
+{
+    if (s->tail)
+        s->tail->next = b;
+    else
+        s->head = b;
+    s->tail = b;
+    s->stats.queued_batches++;
+    s->stats.queued_cells += b->ncells;
+}
+
+static int finish_batch(struct builder *bd)
+{
+    struct batch *b = bd->b;
+    bd->b = NULL;
+    if (!b)
+        return 0;
+    char buf[24];
+    snprintf(buf, sizeof(buf), "%zu", b->ncells);
+    free(b->argv[0]);
+    b->argv[0] = strdup(buf);
+    if (!b->argv[0]) {
+        batch_free(b);
+        return -1;
+    }
+    b->argvlen[0] = strlen(buf);
+    queue_batch(bd->s, b);
+    return 0;
+}
+
+static int start_batch(struct builder *bd)
+{
+    bd->b = calloc(1, sizeof(*bd->b));
+    bd->cap = 0;
+    if (!bd->b)
+        return -1;
+    return push_arg(bd, "0", 1); /* the cell count, set by finish_batch */
+}
+
+/* End of the month holding day, in unix seconds. */
+static uint64_t month_end(uint32_t day)
+{
+    time_t t = (time_t)day * 86400;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    tm.tm_mday = 1;
+    tm.tm_mon += 1;
+    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+    return (uint64_t)timegm(&tm);
+}
+
+static void add_cell(void *ctx, const struct tally_cell *c)
+{
+    struct builder *bd = ctx;
+    if (bd->failed)
+        return;
+    struct store *s = bd->s;
+    if (!bd->b && start_batch(bd) != 0)
+        goto oom;
+    char day[16];
+    tally_day_format(c->key.day, day);
+    uint64_t day_exp = s->cfg.day_retention_days
+                           ? ((uint64_t)c->key.day + 1 + s->cfg.day_retention_days) * 86400u
+                           : 0;
+    uint64_t month_exp = s->cfg.month_retention_days
+                             ? month_end(c->key.day) + (uint64_t)s->cfg.month_retention_days * 86400u
+                             : 0;
+    char cc[3] = {0};
+    if (c->key.country) {
+        cc[0] = (char)(c->key.country >> 8);
+        cc[1] = (char)(c->key.country & 0xff);
+    }
+    const char *dept = symbol_name(c->key.dept_sym);
+    const char *svc = symbol_name(c->key.service_sym);
+    if (push_arg(bd, day, strlen(day)) || push_u64(bd, day_exp) || push_u64(bd, month_exp) ||
+        push_arg(bd, dept, strlen(dept)) || push_arg(bd, svc, strlen(svc)) ||
+        push_arg(bd, cc, strlen(cc)) || push_u64(bd, c->bytes_up) ||
+        push_u64(bd, c->bytes_down) || push_u64(bd, c->packets_up) ||
+        push_u64(bd, c->packets_down) || push_u64(bd, c->flows) || push_u64(bd, c->first_seen) ||
+        push_u64(bd, c->last_seen) || push_u64(bd, c->ndevices))
+        goto oom;
+    for (uint32_t i = 0; i < c->devices_cap; i++) {
+        if (!c->devices[i])
+            continue;
+        char hex[17];
+        snprintf(hex, sizeof(hex), "%016" PRIx64, c->devices[i]);
+        if (push_arg(bd, hex, 16) != 0)
+            goto oom;
+    }
+    bd->b->ncells++;
+    if (bd->b->ncells >= s->cfg.cells_per_batch && finish_batch(bd) != 0)
+        goto oom;
+    return;
+oom:
+    bd->failed = 1;
+}
+
+int store_enqueue(struct store *s, const struct tally *t)
+{
+    struct builder bd = {.s = s};
+    tally_each(t, add_cell, &bd);
+    if (!bd.failed && finish_batch(&bd) != 0)
+        bd.failed = 1;
+    if (bd.failed) {
+        batch_free(bd.b);
+        return -1;
+    }
+    return 0;
+}
+
+int store_enqueue_raw(struct store *s, uint64_t seq, uint64_t prev, int argc,
+                      const char *const *argv, const size_t *argvlen)
+{
+    struct builder bd = {.s = s};
+    bd.b = calloc(1, sizeof(*bd.b));
+    if (!bd.b)
+        return -1;
+    for (int i = 0; i < argc; i++) {
+        if (push_arg(&bd, argv[i], argvlen[i]) != 0) {
+            batch_free(bd.b);
+            return -1;
+        }
+    }
+    bd.b->seq = seq;
+    bd.b->prev = prev;
+    bd.b->ncells = argc > 0 ? strtoull(bd.b->argv[0], NULL, 10) : 0;
+    if (seq >= s->next_seq)
+        s->next_seq = seq + 1;
+    queue_batch(s, bd.b);
+    return 0;
+}
+
+void store_assign_seqs(struct store *s)
+{
+    for (struct batch *b = s->head; b; b = b->next) {
+        if (b->seq == SEQ_UNSET) {
+            if (s->next_seq <= s->redis_last)
+                s->next_seq = s->redis_last + 1;
+            b->seq = s->next_seq++;
+        }
+    }
+}
+
+size_t store_queued(const struct store *s)
+{
+    return s->stats.queued_batches;
+}
+
+int store_each_queued(const struct store *s, store_batch_fn fn, void *ctx)
+{
+    for (const struct batch *b = s->head; b; b = b->next) {
+        int rc = fn(ctx, b->seq, b->prev, b->argc, (const char *const *)b->argv, b->argvlen);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- sending ---- */
+
+static int append_batch(struct store *s, struct batch *b, const char *now)
+{
+    size_t argc = 8 + (size_t)b->argc - 1;
+    const char **argv = malloc(argc * sizeof(*argv));
+    size_t *lens = malloc(argc * sizeof(*lens));
+    if (!argv || !lens) {
+        free(argv);
+        free(lens);
+        return -1;
+    }
+    char seq[24], prev[24];
+    snprintf(seq, sizeof(seq), "%" PRIu64, b->seq);
+    snprintf(prev, sizeof(prev), "%" PRIu64, b->prev);
+    const char *head[7] = {"EVALSHA", s->sha, "0", s->cfg.sensor_id, seq, prev, now};
+    for (int i = 0; i < 7; i++) {
+        argv[i] = head[i];
+        lens[i] = strlen(head[i]);
+    }
+    for (int i = 0; i < b->argc; i++) {
+        argv[7 + i] = b->argv[i];
+        lens[7 + i] = b->argvlen[i];
+    }
+    int rc = redisAppendCommandArgv(s->redis, (int)(7 + b->argc), argv, lens);
+    free(argv);
+    free(lens);
+    return rc == REDIS_OK ? 0 : -1;
+}
+
+static void pop_head(struct store *s)
+{
+    struct batch *b = s->head;
+    s->head = b->next;
+    if (!s->head)
+        s->tail = NULL;
+    s->stats.queued_batches--;
+    s->stats.queued_cells -= b->ncells;
+    batch_free(b);
+}
+
+enum reply_kind { REPLY_APPLIED, REPLY_DUPLICATE, REPLY_GAP, REPLY_NOSCRIPT, REPLY_ERROR };
+
+static enum reply_kind classify_reply(redisReply *r, uint64_t *value, char *err, size_t errlen)
+{
+    if (r->type == REDIS_REPLY_ERROR) {
+        if (strncmp(r->str, "NOSCRIPT", 8) == 0)
+            return REPLY_NOSCRIPT;
+        snprintf(err, errlen, "flush script: %s", r->str);
+        return REPLY_ERROR;
+    }
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+        r->element[0]->type != REDIS_REPLY_INTEGER) {
+        snprintf(err, errlen, "flush script: unexpected reply");
+        return REPLY_ERROR;
+    }
+    const redisReply *v = r->element[1];
+    *value = v->type == REDIS_REPLY_STRING ? strtoull(v->str, NULL, 10) : 0;
+    switch (r->element[0]->integer) {
+    case 1:
+        return REPLY_APPLIED;
+    case 0:
+        return REPLY_DUPLICATE;
+    default:
+        return REPLY_GAP;
+    }
+}
+
+int store_send(struct store *s, char *err, size_t errlen)
+{
+    int gaps = 0;
+    uint64_t started = now_us();
+    while (s->head) {
+        if (!s->redis && store_connect(s, err, errlen) != 0)
+            goto fail;
+        char now[24];
+        snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+
+        /* Number the batches of this round: the head follows what Redis holds. */
+        int n = 0;
+        uint64_t prev = s->redis_last;
+        for (struct batch *b = s->head; b && n < PIPELINE_DEPTH; b = b->next, n++) {
+            if (b->seq == SEQ_UNSET) {
+                uint64_t seq = s->next_seq;
+                if (seq <= prev)
+                    seq = prev + 1;
+                if (seq <= s->redis_last)
+                    seq = s->redis_last + 1;
+                b->seq = seq;
+                s->next_seq = seq + 1;
+            }
+            b->prev = prev;
+            prev = b->seq;
+            if (append_batch(s, b, now) != 0) {
+                snprintf(err, errlen, "out of memory building a flush");
+                store_disconnect(s);
+                goto fail;
+            }
+        }
+        /* Read every reply, even after a bad one, to keep the connection in step. */
+        int stop = 0, reload = 0, failed = 0;
+        for (int i = 0; i < n; i++) {
+            redisReply *r = NULL;
+            if (redisGetReply(s->redis, (void **)&r) != REDIS_OK || !r) {
+                snprintf(err, errlen, "Redis: %s",
+                         s->redis->errstr[0] ? s->redis->errstr : "connection lost");
+                store_disconnect(s);
+                goto fail;
+            }
+            uint64_t value = 0;
+            enum reply_kind kind = stop ? REPLY_GAP : classify_reply(r, &value, err, errlen);
+            freeReplyObject(r);
+            if (stop)
+                continue;
+            switch (kind) {
+            case REPLY_APPLIED:
+                s->redis_last = value;
+                s->stats.batches_applied++;
+                s->stats.cells_applied += s->head->ncells;
+                pop_head(s);
+                break;
+            case REPLY_DUPLICATE:
+                if (value > s->redis_last)
+                    s->redis_last = value;
+                s->stats.batches_duplicate++;
+                pop_head(s);
+                break;
+            case REPLY_GAP:
+                /* An earlier batch is not in Redis: either it failed in this
+                 * pipeline, or Redis lost it (a failover).  Resend from the head,
+                 * chained to what Redis holds now. */
+                s->redis_last = value;
+                s->stats.batches_refused++;
+                stop = 1;
+                break;
+            case REPLY_NOSCRIPT:
+                reload = stop = 1;
+                break;
+            case REPLY_ERROR:
+                failed = stop = 1;
+                break;
+            }
+        }
+        if (failed)
+            goto fail;
+        if (reload && load_script(s, err, errlen) != 0) {
+            store_disconnect(s);
+            goto fail;
+        }
+        if (stop && !reload && ++gaps > MAX_GAP_RETRIES) {
+            snprintf(err, errlen, "flush batches keep arriving out of order; giving up for now");
+            goto fail;
+        }
+    }
+    s->stats.last_flush_unix = (uint64_t)time(NULL);
+    s->stats.last_flush_latency_us = now_us() - started;
+    return 0;
+fail:
+    s->stats.flush_failures++;
+    return -1;
+}
+
+void store_get_stats(const struct store *s, struct store_stats *out)
+{
+    *out = s->stats;
+}

@@ -1,0 +1,79 @@
+/*
+ * tally.h - usage counters per (day, department, service, country).
+ *
+ * Each worker thread counts into its own tally without locks; on a flush it
+ * hands the whole table to the flusher and starts a new one, and the flusher
+ * merges the workers' tables before writing them to Redis.  A cell holds the
+ * counters of one (day, department, service, destination country), the set of
+ * device pseudonyms seen in it (for Redis HyperLogLogs), and the first and last
+ * second it saw traffic.
+ *
+ * Ids are symbols (classify/symbol.h) so a tally stays meaningful across a
+ * rules reload.  Cells are allocated when first used, which happens per new
+ * (flow, day), not per packet; the worker caches the cell pointer in the flow.
+ *
+ * Not thread-safe: a tally has one owner at a time.
+ */
+#ifndef SHADOWTAP_TALLY_H
+#define SHADOWTAP_TALLY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct tally_key {
+    uint32_t day;         /* days since 1970-01-01 (UTC) */
+    uint32_t dept_sym;
+    uint32_t service_sym;
+    uint16_t country;     /* two ASCII letters ('U' << 8 | 'S'), 0 when unknown */
+    uint16_t pad;         /* zero */
+};
+
+struct tally_cell {
+    struct tally_key key;
+    uint64_t bytes_up, bytes_down, packets_up, packets_down, flows;
+    uint32_t first_seen, last_seen; /* unix seconds */
+    uint32_t ndevices, devices_cap; /* open-addressing set; 0 marks an empty slot */
+    uint64_t *devices;
+    struct tally_cell *next;        /* hash chain */
+};
+
+struct tally;
+
+struct tally *tally_new(void);
+void tally_free(struct tally *t);
+
+/* The cell of key, created empty if absent.  NULL only on allocation failure.
+ * The pointer stays valid until the tally is freed or cleared. */
+struct tally_cell *tally_cell(struct tally *t, const struct tally_key *key);
+/* Adds a device pseudonym to a cell's set.  Returns 0, or -1 on allocation
+ * failure (the device is then not counted; the failure is counted). */
+int tally_cell_add_device(struct tally_cell *c, uint64_t device);
+/* Notes traffic at unix second ts in first_seen/last_seen. */
+static inline void tally_cell_seen(struct tally_cell *c, uint32_t ts)
+{
+    if (c->first_seen == 0 || ts < c->first_seen)
+        c->first_seen = ts;
+    if (ts > c->last_seen)
+        c->last_seen = ts;
+}
+
+/* Adds every cell of from into into.  Returns 0, or -1 on allocation failure
+ * (into then holds part of from). */
+int tally_merge(struct tally *into, const struct tally *from);
+/* Removes every cell. */
+void tally_clear(struct tally *t);
+
+size_t tally_count(const struct tally *t);
+size_t tally_memory(const struct tally *t);
+uint64_t tally_alloc_failures(const struct tally *t);
+
+/* Calls fn for every cell, in no particular order. */
+void tally_each(const struct tally *t, void (*fn)(void *ctx, const struct tally_cell *c),
+                void *ctx);
+
+/* Formats a day number as YYYY-MM-DD into buf (at least 11 bytes). */
+void tally_day_format(uint32_t day, char *buf);
+/* Parses YYYY-MM-DD; returns 0 and sets *day, or -1. */
+int tally_day_parse(const char *s, uint32_t *day);
+
+#endif

@@ -1,0 +1,284 @@
+/*
+ * capture.c - libpcap handles, offline and live.
+ *
+ * With several live interfaces, capture_next polls their selectable file
+ * descriptors and reads from them in turn so that a busy interface cannot
+ * starve a quiet one.
+ */
+#include "capture.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct capture {
+    pcap_t *handles[CAPTURE_MAX_INTERFACES];
+    char names[CAPTURE_MAX_INTERFACES][64];
+    struct pollfd fds[CAPTURE_MAX_INTERFACES];
+    size_t count;
+    size_t next; /* round-robin position */
+    bool live;
+    volatile sig_atomic_t interrupted;
+    char error[PCAP_ERRBUF_SIZE + 128];
+    uint64_t received, caplen_over_len, file_errors;
+};
+
+static int apply_filter(pcap_t *p, const char *filter, const char *name, char *err, size_t errlen)
+{
+    if (!filter || !*filter)
+        return 0;
+    struct bpf_program prog;
+    if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        snprintf(err, errlen, "bad filter \"%s\": %s", filter, pcap_geterr(p));
+        return -1;
+    }
+    int rc = pcap_setfilter(p, &prog);
+    pcap_freecode(&prog);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: cannot set the filter: %s", name, pcap_geterr(p));
+        return -1;
+    }
+    return 0;
+}
+
+struct capture *capture_open_file(const char *path, const struct capture_config *cfg, char *err,
+                                  size_t errlen)
+{
+    char ebuf[PCAP_ERRBUF_SIZE];
+    pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+    if (!p) {
+        snprintf(err, errlen, "%s: %s", path, ebuf);
+        return NULL;
+    }
+    if (apply_filter(p, cfg->filter, path, err, errlen) != 0) {
+        pcap_close(p);
+        return NULL;
+    }
+    struct capture *c = calloc(1, sizeof(*c));
+    if (!c) {
+        pcap_close(p);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    c->handles[0] = p;
+    snprintf(c->names[0], sizeof(c->names[0]), "%s", path);
+    c->count = 1;
+    return c;
+}
+
+static pcap_t *open_one(const char *name, const struct capture_config *cfg, char *err,
+                        size_t errlen)
+{
+    char ebuf[PCAP_ERRBUF_SIZE];
+    pcap_t *p = pcap_create(name, ebuf);
+    if (!p) {
+        snprintf(err, errlen, "%s: %s", name, ebuf);
+        return NULL;
+    }
+    pcap_set_snaplen(p, cfg->snaplen);
+    pcap_set_promisc(p, cfg->promiscuous);
+    pcap_set_timeout(p, cfg->timeout_ms);
+    if (cfg->buffer_bytes > 0)
+        pcap_set_buffer_size(p, cfg->buffer_bytes);
+    if (cfg->immediate)
+        pcap_set_immediate_mode(p, 1);
+    pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_MICRO);
+    int rc = pcap_activate(p);
+    if (rc < 0) {
+        const char *why = rc == PCAP_ERROR_PERM_DENIED ? "permission denied (run as root or "
+                                                         "grant CAP_NET_RAW and CAP_NET_ADMIN)"
+                          : rc == PCAP_ERROR_NO_SUCH_DEVICE ? "no such interface"
+                                                            : pcap_geterr(p);
+        snprintf(err, errlen, "%s: cannot start capture: %s", name, why);
+        pcap_close(p);
+        return NULL;
+    }
+    if (rc > 0)
+        fprintf(stderr, "shadowtap-sensor: warning: %s: %s\n", name, pcap_geterr(p));
+    if (apply_filter(p, cfg->filter, name, err, errlen) != 0) {
+        pcap_close(p);
+        return NULL;
+    }
+    return p;
+}
+
+struct capture *capture_open_live(const char *interfaces, const struct capture_config *cfg,
+                                  char *err, size_t errlen)
+{
+    struct capture *c = calloc(1, sizeof(*c));
+    char *list = strdup(interfaces);
+    if (!c || !list) {
+        free(c);
+        free(list);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    c->live = true;
+    char *save = NULL;
+    for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+        if (!*name)
+            continue;
+        if (c->count == CAPTURE_MAX_INTERFACES) {
+            snprintf(err, errlen, "at most %d interfaces", CAPTURE_MAX_INTERFACES);
+            goto fail;
+        }
+        pcap_t *p = open_one(name, cfg, err, errlen);
+        if (!p)
+            goto fail;
+        int fd = pcap_get_selectable_fd(p);
+        if (fd < 0) {
+            snprintf(err, errlen, "%s: no selectable file descriptor", name);
+            pcap_close(p);
+            goto fail;
+        }
+        if (pcap_setnonblock(p, 1, NULL) != 0) {
+            snprintf(err, errlen, "%s: cannot set non-blocking mode: %s", name, pcap_geterr(p));
+            pcap_close(p);
+            goto fail;
+        }
+        c->handles[c->count] = p;
+        c->fds[c->count] = (struct pollfd){.fd = fd, .events = POLLIN};
+        snprintf(c->names[c->count], sizeof(c->names[0]), "%s", name);
+        c->count++;
+    }
+    if (c->count == 0) {
+        snprintf(err, errlen, "no interface given");
+        goto fail;
+    }
+    free(list);
+    return c;
+fail:
+    free(list);
+    capture_close(c);
+    return NULL;
+}
+
+void capture_close(struct capture *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->count; i++)
+        pcap_close(c->handles[i]);
+    free(c);
+}
+
+bool capture_is_live(const struct capture *c)
+{
+    return c->live;
+}
+
+static void fill(struct capture *c, pcap_t *p, const struct pcap_pkthdr *h, const u_char *data,
+                 struct capture_packet *out)
+{
+    out->data = data;
+    out->caplen = h->caplen;
+    out->len = h->len;
+    if (h->caplen > h->len) {
+        c->caplen_over_len++; /* a damaged record; believe the bytes we hold */
+        out->len = h->caplen;
+    }
+    out->ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+    out->linktype = pcap_datalink(p);
+    c->received++;
+}
+
+enum capture_result capture_next(struct capture *c, struct capture_packet *out)
+{
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    if (!c->live) {
+        int rc = pcap_next_ex(c->handles[0], &h, &data);
+        if (rc == 1) {
+            fill(c, c->handles[0], h, data, out);
+            return CAPTURE_PACKET;
+        }
+        if (rc == PCAP_ERROR_BREAK)
+            return CAPTURE_END;
+        if (rc == PCAP_ERROR) {
+            /* A cut or damaged record: libpcap cannot find the next one, so
+             * reading stops here, but what was read still counts. */
+            snprintf(c->error, sizeof(c->error), "%s: %s after %" PRIu64 " packets",
+                     c->names[0], pcap_geterr(c->handles[0]), c->received);
+            c->file_errors++;
+        }
+        return CAPTURE_END;
+    }
+    for (int round = 0; round < 2; round++) {
+        for (size_t k = 0; k < c->count; k++) {
+            size_t i = (c->next + k) % c->count;
+            int rc = pcap_next_ex(c->handles[i], &h, &data);
+            if (rc == 1) {
+                c->next = (i + 1) % c->count;
+                fill(c, c->handles[i], h, data, out);
+                return CAPTURE_PACKET;
+            }
+            if (rc == PCAP_ERROR) {
+                snprintf(c->error, sizeof(c->error), "%s: %s", c->names[i],
+                         pcap_geterr(c->handles[i]));
+                return CAPTURE_ERROR;
+            }
+        }
+        if (round == 0) {
+            if (c->interrupted)
+                return CAPTURE_TIMEOUT;
+            int timeout = 100;
+            int rc = poll(c->fds, c->count, timeout);
+            if (rc < 0 && errno != EINTR) {
+                snprintf(c->error, sizeof(c->error), "poll: %s", strerror(errno));
+                return CAPTURE_ERROR;
+            }
+            if (rc <= 0)
+                return CAPTURE_TIMEOUT;
+        }
+    }
+    return CAPTURE_TIMEOUT;
+}
+
+void capture_interrupt(struct capture *c)
+{
+    c->interrupted = 1;
+    if (!c->live)
+        pcap_breakloop(c->handles[0]);
+}
+
+const char *capture_error(const struct capture *c)
+{
+    return c->error;
+}
+
+void capture_get_counters(struct capture *c, struct capture_counters *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->received = c->received;
+    out->caplen_over_len = c->caplen_over_len;
+    out->file_errors = c->file_errors;
+    if (!c->live)
+        return;
+    for (size_t i = 0; i < c->count; i++) {
+        struct pcap_stat st;
+        if (pcap_stats(c->handles[i], &st) == 0) {
+            out->kernel_received += st.ps_recv;
+            out->kernel_dropped += st.ps_drop;
+            out->interface_dropped += st.ps_ifdrop;
+        }
+    }
+}
+
+void capture_describe(const struct capture *c, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < c->count && used < len; i++) {
+        int dlt = pcap_datalink(c->handles[i]);
+        const char *name = pcap_datalink_val_to_name(dlt);
+        int n = snprintf(buf + used, len - used, "%s%s (%s)", i ? ", " : "", c->names[i],
+                         name ? name : "unknown link type");
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+}

@@ -1,0 +1,283 @@
+/*
+ * flusher.c - merge worker tallies; store them; ride out Redis outages.
+ */
+#include "flusher.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+#define RETRY_MIN_MS 250
+#define RETRY_MAX_MS 30000
+
+struct submission {
+    struct submission *next;
+    unsigned worker;
+    struct tally *tally;
+    bool final;
+};
+
+struct flusher {
+    struct store *store;
+    unsigned nworkers;
+    pthread_t thread;
+    bool started;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    struct submission *inbox_head, *inbox_tail; /* under lock */
+    bool finishing;                            /* under lock */
+    unsigned finish_timeout_ms;
+    /* owned by the thread */
+    struct tally *pending;
+    uint64_t *rounds_in;  /* tallies received per worker */
+    bool *finished;
+    uint64_t rounds_done;
+    unsigned retry_ms;
+    struct timespec next_retry;
+    time_t outage_since;
+    int result;
+    struct flusher_stats stats; /* under lock for readers */
+};
+
+static struct timespec now_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts;
+}
+
+static struct timespec after_ms(unsigned ms)
+{
+    struct timespec ts = now_mono();
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
+static bool passed(struct timespec t)
+{
+    struct timespec n = now_mono();
+    return n.tv_sec > t.tv_sec || (n.tv_sec == t.tv_sec && n.tv_nsec >= t.tv_nsec);
+}
+
+struct flusher *flusher_new(struct store *store, unsigned nworkers)
+{
+    struct flusher *f = calloc(1, sizeof(*f));
+    if (!f)
+        return NULL;
+    f->store = store;
+    f->nworkers = nworkers;
+    f->pending = tally_new();
+    f->rounds_in = calloc(nworkers, sizeof(*f->rounds_in));
+    f->finished = calloc(nworkers, sizeof(*f->finished));
+    if (!f->pending || !f->rounds_in || !f->finished) {
+        flusher_free(f);
+        return NULL;
+    }
+    pthread_mutex_init(&f->lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&f->cond, &attr);
+    pthread_condattr_destroy(&attr);
+    f->retry_ms = RETRY_MIN_MS;
+    return f;
+}
+
+void flusher_free(struct flusher *f)
+{
+    if (!f)
+        return;
+    while (f->inbox_head) {
+        struct submission *s = f->inbox_head;
+        f->inbox_head = s->next;
+        tally_free(s->tally);
+        free(s);
+    }
+    tally_free(f->pending);
+    free(f->rounds_in);
+    free(f->finished);
+    pthread_mutex_destroy(&f->lock);
+    pthread_cond_destroy(&f->cond);
+    free(f);
+}
+
+void flusher_submit(struct flusher *f, unsigned worker, struct tally *t, bool final)
+{
+    struct submission *s;
+    /* A few dozen bytes: waiting for them beats losing a tally. */
+    while ((s = calloc(1, sizeof(*s))) == NULL) {
+        struct timespec pause = {0, 10 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+    *s = (struct submission){NULL, worker, t, final};
+    pthread_mutex_lock(&f->lock);
+    if (f->inbox_tail)
+        f->inbox_tail->next = s;
+    else
+        f->inbox_head = s;
+    f->inbox_tail = s;
+    f->stats.submissions++;
+    pthread_cond_signal(&f->cond);
+    pthread_mutex_unlock(&f->lock);
+}
+
+/* Sends what the store has queued; handles outage bookkeeping and back-off. */
+static void try_send(struct flusher *f)
+{
+    char err[512];
+    if (store_send(f->store, err, sizeof(err)) == 0) {
+        if (f->outage_since) {
+            log_warning("Redis is reachable again after %lld s; the counts kept in memory are "
+                        "stored",
+                        (long long)(time(NULL) - f->outage_since));
+            pthread_mutex_lock(&f->lock);
+            f->stats.outage_seconds += (uint64_t)(time(NULL) - f->outage_since);
+            f->stats.in_outage = false;
+            pthread_mutex_unlock(&f->lock);
+            f->outage_since = 0;
+        }
+        f->retry_ms = RETRY_MIN_MS;
+        return;
+    }
+    if (!f->outage_since) {
+        f->outage_since = time(NULL);
+        log_warning("cannot store counts in Redis (%s); counting in memory and retrying", err);
+        pthread_mutex_lock(&f->lock);
+        f->stats.outages++;
+        f->stats.in_outage = true;
+        pthread_mutex_unlock(&f->lock);
+    } else {
+        log_debug("Redis still unreachable: %s", err);
+    }
+    f->next_retry = after_ms(f->retry_ms);
+    f->retry_ms = f->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : f->retry_ms * 2;
+}
+
+static bool round_complete(const struct flusher *f)
+{
+    for (unsigned i = 0; i < f->nworkers; i++) {
+        if (f->rounds_in[i] <= f->rounds_done && !f->finished[i])
+            return false;
+    }
+    return true;
+}
+
+static bool all_finished(const struct flusher *f)
+{
+    for (unsigned i = 0; i < f->nworkers; i++) {
+        if (!f->finished[i])
+            return false;
+    }
+    return true;
+}
+
+static void enqueue_pending(struct flusher *f)
+{
+    if (tally_count(f->pending) == 0)
+        return;
+    if (store_enqueue(f->store, f->pending) != 0) {
+        log_error("out of memory while preparing a flush; counts stay in memory");
+        return;
+    }
+    tally_clear(f->pending);
+}
+
+static void *flusher_main(void *arg)
+{
+    struct flusher *f = arg;
+    pthread_mutex_lock(&f->lock);
+    for (;;) {
+        while (!f->inbox_head && !(f->finishing && all_finished(f))) {
+            if (store_queued(f->store) > 0) {
+                if (pthread_cond_timedwait(&f->cond, &f->lock, &f->next_retry) == ETIMEDOUT)
+                    break;
+            } else {
+                pthread_cond_wait(&f->cond, &f->lock);
+            }
+        }
+        struct submission *list = f->inbox_head;
+        f->inbox_head = f->inbox_tail = NULL;
+        bool finishing = f->finishing;
+        pthread_mutex_unlock(&f->lock);
+
+        while (list) {
+            struct submission *s = list;
+            list = s->next;
+            if (tally_merge(f->pending, s->tally) != 0) {
+                pthread_mutex_lock(&f->lock);
+                f->stats.merge_failures++;
+                pthread_mutex_unlock(&f->lock);
+            }
+            f->rounds_in[s->worker]++;
+            if (s->final)
+                f->finished[s->worker] = true;
+            tally_free(s->tally);
+            free(s);
+        }
+        bool round = round_complete(f);
+        if (round) {
+            f->rounds_done++;
+            enqueue_pending(f);
+            pthread_mutex_lock(&f->lock);
+            f->stats.rounds++;
+            pthread_mutex_unlock(&f->lock);
+        }
+        if (store_queued(f->store) > 0 && (round || passed(f->next_retry)))
+            try_send(f);
+
+        pthread_mutex_lock(&f->lock);
+        f->stats.pending_cells = tally_count(f->pending);
+        if (finishing && all_finished(f) && !f->inbox_head) {
+            pthread_mutex_unlock(&f->lock);
+            enqueue_pending(f);
+            struct timespec deadline = after_ms(f->finish_timeout_ms);
+            while (store_queued(f->store) > 0 && !passed(deadline)) {
+                try_send(f);
+                if (store_queued(f->store) == 0)
+                    break;
+                struct timespec pause = {0, 200 * 1000000L};
+                nanosleep(&pause, NULL);
+            }
+            f->result = store_queued(f->store) > 0 || tally_count(f->pending) > 0 ? 1 : 0;
+            return NULL;
+        }
+    }
+}
+
+int flusher_start(struct flusher *f)
+{
+    if (pthread_create(&f->thread, NULL, flusher_main, f) != 0)
+        return -1;
+    f->started = true;
+    return 0;
+}
+
+int flusher_finish(struct flusher *f, unsigned timeout_ms)
+{
+    pthread_mutex_lock(&f->lock);
+    f->finishing = true;
+    f->finish_timeout_ms = timeout_ms;
+    pthread_cond_signal(&f->cond);
+    pthread_mutex_unlock(&f->lock);
+    if (f->started) {
+        pthread_join(f->thread, NULL);
+        f->started = false;
+    }
+    return f->result;
+}
+
+void flusher_get_stats(struct flusher *f, struct flusher_stats *out)
+{
+    pthread_mutex_lock(&f->lock);
+    *out = f->stats;
+    pthread_mutex_unlock(&f->lock);
+}

@@ -1,0 +1,47 @@
+/*
+ * flusher.h - the thread that gathers the workers' tallies and stores them.
+ *
+ * Workers hand over their whole tally at each flush marker and at the end.  The
+ * flusher merges what it receives into one pending tally; when every worker has
+ * handed over its tally for a round, the pending cells become store batches
+ * (report/store.h) and are sent.  If Redis is away, batches stay queued and
+ * new tallies keep merging in memory; the flusher retries with capped
+ * exponential back-off, and logs the outage once when it begins and once when
+ * it ends.
+ */
+#ifndef SHADOWTAP_FLUSHER_H
+#define SHADOWTAP_FLUSHER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store.h"
+#include "tally.h"
+
+struct flusher_stats {
+    uint64_t rounds, submissions, merge_failures;
+    uint64_t outages, outage_seconds;
+    bool in_outage;
+    size_t pending_cells;
+};
+
+struct flusher;
+
+/* The flusher uses store but does not own it.  NULL on allocation failure. */
+struct flusher *flusher_new(struct store *store, unsigned nworkers);
+void flusher_free(struct flusher *f);
+int flusher_start(struct flusher *f);
+
+/* Hands a tally over (the flusher frees it).  Thread-safe.  final marks the
+ * worker's last tally. */
+void flusher_submit(struct flusher *f, unsigned worker, struct tally *t, bool final);
+
+/* Waits until every worker has sent its final tally, then tries to store
+ * everything for up to timeout_ms.  Stops the thread.  Returns 0 when every
+ * count is in Redis, 1 when some remain queued in the store (the caller spools
+ * them). */
+int flusher_finish(struct flusher *f, unsigned timeout_ms);
+
+void flusher_get_stats(struct flusher *f, struct flusher_stats *out);
+
+#endif

@@ -1,0 +1,219 @@
+/*
+ * main.c - shadowtap-sensor: options, signals, and the hand-off to sensor.c.
+ *
+ * Options follow tcpdump and ndpiReader where they overlap (-i, -r, -f, -Z).
+ * Every configuration key can also be given as --set key=value; the named
+ * options below are shorthands for the common ones.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "diag.h"
+#include "log.h"
+#include "sensor.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: shadowtap-sensor (-r FILE | -i IFACE[,IFACE...]) [options]\n"
+            "       shadowtap-sensor --check-config [-c CONFIG] [--rules DIR]\n"
+            "\n"
+            "Classifies traffic to cloud services and counts usage per department in Redis.\n"
+            "\n"
+            "  -r FILE            read packets from a pcap or pcapng file\n"
+            "  -i IFACE           capture live on interfaces (comma-separated)\n"
+            "  -f BPF             capture filter\n"
+            "  -c CONFIG          configuration file (docs/configuration.md)\n"
+            "      --rules DIR    folder with services.conf, departments.conf, policy.conf\n"
+            "      --redis URL    redis://[user:password@]host:port[/db], unix:///path.sock,\n"
+            "                     sentinel://host:port[,host:port]/master\n"
+            "      --sensor-id NAME   this sensor's name (default: host name)\n"
+            "      --flow-log FILE    one JSON line per flow ('-' for standard output)\n"
+            "      --stats FILE       statistics as JSON, every interval and at exit\n"
+            "      --events FILE      events as JSON lines\n"
+            "      --spool DIR        keep counts here while Redis is unreachable\n"
+            "  -Z USER            switch to USER once capture is open\n"
+            "  -w, --workers N    worker threads (default: one per core)\n"
+            "  -o, --set KEY=VALUE  any configuration key (see below)\n"
+            "  -v, --verbose      log debug messages\n"
+            "      --check-config check the configuration and rules, then exit\n"
+            "  -h, --help         this help\n"
+            "  -V, --version      print the version\n"
+            "\n"
+            "Exit status: 0 success, 1 runtime failure, 2 bad usage or configuration,\n"
+            "75 finished but counts were spooled because Redis was unreachable.\n"
+            "\n"
+            "Configuration keys (default, meaning):\n");
+    config_print_keys(out);
+}
+
+enum long_only {
+    OPT_RULES = 256,
+    OPT_REDIS,
+    OPT_SENSOR_ID,
+    OPT_FLOW_LOG,
+    OPT_STATS,
+    OPT_EVENTS,
+    OPT_SPOOL,
+    OPT_CHECK_CONFIG,
+};
+
+struct setting {
+    const char *key;
+    char *value;
+};
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    sensor_signals.stop = 1;
+}
+
+static void on_reload(int sig)
+{
+    (void)sig;
+    sensor_signals.reload = 1;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_stop;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_reload;
+    sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"rules", required_argument, NULL, OPT_RULES},
+        {"redis", required_argument, NULL, OPT_REDIS},
+        {"sensor-id", required_argument, NULL, OPT_SENSOR_ID},
+        {"flow-log", required_argument, NULL, OPT_FLOW_LOG},
+        {"stats", required_argument, NULL, OPT_STATS},
+        {"events", required_argument, NULL, OPT_EVENTS},
+        {"spool", required_argument, NULL, OPT_SPOOL},
+        {"workers", required_argument, NULL, 'w'},
+        {"set", required_argument, NULL, 'o'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    log_init("shadowtap-sensor", LOG_LEVEL_INFO);
+
+    struct setting *settings = calloc((size_t)argc + 1, sizeof(*settings));
+    size_t nsettings = 0;
+    const char *config_file = NULL;
+    int check_only = 0, verbose = 0, opt;
+    if (!settings)
+        return 1;
+    while ((opt = getopt_long(argc, argv, "r:i:f:c:Z:w:o:vhV", options, NULL)) != -1) {
+        const char *key = NULL;
+        switch (opt) {
+        case 'r': key = "capture.file"; break;
+        case 'i': key = "capture.interface"; break;
+        case 'f': key = "capture.filter"; break;
+        case 'Z': key = "sensor.user"; break;
+        case 'w': key = "sensor.workers"; break;
+        case OPT_RULES: key = "rules"; break;
+        case OPT_REDIS: key = "redis.url"; break;
+        case OPT_SENSOR_ID: key = "sensor.id"; break;
+        case OPT_FLOW_LOG: key = "output.flow_log"; break;
+        case OPT_STATS: key = "output.stats"; break;
+        case OPT_EVENTS: key = "output.events"; break;
+        case OPT_SPOOL: key = "output.spool_dir"; break;
+        case 'c':
+            config_file = optarg;
+            continue;
+        case 'o': {
+            char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg) {
+                fprintf(stderr, "shadowtap-sensor: --set expects KEY=VALUE, not \"%s\"\n", optarg);
+                free(settings);
+                return SENSOR_EXIT_USAGE;
+            }
+            *eq = '\0';
+            settings[nsettings++] = (struct setting){optarg, eq + 1};
+            continue;
+        }
+        case 'v':
+            verbose = 1;
+            continue;
+        case OPT_CHECK_CONFIG:
+            check_only = 1;
+            continue;
+        case 'h':
+            usage(stdout);
+            free(settings);
+            return 0;
+        case 'V':
+            printf("shadowtap-sensor %s\n", SHADOWTAP_VERSION);
+            free(settings);
+            return 0;
+        default:
+            fprintf(stderr, "Try 'shadowtap-sensor --help' for the options.\n");
+            free(settings);
+            return SENSOR_EXIT_USAGE;
+        }
+        settings[nsettings++] = (struct setting){key, optarg};
+    }
+    if (optind < argc) {
+        fprintf(stderr, "shadowtap-sensor: unexpected argument \"%s\"\n", argv[optind]);
+        free(settings);
+        return SENSOR_EXIT_USAGE;
+    }
+
+    struct sensor_config cfg;
+    config_init(&cfg);
+    struct diag d;
+    diag_init(&d);
+    if (config_file)
+        config_load_file(&cfg, config_file, &d);
+    for (size_t i = 0; i < nsettings; i++)
+        config_set(&cfg, settings[i].key, settings[i].value, "command line", 0, &d);
+    free(settings);
+    if (verbose) {
+        free(cfg.log_level);
+        cfg.log_level = strdup("debug");
+    }
+
+    int status;
+    if (check_only) {
+        diag_print(&d, stderr);
+        status = sensor_check_config(&cfg);
+        if (d.errors)
+            status = SENSOR_EXIT_USAGE;
+    } else {
+        config_check(&cfg, &d);
+        if (!d.errors && !cfg.read_file[0] && !cfg.interfaces[0])
+            diag_error(&d, "command line", 0, "nothing to read: give -r FILE or -i IFACE");
+        if (d.errors) {
+            diag_print(&d, stderr);
+            fprintf(stderr, "Try 'shadowtap-sensor --help' for the options.\n");
+            status = SENSOR_EXIT_USAGE;
+        } else {
+            enum log_level level;
+            if (log_level_parse(cfg.log_level, &level))
+                log_set_level(level);
+            if (cfg.log_syslog)
+                log_use_syslog(true);
+            install_signals();
+            status = sensor_run(&cfg);
+        }
+    }
+    diag_free(&d);
+    config_free(&cfg);
+    return status;
+}

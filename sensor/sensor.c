@@ -1,0 +1,551 @@
+/*
+ * sensor.c - start-up, the capture loop, and shutdown.
+ *
+ * Start-up order matters: rules and configuration are checked first (exit 2
+ * on any error), the capture handles are opened next (the only step that needs
+ * root), privileges are dropped, and only then are Redis, spool files and
+ * packets touched.  Spool files from an earlier run are replayed before the
+ * first packet so that counts reach Redis in order.
+ */
+#include "sensor.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "decode.h"
+#include "dns.h"
+#include "dns_cache.h"
+#include "dpi.h"
+#include "flow.h"
+#include "flowlog.h"
+#include "flusher.h"
+#include "fragment.h"
+#include "geo.h"
+#include "log.h"
+#include "privdrop.h"
+#include "pseudonym.h"
+#include "rules.h"
+#include "spool.h"
+#include "stats.h"
+#include "store.h"
+#include "worker.h"
+
+struct sensor_signals sensor_signals;
+
+#define TICK_US 1000000ULL /* packet-time tick to workers */
+
+struct sensor {
+    const struct sensor_config *cfg;
+    struct rules *rules;
+    struct capture *capture;
+    struct dns_cache *dns;
+    struct fragment_table *fragments;
+    struct geo *geo;
+    struct flowlog *flowlog;
+    struct store *store;
+    struct flusher *flusher;
+    struct worker **workers;
+    unsigned nworkers;
+    struct capture_thread_stats stats;
+    uint64_t seq;
+    uint64_t next_tick_us;
+    uint64_t started_unix;
+    char sensor_id[128];
+};
+
+static uint64_t wall_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---- DNS answers seen by the capture thread ---- */
+
+struct dns_ctx {
+    struct sensor *s;
+    const struct netaddr *client;
+    uint64_t ts_us, seq;
+};
+
+static void on_dns_answer(void *ctx, const char *name, const struct netaddr *addr, uint32_t ttl)
+{
+    struct dns_ctx *c = ctx;
+    dns_cache_insert(c->s->dns, c->client, addr, name, ttl, c->ts_us, c->seq);
+    c->s->stats.dns_answers++;
+}
+
+/* DNS responses come from port 53; over TCP a 2-byte length leads the message
+ * (only messages whole in one segment are read). */
+static void sniff_dns(struct sensor *s, const struct packet *p, uint64_t ts_us)
+{
+    if (p->sport != 53 || !p->payload || p->payload_caplen < 12)
+        return;
+    const uint8_t *msg = p->payload;
+    size_t len = p->payload_caplen;
+    if (p->l4_proto == 6) {
+        if (len < 14)
+            return;
+        size_t n = (size_t)msg[0] << 8 | msg[1];
+        if (n + 2 > len)
+            return;
+        msg += 2;
+        len = n;
+    } else if (p->l4_proto != 17) {
+        return;
+    }
+    struct dns_ctx ctx = {s, &p->dst, ts_us, s->seq};
+    s->stats.dns_responses++;
+    if (dns_parse_response(msg, len, on_dns_answer, &ctx) < 0)
+        s->stats.dns_errors++;
+}
+
+/* ---- the capture loop ---- */
+
+static void send_all_tick(struct sensor *s, uint64_t now_us)
+{
+    for (unsigned i = 0; i < s->nworkers; i++)
+        worker_send_tick(s->workers[i], now_us);
+    if (s->dns)
+        dns_cache_expire(s->dns, now_us);
+}
+
+static void handle_packet(struct sensor *s, const struct capture_packet *cp)
+{
+    s->stats.packets++;
+    s->stats.bytes += cp->len;
+    struct packet p;
+    enum decode_status ds = decode_packet(cp->linktype, cp->data, cp->caplen, &p);
+    s->stats.decode[ds]++;
+    if (ds != DECODE_OK)
+        return;
+    if (!fragment_track(s->fragments, &p, cp->ts_us))
+        s->stats.fragments_unmatched++; /* counted under a port-less flow */
+    if (s->dns)
+        sniff_dns(s, &p, cp->ts_us);
+
+    struct flow_key key;
+    bool from_1;
+    flow_key_make(&key, &p.src, &p.dst, p.sport, p.dport, p.l4_proto, p.vlan, &from_1);
+    uint64_t hash = flow_key_hash(&key);
+    struct worker *w = s->workers[(uint32_t)(hash >> 32) % s->nworkers];
+    worker_send_packet(w, &p, &key, from_1, hash, cp->ts_us, s->seq++);
+
+    if (cp->ts_us >= s->next_tick_us) {
+        if (s->next_tick_us)
+            send_all_tick(s, cp->ts_us);
+        s->next_tick_us = cp->ts_us + TICK_US;
+    }
+}
+
+static void reload_rules(struct sensor *s)
+{
+    struct diag d;
+    diag_init(&d);
+    struct rules *r = rules_load(s->cfg->rules_dir, &d);
+    if (!r) {
+        diag_log(&d);
+        log_error("rules in %s have errors; keeping the rules in use", s->cfg->rules_dir);
+        s->stats.reload_failures++;
+        diag_free(&d);
+        return;
+    }
+    diag_free(&d);
+    for (unsigned i = 0; i < s->nworkers; i++)
+        worker_send_rules(s->workers[i], rules_retain(r));
+    rules_release(s->rules);
+    s->rules = r;
+    s->stats.reloads++;
+    log_info("rules reloaded from %s: %zu services, %zu departments", s->cfg->rules_dir,
+             catalog_count(r->catalog), departments_count(r->departments));
+}
+
+static void collect_view(struct sensor *s, struct stats_view *v, struct worker_stats *ws,
+                         struct capture_counters *cc, struct dns_cache_stats *ds,
+                         struct store_stats *ss, struct flusher_stats *fs, bool threads_done)
+{
+    memset(v, 0, sizeof(*v));
+    for (unsigned i = 0; i < s->nworkers; i++)
+        worker_get_stats(s->workers[i], &ws[i]);
+    capture_get_counters(s->capture, cc);
+    if (s->dns)
+        dns_cache_get_stats(s->dns, ds);
+    flusher_get_stats(s->flusher, fs);
+    /* The store belongs to the flusher thread; read it only once that ended. */
+    if (threads_done)
+        store_get_stats(s->store, ss);
+    v->sensor_id = s->sensor_id;
+    v->source = s->cfg->read_file[0] ? s->cfg->read_file : s->cfg->interfaces;
+    v->live = capture_is_live(s->capture);
+    v->started_unix = s->started_unix;
+    v->now_unix = (uint64_t)time(NULL);
+    v->capture = cc;
+    v->reader = &s->stats;
+    v->workers = ws;
+    v->nworkers = s->nworkers;
+    v->dns = s->dns ? ds : NULL;
+    v->store = threads_done ? ss : NULL;
+    v->flusher = fs;
+    v->dpi_memory = dpi_memory_in_use();
+    v->dpi_refused = dpi_flows_refused();
+    if (s->flowlog) {
+        v->flowlog_lines = flowlog_lines(s->flowlog);
+        v->flowlog_errors = flowlog_errors(s->flowlog);
+    }
+}
+
+static void report_stats(struct sensor *s, bool threads_done, bool log_line)
+{
+    struct stats_view v;
+    struct worker_stats *ws = calloc(s->nworkers, sizeof(*ws));
+    struct capture_counters cc;
+    struct dns_cache_stats ds;
+    struct store_stats ss;
+    struct flusher_stats fs;
+    if (!ws)
+        return;
+    memset(&ds, 0, sizeof(ds));
+    memset(&ss, 0, sizeof(ss));
+    collect_view(s, &v, ws, &cc, &ds, &ss, &fs, threads_done);
+    if (log_line) {
+        char line[512];
+        stats_log_line(&v, line, sizeof(line));
+        log_info("%s", line);
+    }
+    if (s->cfg->stats_file[0] && stats_write_file(s->cfg->stats_file, &v) != 0)
+        log_warning("%s: cannot write statistics: %s", s->cfg->stats_file, strerror(errno));
+    free(ws);
+}
+
+/* Returns 0 at the end of input or on a stop signal, -1 on a capture error. */
+static int capture_loop(struct sensor *s)
+{
+    const struct sensor_config *cfg = s->cfg;
+    uint64_t next_flush = mono_ms() + cfg->flush_interval * 1000u;
+    uint64_t next_stats = mono_ms() + cfg->stats_interval * 1000u;
+    bool live = capture_is_live(s->capture);
+    unsigned since_clock = 0;
+    for (;;) {
+        if (sensor_signals.stop)
+            return 0;
+        if (sensor_signals.reload) {
+            sensor_signals.reload = 0;
+            reload_rules(s);
+        }
+        struct capture_packet cp;
+        enum capture_result r = capture_next(s->capture, &cp);
+        if (r == CAPTURE_PACKET) {
+            handle_packet(s, &cp);
+            if (++since_clock < 256)
+                continue; /* the clock is read every 256 packets, not per packet */
+        } else if (r == CAPTURE_TIMEOUT) {
+            if (live)
+                send_all_tick(s, wall_us());
+        } else if (r == CAPTURE_END) {
+            if (capture_error(s->capture)[0])
+                log_warning("%s; the packets before it are counted", capture_error(s->capture));
+            return 0;
+        } else {
+            log_error("%s", capture_error(s->capture));
+            return -1;
+        }
+        since_clock = 0;
+        uint64_t now = mono_ms();
+        if (now >= next_flush) {
+            for (unsigned i = 0; i < s->nworkers; i++)
+                worker_send_flush(s->workers[i]);
+            next_flush = now + cfg->flush_interval * 1000u;
+        }
+        if (now >= next_stats) {
+            report_stats(s, false, true);
+            next_stats = now + cfg->stats_interval * 1000u;
+        }
+    }
+}
+
+/* ---- start-up and shutdown ---- */
+
+static unsigned worker_count(const struct sensor_config *cfg)
+{
+    if (cfg->workers)
+        return (unsigned)cfg->workers;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
+}
+
+static int open_capture(struct sensor *s, char *err, size_t errlen)
+{
+    const struct sensor_config *cfg = s->cfg;
+    struct capture_config cc = {
+        .filter = cfg->filter,
+        .snaplen = (int)cfg->snaplen,
+        .buffer_bytes = (int)cfg->buffer_bytes,
+        .timeout_ms = (int)cfg->read_timeout_ms,
+        .promiscuous = cfg->promiscuous != 0,
+        .immediate = false,
+    };
+    if (cfg->read_file[0])
+        s->capture = capture_open_file(cfg->read_file, &cc, err, errlen);
+    else
+        s->capture = capture_open_live(cfg->interfaces, &cc, err, errlen);
+    return s->capture ? 0 : -1;
+}
+
+static int ensure_parent_dir(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return 0;
+    *slash = '\0';
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+static int setup_store(struct sensor *s, char *err, size_t errlen)
+{
+    const struct sensor_config *cfg = s->cfg;
+    struct store_config sc;
+    memset(&sc, 0, sizeof(sc));
+    if (redis_target_parse(cfg->redis_url, &sc.target, err, errlen) != 0)
+        return -1;
+    if (cfg->redis_password[0])
+        snprintf(sc.target.password, sizeof(sc.target.password), "%s", cfg->redis_password);
+    sc.target.connect_timeout_ms = (int)cfg->redis_connect_timeout_ms;
+    sc.target.command_timeout_ms = (int)cfg->redis_command_timeout_ms;
+    snprintf(sc.sensor_id, sizeof(sc.sensor_id), "%s", s->sensor_id);
+    sc.day_retention_days = (uint32_t)cfg->day_retention_days;
+    sc.month_retention_days = (uint32_t)cfg->month_retention_days;
+    sc.cells_per_batch = (uint32_t)cfg->cells_per_batch;
+    s->store = store_new(&sc);
+    if (!s->store) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    char desc[512];
+    redis_target_describe(&sc.target, desc, sizeof(desc));
+    if (store_connect(s->store, err, errlen) != 0)
+        log_warning("Redis (%s) is not reachable: %s; counting in memory until it is", desc,
+                    err);
+    else
+        log_info("storing counts in Redis at %s as sensor \"%s\"", desc, s->sensor_id);
+    if (cfg->spool_dir[0] && store_is_connected(s->store)) {
+        int n = spool_replay(cfg->spool_dir, s->sensor_id, s->store, err, errlen);
+        if (n < 0)
+            log_warning("spool replay failed (%s); the files stay for the next start", err);
+    }
+    return 0;
+}
+
+static void teardown(struct sensor *s)
+{
+    if (s->workers) {
+        for (unsigned i = 0; i < s->nworkers; i++)
+            worker_free(s->workers[i]);
+        free(s->workers);
+    }
+    flusher_free(s->flusher);
+    store_free(s->store);
+    if (s->flowlog && flowlog_close(s->flowlog) != 0)
+        log_error("errors writing the flow log %s", s->cfg->flow_log);
+    geo_close(s->geo);
+    fragment_table_free(s->fragments);
+    dns_cache_free(s->dns);
+    capture_close(s->capture);
+    rules_release(s->rules);
+}
+
+int sensor_run(const struct sensor_config *cfg)
+{
+    struct sensor s;
+    memset(&s, 0, sizeof(s));
+    s.cfg = cfg;
+    s.started_unix = (uint64_t)time(NULL);
+    char err[1024];
+    int status = SENSOR_EXIT_FAILURE;
+
+    if (cfg->sensor_id[0])
+        snprintf(s.sensor_id, sizeof(s.sensor_id), "%s", cfg->sensor_id);
+    else if (gethostname(s.sensor_id, sizeof(s.sensor_id) - 1) != 0)
+        snprintf(s.sensor_id, sizeof(s.sensor_id), "sensor");
+
+    struct diag d;
+    diag_init(&d);
+    s.rules = rules_load(cfg->rules_dir, &d);
+    if (!s.rules) {
+        diag_print(&d, stderr);
+        diag_free(&d);
+        return SENSOR_EXIT_USAGE;
+    }
+    diag_free(&d);
+
+    if (open_capture(&s, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        goto out;
+    }
+    /* Everything that needs root is done: drop it before reading a packet. */
+    if (cfg->user[0]) {
+        if (privdrop_to(cfg->user, err, sizeof(err)) != 0) {
+            log_error("cannot drop privileges: %s", err);
+            goto out;
+        }
+        log_info("running as user %s", cfg->user);
+    } else if (geteuid() == 0 && capture_is_live(s.capture)) {
+        log_warning("running as root; use -Z USER to drop privileges after opening capture");
+    }
+
+    struct siphash_key device_key;
+    if (ensure_parent_dir(cfg->device_key_file) != 0 ||
+        pseudonym_key_load(cfg->device_key_file, true, &device_key, err, sizeof(err)) != 0) {
+        if (errno)
+            log_error("%s", err[0] ? err : strerror(errno));
+        goto out;
+    }
+    s.geo = geo_open(cfg->geoip_country_db, cfg->geoip_asn_db, err, sizeof(err));
+    if (!s.geo) {
+        log_error("%s", err);
+        goto out;
+    }
+    if (!geo_has_country(s.geo))
+        log_info("no country database configured: destination countries are not reported");
+    if (!geo_has_asn(s.geo))
+        log_info("no ASN database configured: network owners are not reported");
+
+    struct dns_cache_config dc = {(size_t)cfg->dns_max_entries, (uint32_t)cfg->dns_min_ttl,
+                                  (uint32_t)cfg->dns_grace};
+    s.dns = dns_cache_new(&dc);
+    s.fragments = fragment_table_new();
+    if (!s.dns || !s.fragments) {
+        log_error("out of memory");
+        goto out;
+    }
+    if (cfg->flow_log[0]) {
+        s.flowlog = flowlog_open(cfg->flow_log);
+        if (!s.flowlog) {
+            log_error("%s: cannot open the flow log: %s", cfg->flow_log, strerror(errno));
+            goto out;
+        }
+    }
+    if (setup_store(&s, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        status = SENSOR_EXIT_USAGE;
+        goto out;
+    }
+
+    s.nworkers = worker_count(cfg);
+    dpi_global_init((size_t)cfg->dpi_memory_cap);
+    s.flusher = flusher_new(s.store, s.nworkers);
+    s.workers = calloc(s.nworkers, sizeof(*s.workers));
+    if (!s.flusher || !s.workers) {
+        log_error("out of memory");
+        goto out;
+    }
+    struct worker_config wc = {
+        .max_flows = (uint32_t)(cfg->max_flows / s.nworkers > 16 ? cfg->max_flows / s.nworkers
+                                                                 : 16),
+        .timeouts = {{(uint32_t)cfg->tcp_timeout, (uint32_t)cfg->tcp_closing_timeout,
+                      (uint32_t)cfg->udp_timeout, (uint32_t)cfg->other_timeout}},
+        .dpi = {(uint32_t)cfg->dpi_max_packets, (uint32_t)cfg->dpi_max_bytes},
+        .ring_bytes = (size_t)cfg->ring_bytes,
+        .sensor_id = s.sensor_id,
+        .device_key = device_key,
+    };
+    for (unsigned i = 0; i < s.nworkers; i++) {
+        s.workers[i] = worker_new(i, &wc, s.rules, s.dns, s.flowlog, s.flusher, s.geo);
+        if (!s.workers[i]) {
+            log_error("cannot create worker %u (out of memory?)", i);
+            goto out;
+        }
+    }
+    if (flusher_start(s.flusher) != 0) {
+        log_error("cannot start the flusher thread");
+        goto out;
+    }
+    unsigned started = 0;
+    for (; started < s.nworkers; started++) {
+        if (worker_start(s.workers[started]) != 0)
+            break;
+    }
+    char desc[512];
+    capture_describe(s.capture, desc, sizeof(desc));
+    log_info("capturing from %s with %u workers; rules from %s (%zu services)", desc, s.nworkers,
+             cfg->rules_dir, catalog_count(s.rules->catalog));
+
+    int loop_rc = started == s.nworkers ? capture_loop(&s) : -1;
+    if (started != s.nworkers)
+        log_error("cannot start worker threads");
+
+    for (unsigned i = 0; i < started; i++)
+        worker_send_stop(s.workers[i]);
+    for (unsigned i = 0; i < started; i++)
+        worker_join(s.workers[i]);
+    for (unsigned i = started; i < s.nworkers; i++)
+        flusher_submit(s.flusher, i, tally_new(), true); /* never ran: nothing to count */
+    if (s.flowlog)
+        flowlog_flush(s.flowlog);
+    int unstored = flusher_finish(s.flusher, (unsigned)cfg->final_flush_timeout * 1000u);
+    status = loop_rc == 0 ? SENSOR_EXIT_OK : SENSOR_EXIT_FAILURE;
+    if (unstored) {
+        char path[4096];
+        if (!cfg->spool_dir[0]) {
+            log_error("Redis is unreachable and no spool directory is set: %zu batches of counts "
+                      "are lost",
+                      store_queued(s.store));
+            status = SENSOR_EXIT_FAILURE;
+        } else if (spool_write(cfg->spool_dir, s.sensor_id, s.store, path, sizeof(path), err,
+                               sizeof(err)) != 0) {
+            log_error("cannot write the spool: %s; counts are lost", err);
+            status = SENSOR_EXIT_FAILURE;
+        } else {
+            log_warning("Redis is unreachable: %zu batches of counts written to %s; they are "
+                        "stored at the next start",
+                        store_queued(s.store), path);
+            store_drop_queue(s.store);
+            if (status == SENSOR_EXIT_OK)
+                status = SENSOR_EXIT_SPOOLED;
+        }
+    }
+    report_stats(&s, true, true);
+out:
+    teardown(&s);
+    return status;
+}
+
+int sensor_check_config(const struct sensor_config *cfg)
+{
+    struct diag d;
+    diag_init(&d);
+    config_check(cfg, &d);
+    struct rules *r = rules_load(cfg->rules_dir, &d);
+    struct redis_target t;
+    char err[512];
+    if (redis_target_parse(cfg->redis_url, &t, err, sizeof(err)) != 0)
+        diag_error(&d, "configuration", 0, "redis.url: %s", err);
+    diag_print(&d, stderr);
+    int status = d.errors ? SENSOR_EXIT_USAGE : SENSOR_EXIT_OK;
+    if (r) {
+        printf("rules in %s: %zu services, %zu departments\n", cfg->rules_dir,
+               catalog_count(r->catalog), departments_count(r->departments));
+    }
+    if (status == SENSOR_EXIT_OK)
+        printf("configuration OK\n");
+    rules_release(r);
+    diag_free(&d);
+    return status;
+}

@@ -1,0 +1,50 @@
+/*
+ * stats.h - what the sensor saw, lost and did, as one JSON object.
+ *
+ * Written to the --stats file every interval and at exit (to a temporary name,
+ * then renamed, so a reader never sees half a file), and summarised in one log
+ * line.  Field reference: docs/operations.md.
+ */
+#ifndef SHADOWTAP_STATS_H
+#define SHADOWTAP_STATS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "capture.h"
+#include "decode.h"
+#include "dns_cache.h"
+#include "flusher.h"
+#include "store.h"
+#include "worker.h"
+
+struct capture_thread_stats {
+    uint64_t packets, bytes;
+    uint64_t decode[DECODE_STATUS_COUNT];
+    uint64_t fragments_unmatched;
+    uint64_t dns_responses, dns_answers, dns_errors;
+    uint64_t reloads, reload_failures;
+};
+
+struct stats_view {
+    const char *sensor_id;
+    const char *source;   /* file or interfaces */
+    bool live;
+    uint64_t started_unix, now_unix;
+    const struct capture_counters *capture;
+    const struct capture_thread_stats *reader;
+    const struct worker_stats *workers;
+    unsigned nworkers;
+    const struct dns_cache_stats *dns;
+    const struct store_stats *store;
+    const struct flusher_stats *flusher;
+    uint64_t dpi_memory, dpi_refused;
+    uint64_t flowlog_lines, flowlog_errors;
+};
+
+/* Writes the view as JSON to path atomically.  Returns 0, or -1 (errno set). */
+int stats_write_file(const char *path, const struct stats_view *v);
+/* One human line for the log. */
+void stats_log_line(const struct stats_view *v, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,552 @@
+/*
+ * worker.c - the per-packet path: flow lookup, DPI while undecided, tally.
+ *
+ * A flow is classified once: when DPI decides, when its budget is spent, or at
+ * its end if neither happened.  Until then its bytes accumulate in the flow
+ * only; at the decision they are counted in the tally cell of the flow's first
+ * day, and from then on every packet adds to the cell of its own day through
+ * a pointer cached in the flow (valid while the flow's tally_epoch matches the
+ * worker's).  Flows to internal addresses are never tallied: they are not
+ * cloud usage.
+ */
+#include "worker.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify.h"
+#include "geo.h"
+#include "log.h"
+#include "pseudonym.h"
+#include "ring.h"
+#include "symbol.h"
+#include "tally.h"
+
+enum record_kind { REC_PACKET = 1, REC_TICK, REC_FLUSH, REC_RULES, REC_STOP };
+
+struct record_packet {
+    uint32_t kind;
+    uint32_t ip_len;
+    uint64_t ts_us, seq, hash;
+    struct flow_key key;
+    uint32_t l3_len; /* bytes that follow */
+    uint8_t from_1, tcp_flags, fragment, pad;
+};
+
+struct record_control {
+    uint32_t kind;
+    uint32_t pad;
+    uint64_t now_us;
+    struct rules *rules;
+};
+
+/* What an undecided flow needs on top of its record. */
+struct flow_dpi {
+    struct dpi_flow *nd; /* NULL when DPI was refused (memory cap) */
+    uint64_t seq;        /* capture sequence of the first packet */
+    char dns_name[HOSTNAME_MAX + 1];
+};
+
+struct worker {
+    unsigned id;
+    struct worker_config cfg;
+    pthread_t thread;
+    bool started;
+    struct ring *ring;
+    struct rules *rules;
+    struct dns_cache *dns;
+    struct flowlog *log;
+    struct flusher *flusher;
+    const struct geo *geo;
+    struct dpi *dpi;
+    struct flow_table *flows;
+    struct tally *tally;
+    uint16_t tally_epoch;
+    uint64_t last_sweep_us;
+    uint32_t sym_unassigned, sym_unclassified;
+    struct worker_stats stats; /* owned by the thread */
+    pthread_mutex_t stats_lock;
+    struct worker_stats published;
+};
+
+static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why);
+
+struct worker *worker_new(unsigned id, const struct worker_config *cfg, struct rules *rules,
+                          struct dns_cache *dns, struct flowlog *log, struct flusher *flusher,
+                          const struct geo *geo)
+{
+    struct worker *w = calloc(1, sizeof(*w));
+    if (!w)
+        return NULL;
+    w->id = id;
+    w->cfg = *cfg;
+    w->dns = dns;
+    w->log = log;
+    w->flusher = flusher;
+    w->geo = geo;
+    w->ring = ring_new(cfg->ring_bytes);
+    w->dpi = dpi_new(&cfg->dpi);
+    w->flows = flow_table_new(cfg->max_flows, &cfg->timeouts, on_flow_end, w);
+    w->tally = tally_new();
+    w->sym_unassigned = symbol_intern(DEPARTMENT_UNASSIGNED);
+    w->sym_unclassified = symbol_intern(SERVICE_UNCLASSIFIED);
+    pthread_mutex_init(&w->stats_lock, NULL);
+    if (!w->ring || !w->dpi || !w->flows || !w->tally) {
+        worker_free(w);
+        return NULL;
+    }
+    w->rules = rules_retain(rules);
+    return w;
+}
+
+void worker_free(struct worker *w)
+{
+    if (!w)
+        return;
+    if (w->flows) {
+        flow_table_end_all(w->flows); /* frees DPI state of flows never ended */
+        flow_table_free(w->flows);
+    }
+    ring_free(w->ring);
+    dpi_free(w->dpi);
+    tally_free(w->tally);
+    rules_release(w->rules);
+    pthread_mutex_destroy(&w->stats_lock);
+    free(w);
+}
+
+/* ---- classification ---- */
+
+static const struct netaddr *client_of(const struct flow *f)
+{
+    return &f->key.addr[(f->flags & FLOW_F_CLIENT_IS_1) ? 1 : 0];
+}
+
+static const struct netaddr *server_of(const struct flow *f)
+{
+    return &f->key.addr[(f->flags & FLOW_F_CLIENT_IS_1) ? 0 : 1];
+}
+
+static uint16_t client_port(const struct flow *f)
+{
+    return f->key.port[(f->flags & FLOW_F_CLIENT_IS_1) ? 1 : 0];
+}
+
+static uint16_t server_port(const struct flow *f)
+{
+    return f->key.port[(f->flags & FLOW_F_CLIENT_IS_1) ? 0 : 1];
+}
+
+static uint32_t day_of(uint64_t us)
+{
+    return (uint32_t)(us / 86400000000ULL);
+}
+
+/* The cell a decided flow counts into for traffic on the given day. */
+static struct tally_cell *cell_for(struct worker *w, struct flow *f, uint32_t day)
+{
+    struct tally_cell *c = f->cell;
+    if (c && f->tally_epoch == w->tally_epoch && c->key.day == day)
+        return c;
+    struct tally_key k = {day, f->dept_sym, f->service_sym, f->country, 0};
+    c = tally_cell(w->tally, &k);
+    if (!c) {
+        w->stats.tally_failures++;
+        f->cell = NULL;
+        return NULL;
+    }
+    if (tally_cell_add_device(c, pseudonym_device(&w->cfg.device_key, client_of(f))) != 0)
+        w->stats.tally_failures++;
+    f->cell = c;
+    f->tally_epoch = w->tally_epoch;
+    return c;
+}
+
+static void decide(struct worker *w, struct flow *f, bool give_up)
+{
+    struct flow_dpi *fd = f->dpi;
+    struct dpi_result res;
+    memset(&res, 0, sizeof(res));
+    if (fd && fd->nd) {
+        dpi_result(w->dpi, fd->nd, give_up, &res);
+        if (give_up)
+            w->stats.dpi_gave_up++;
+        else
+            w->stats.dpi_decided++;
+    }
+    const char *app = res.app ? dpi_protocol_name(w->dpi, res.app)
+                              : res.master ? dpi_protocol_name(w->dpi, res.master) : NULL;
+    struct flow_evidence ev = {
+        .dpi = &res,
+        .ndpi_app_name = app,
+        .dns_name = fd ? fd->dns_name : NULL,
+        .server = server_of(f),
+    };
+    struct attribution at;
+    classify_flow(w->rules, &ev, &at);
+
+    const struct service *svc = catalog_service(w->rules->catalog, at.service);
+    f->service_sym = svc ? svc->sym : w->sym_unclassified;
+    f->match = (uint8_t)at.match;
+    f->ndpi_master = res.master;
+    f->ndpi_app = res.app;
+    f->ndpi_category = (uint8_t)res.category;
+    if (at.name) {
+        f->name = strdup(at.name);
+        if (at.match == MATCH_DNS || (!res.name[0] && at.name == ev.dns_name))
+            w->stats.dns_named_flows++;
+    }
+    if (w->geo && !(f->flags & FLOW_F_INTERNAL)) {
+        struct geo_result g;
+        if (geo_lookup(w->geo, server_of(f), &g) && g.country[0])
+            f->country = (uint16_t)((uint8_t)g.country[0] << 8 | (uint8_t)g.country[1]);
+    }
+    if (fd) {
+        dpi_flow_free(fd->nd);
+        free(fd);
+        f->dpi = NULL;
+    }
+    f->flags |= FLOW_F_DECIDED;
+    if (svc)
+        w->stats.flows_classified++;
+    else
+        w->stats.flows_unclassified++;
+
+    if (f->flags & FLOW_F_INTERNAL)
+        return;
+    /* Everything the flow carried while undecided counts on its first day. */
+    struct tally_cell *c = cell_for(w, f, day_of(f->first_us));
+    if (!c)
+        return;
+    c->bytes_up += f->bytes[0];
+    c->bytes_down += f->bytes[1];
+    c->packets_up += f->packets[0];
+    c->packets_down += f->packets[1];
+    c->flows++;
+    tally_cell_seen(c, (uint32_t)(f->first_us / 1000000u));
+    tally_cell_seen(c, (uint32_t)(f->last_us / 1000000u));
+    f->flags |= FLOW_F_TALLIED;
+}
+
+static bool is_server_port(uint16_t port)
+{
+    return port > 0 && port < 1024;
+}
+
+/* Sets up a new flow: who is the client, which department, internal or not,
+ * and what the DNS answers seen so far say about the server. */
+static void start_flow(struct worker *w, struct flow *f, const struct record_packet *rp)
+{
+    const struct flow_key *k = &rp->key;
+    uint16_t sport = k->port[rp->from_1], dport = k->port[!rp->from_1];
+    bool client_is_src;
+    if (k->proto == 6 && (rp->tcp_flags & 0x12) == 0x02)
+        client_is_src = true; /* SYN */
+    else if (k->proto == 6 && (rp->tcp_flags & 0x12) == 0x12)
+        client_is_src = false; /* SYN-ACK: we missed the SYN */
+    else
+        client_is_src = !(is_server_port(sport) && !is_server_port(dport));
+    bool client_is_1 = client_is_src == (rp->from_1 != 0);
+    if (client_is_1)
+        f->flags |= FLOW_F_CLIENT_IS_1;
+
+    const struct rules *r = w->rules;
+    int dept = departments_lookup(r->departments, client_of(f), k->vlan);
+    const struct department *d = departments_get(r->departments, dept);
+    f->dept_sym = d ? d->sym : w->sym_unassigned;
+    if (departments_is_internal(r->departments, server_of(f)) || netaddr_is_private(server_of(f)))
+        f->flags |= FLOW_F_INTERNAL;
+
+    struct flow_dpi *fd = calloc(1, sizeof(*fd));
+    if (!fd) {
+        w->stats.dpi_refused++;
+        return; /* decided below with what we know */
+    }
+    fd->seq = rp->seq;
+    if (w->dns)
+        dns_cache_lookup(w->dns, client_of(f), server_of(f), rp->ts_us, rp->seq, fd->dns_name,
+                         sizeof(fd->dns_name), NULL);
+    fd->nd = dpi_flow_new(w->dpi);
+    if (!fd->nd)
+        w->stats.dpi_refused++;
+    f->dpi = fd;
+}
+
+static void handle_packet(struct worker *w, const struct record_packet *rp, const uint8_t *l3)
+{
+    bool created;
+    struct flow *f = flow_table_get(w->flows, &rp->key, rp->hash, rp->ts_us, &created);
+    if (!created && f->state == FLOW_STATE_TCP_CLOSING && (rp->tcp_flags & 0x12) == 0x02) {
+        /* A new connection reusing the 5-tuple of one that just closed. */
+        flow_table_end(w->flows, f, FLOW_END_IDLE);
+        f = flow_table_get(w->flows, &rp->key, rp->hash, rp->ts_us, &created);
+    }
+    if (created) {
+        w->stats.flows_created++;
+        start_flow(w, f, rp);
+    }
+    int dir = (rp->from_1 != 0) == ((f->flags & FLOW_F_CLIENT_IS_1) != 0) ? 0 : 1;
+    f->bytes[dir] += rp->ip_len;
+    f->packets[dir]++;
+    if (rp->ts_us > f->last_us)
+        f->last_us = rp->ts_us;
+    if (rp->key.proto == 6)
+        flow_note_tcp_flags(f, rp->tcp_flags);
+    w->stats.packets++;
+    w->stats.bytes += rp->ip_len;
+
+    if (!(f->flags & FLOW_F_DECIDED)) {
+        struct flow_dpi *fd = f->dpi;
+        if (!fd || !fd->nd) {
+            decide(w, f, false);
+        } else if (rp->fragment != FRAGMENT_LATER &&
+                   dpi_process(w->dpi, fd->nd, l3, rp->l3_len, rp->ip_len, rp->ts_us / 1000u)) {
+            decide(w, f, false);
+        }
+        return; /* this packet is counted by the decision or later */
+    }
+    if (f->flags & FLOW_F_INTERNAL)
+        return;
+    struct tally_cell *c = cell_for(w, f, day_of(rp->ts_us));
+    if (!c)
+        return;
+    if (dir == 0) {
+        c->bytes_up += rp->ip_len;
+        c->packets_up++;
+    } else {
+        c->bytes_down += rp->ip_len;
+        c->packets_down++;
+    }
+    tally_cell_seen(c, (uint32_t)(rp->ts_us / 1000000u));
+}
+
+/* ---- flow end: the flow log ---- */
+
+static const char *end_reason_name(enum flow_end_reason why)
+{
+    static const char *const names[FLOW_END_REASON_COUNT] = {"idle", "evicted", "shutdown"};
+    return (unsigned)why < FLOW_END_REASON_COUNT ? names[why] : "idle";
+}
+
+static void write_flow_log(struct worker *w, const struct flow *f, enum flow_end_reason why)
+{
+    const struct rules *r = w->rules;
+    int svc_idx = catalog_find_sym(r->catalog, f->service_sym);
+    const struct service *svc = catalog_service(r->catalog, svc_idx);
+    int dept_idx = departments_find(r->departments, symbol_name(f->dept_sym));
+    enum policy_status status = policy_status(r->policy, svc_idx, dept_idx);
+
+    char device[PSEUDONYM_STRLEN], label[96], country[3] = {0};
+    pseudonym_format(pseudonym_device(&w->cfg.device_key, client_of(f)), device);
+    struct dpi_result res = {.master = f->ndpi_master, .app = f->ndpi_app};
+    dpi_label(w->dpi, &res, label, sizeof(label));
+    if (f->country) {
+        country[0] = (char)(f->country >> 8);
+        country[1] = (char)(f->country & 0xff);
+    }
+    struct flowlog_record rec = {
+        .start_us = f->first_us,
+        .end_us = f->last_us,
+        .client = client_of(f),
+        .server = server_of(f),
+        .client_port = client_port(f),
+        .server_port = server_port(f),
+        .transport = f->key.proto,
+        .vlan = f->key.vlan,
+        .bytes_up = f->bytes[0],
+        .bytes_down = f->bytes[1],
+        .packets_up = f->packets[0],
+        .packets_down = f->packets[1],
+        .domain = f->name,
+        .sensor = w->cfg.sensor_id,
+        .department = symbol_name(f->dept_sym),
+        .device = device,
+        .service_id = svc ? svc->id : NULL,
+        .service_name = svc ? svc->name : NULL,
+        .service_category = svc ? catalog_category_name(svc->category) : NULL,
+        .service_status = policy_status_name(status),
+        .match = classify_match_name((enum match_kind)f->match),
+        .ndpi_protocol = label,
+        .ndpi_category = dpi_category_name(w->dpi, f->ndpi_category),
+        .country = f->country ? country : NULL,
+        .internal = (f->flags & FLOW_F_INTERNAL) != 0,
+        .end_reason = end_reason_name(why),
+    };
+    if (flowlog_write(w->log, &rec) != 0)
+        w->stats.flowlog_errors++;
+}
+
+static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
+{
+    struct worker *w = ctx;
+    if (!(f->flags & FLOW_F_DECIDED))
+        decide(w, f, true);
+    if (w->log)
+        write_flow_log(w, f, why);
+    w->stats.flows_ended[why]++;
+    if (f->flags & FLOW_F_INTERNAL)
+        w->stats.flows_internal++;
+    free(f->name);
+    f->name = NULL;
+}
+
+/* ---- thread ---- */
+
+static void publish_stats(struct worker *w)
+{
+    struct flow_table_stats fs;
+    flow_table_get_stats(w->flows, &fs);
+    w->stats.flows_active = fs.active;
+    w->stats.flows_peak = fs.peak_active;
+    w->stats.flow_memory = flow_table_memory(w->flows);
+    w->stats.tally_cells = w->tally ? tally_count(w->tally) : 0;
+    w->stats.ring_waits = ring_producer_waits(w->ring);
+    pthread_mutex_lock(&w->stats_lock);
+    w->published = w->stats;
+    pthread_mutex_unlock(&w->stats_lock);
+}
+
+static void hand_over_tally(struct worker *w, bool final)
+{
+    struct tally *fresh = final ? NULL : tally_new();
+    if (!final && !fresh) {
+        /* Keep counting into the old table; it goes out with the next flush. */
+        w->stats.tally_failures++;
+        return;
+    }
+    flusher_submit(w->flusher, w->id, w->tally, final);
+    w->tally = fresh;
+    w->tally_epoch++;
+}
+
+/* Sweeps a slice of the table so that a full pass takes about 64 slices. */
+static void sweep(struct worker *w, uint64_t now_us)
+{
+    uint32_t slice = flow_table_used(w->flows) / 64 + 64;
+    flow_table_sweep(w->flows, now_us, slice);
+    w->last_sweep_us = now_us;
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    for (;;) {
+        size_t len;
+        const uint8_t *rec = ring_peek(w->ring, &len);
+        if (!rec)
+            break;
+        uint32_t kind;
+        memcpy(&kind, rec, sizeof(kind));
+        if (kind == REC_PACKET) {
+            const struct record_packet *rp = (const struct record_packet *)rec;
+            handle_packet(w, rp, rec + sizeof(*rp));
+            if (rp->ts_us > w->last_sweep_us + 100000u)
+                sweep(w, rp->ts_us);
+            ring_release(w->ring);
+            continue;
+        }
+        const struct record_control *rc = (const struct record_control *)rec;
+        switch (kind) {
+        case REC_TICK:
+            sweep(w, rc->now_us);
+            publish_stats(w);
+            break;
+        case REC_FLUSH:
+            hand_over_tally(w, false);
+            publish_stats(w);
+            break;
+        case REC_RULES:
+            rules_release(w->rules);
+            w->rules = rc->rules;
+            break;
+        case REC_STOP:
+            flow_table_end_all(w->flows);
+            hand_over_tally(w, true);
+            publish_stats(w);
+            ring_release(w->ring);
+            return NULL;
+        }
+        ring_release(w->ring);
+    }
+    return NULL;
+}
+
+int worker_start(struct worker *w)
+{
+    if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
+        return -1;
+    w->started = true;
+    return 0;
+}
+
+void worker_join(struct worker *w)
+{
+    if (w->started) {
+        pthread_join(w->thread, NULL);
+        w->started = false;
+    }
+}
+
+/* ---- capture-thread side ---- */
+
+void worker_send_packet(struct worker *w, const struct packet *p, const struct flow_key *key,
+                        bool from_1, uint64_t hash, uint64_t ts_us, uint64_t seq)
+{
+    uint32_t l3_len = p->l3_caplen;
+    size_t max = ring_max_record(w->ring) - sizeof(struct record_packet);
+    if (l3_len > max)
+        l3_len = (uint32_t)max;
+    uint8_t *rec = ring_reserve(w->ring, sizeof(struct record_packet) + l3_len);
+    struct record_packet *rp = (struct record_packet *)rec;
+    rp->kind = REC_PACKET;
+    rp->ip_len = p->ip_len;
+    rp->ts_us = ts_us;
+    rp->seq = seq;
+    rp->hash = hash;
+    rp->key = *key;
+    rp->l3_len = l3_len;
+    rp->from_1 = from_1;
+    rp->tcp_flags = p->tcp_flags;
+    rp->fragment = p->fragment;
+    rp->pad = 0;
+    memcpy(rec + sizeof(*rp), p->l3, l3_len);
+    ring_commit(w->ring);
+}
+
+static void send_control(struct worker *w, uint32_t kind, uint64_t now_us, struct rules *rules)
+{
+    struct record_control *rc = ring_reserve(w->ring, sizeof(*rc));
+    rc->kind = kind;
+    rc->pad = 0;
+    rc->now_us = now_us;
+    rc->rules = rules;
+    ring_commit(w->ring);
+}
+
+void worker_send_tick(struct worker *w, uint64_t now_us)
+{
+    send_control(w, REC_TICK, now_us, NULL);
+}
+
+void worker_send_flush(struct worker *w)
+{
+    send_control(w, REC_FLUSH, 0, NULL);
+}
+
+void worker_send_rules(struct worker *w, struct rules *rules)
+{
+    send_control(w, REC_RULES, 0, rules);
+}
+
+void worker_send_stop(struct worker *w)
+{
+    send_control(w, REC_STOP, 0, NULL);
+}
+
+void worker_get_stats(struct worker *w, struct worker_stats *out)
+{
+    pthread_mutex_lock(&w->stats_lock);
+    *out = w->published;
+    pthread_mutex_unlock(&w->stats_lock);
+}

@@ -1,0 +1,85 @@
+/*
+ * worker.h - a worker thread: flows, DPI, classification and tallies for the
+ * packets the capture thread sends it.
+ *
+ * The capture thread sends each packet to the worker chosen by the symmetric
+ * hash of its flow key, so both directions of a flow meet in one worker and a
+ * worker owns its flows, its nDPI module and its tally outright: no locks on
+ * the packet path.  Besides packets, the ring carries control records that take
+ * effect exactly between two packets, in capture order:
+ *
+ *   TICK   the time is now T (expire idle flows even when no packets come)
+ *   FLUSH  hand the tally over to the flusher and start a new one
+ *   RULES  switch to a new rule set (the worker drops its reference to the old)
+ *   STOP   end every flow, hand over the last tally, exit
+ *
+ * Shared, read-only or internally locked: the rule set (reference-counted), the
+ * DNS cache (classify/dns_cache.h), the flow log, the pseudonym key.
+ */
+#ifndef SHADOWTAP_WORKER_H
+#define SHADOWTAP_WORKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "dns_cache.h"
+#include "dpi.h"
+#include "flow.h"
+#include "flowlog.h"
+#include "flusher.h"
+#include "rules.h"
+#include "siphash.h"
+
+struct geo;
+
+struct worker_config {
+    uint32_t max_flows;
+    struct flow_timeouts timeouts;
+    struct dpi_limits dpi;
+    size_t ring_bytes;
+    const char *sensor_id;
+    struct siphash_key device_key;
+};
+
+struct worker_stats {
+    uint64_t packets, bytes;
+    uint64_t flows_created, flows_ended[FLOW_END_REASON_COUNT];
+    uint64_t flows_internal, flows_classified, flows_unclassified;
+    uint64_t dpi_decided, dpi_gave_up, dpi_refused;
+    uint64_t dns_named_flows;
+    uint64_t tally_failures, flowlog_errors;
+    uint64_t ring_waits;
+    uint32_t flows_active, flows_peak;
+    size_t flow_memory, tally_cells;
+};
+
+struct worker;
+
+/* Creates a worker (not yet running).  The worker takes a reference to rules.
+ * dns and log may be NULL.  Create workers from one thread: nDPI's module set-up
+ * is not thread-safe. */
+struct worker *worker_new(unsigned id, const struct worker_config *cfg, struct rules *rules,
+                          struct dns_cache *dns, struct flowlog *log, struct flusher *flusher,
+                          const struct geo *geo);
+int worker_start(struct worker *w);
+/* Waits for the thread to end (after worker_send_stop). */
+void worker_join(struct worker *w);
+void worker_free(struct worker *w);
+
+/* Capture-thread side.  The packet's bytes from p->l3 are copied into the ring.
+ * seq numbers packets in capture order. */
+void worker_send_packet(struct worker *w, const struct packet *p, const struct flow_key *key,
+                        bool from_1, uint64_t hash, uint64_t ts_us, uint64_t seq);
+void worker_send_tick(struct worker *w, uint64_t now_us);
+void worker_send_flush(struct worker *w);
+/* Passes one reference to rules to the worker. */
+void worker_send_rules(struct worker *w, struct rules *rules);
+void worker_send_stop(struct worker *w);
+
+/* A snapshot of the worker's counters; safe from any thread (values are read
+ * with relaxed atomics and may be a moment old). */
+void worker_get_stats(struct worker *w, struct worker_stats *out);
+
+#endif
