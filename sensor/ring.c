@@ -209,6 +209,11 @@ void ring_close(struct ring *r)
     pthread_mutex_unlock(&r->lock);
 }
 
+bool ring_drained(struct ring *r)
+{
+    return atomic_load(&r->tail) == atomic_load(&r->head);
+}
+
 uint64_t ring_producer_waits(const struct ring *r)
 {
     return atomic_load_explicit(&r->producer_waits, memory_order_relaxed);

@@ -45,6 +45,9 @@ void ring_release(struct ring *r);
 /* Producer: no more records; wakes a waiting consumer. */
 void ring_close(struct ring *r);
 
+/* True when the consumer has released every record (either side may ask). */
+bool ring_drained(struct ring *r);
+
 /* Times the producer had to wait for space (a sign the worker falls behind). */
 uint64_t ring_producer_waits(const struct ring *r);
 

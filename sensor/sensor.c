@@ -118,10 +118,17 @@ static void sniff_dns(struct sensor *s, const struct packet *p, uint64_t ts_us)
 
 static void send_all_tick(struct sensor *s, uint64_t now_us)
 {
-    for (unsigned i = 0; i < s->nworkers; i++)
+    /* DNS answers expire at the slowest worker's time, not ours: workers look
+     * answers up for packets we passed long ago. */
+    uint64_t oldest = now_us;
+    for (unsigned i = 0; i < s->nworkers; i++) {
+        uint64_t t = worker_clock(s->workers[i]);
+        if (t < oldest)
+            oldest = t;
         worker_send_tick(s->workers[i], now_us);
+    }
     if (s->dns)
-        dns_cache_expire(s->dns, now_us);
+        dns_cache_expire(s->dns, oldest);
 }
 
 static void handle_packet(struct sensor *s, const struct capture_packet *cp)

@@ -12,6 +12,7 @@
 #include "worker.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,6 +65,7 @@ struct worker {
     struct tally *tally;
     uint16_t tally_epoch;
     uint64_t last_sweep_us;
+    _Atomic uint64_t clock_us; /* written by the worker, read by the capture thread */
     uint32_t sym_unassigned, sym_unclassified;
     struct worker_stats stats; /* owned by the thread */
     pthread_mutex_t stats_lock;
@@ -440,6 +442,7 @@ static void *worker_main(void *arg)
         memcpy(&kind, rec, sizeof(kind));
         if (kind == REC_PACKET) {
             const struct record_packet *rp = (const struct record_packet *)rec;
+            atomic_store_explicit(&w->clock_us, rp->ts_us, memory_order_relaxed);
             handle_packet(w, rp, rec + sizeof(*rp));
             if (rp->ts_us > w->last_sweep_us + 100000u)
                 sweep(w, rp->ts_us);
@@ -449,6 +452,7 @@ static void *worker_main(void *arg)
         const struct record_control *rc = (const struct record_control *)rec;
         switch (kind) {
         case REC_TICK:
+            atomic_store_explicit(&w->clock_us, rc->now_us, memory_order_relaxed);
             sweep(w, rc->now_us);
             publish_stats(w);
             break;
@@ -542,6 +546,14 @@ void worker_send_rules(struct worker *w, struct rules *rules)
 void worker_send_stop(struct worker *w)
 {
     send_control(w, REC_STOP, 0, NULL);
+}
+
+uint64_t worker_clock(struct worker *w)
+{
+    /* Read the clock first: if the ring is drained after that, every packet
+     * sent so far has been handled, whatever the clock says. */
+    uint64_t t = atomic_load_explicit(&w->clock_us, memory_order_relaxed);
+    return ring_drained(w->ring) ? UINT64_MAX : t;
 }
 
 void worker_get_stats(struct worker *w, struct worker_stats *out)

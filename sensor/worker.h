@@ -78,6 +78,12 @@ void worker_send_flush(struct worker *w);
 void worker_send_rules(struct worker *w, struct rules *rules);
 void worker_send_stop(struct worker *w);
 
+/* The packet time the worker has reached: the time of the last packet or tick
+ * it processed, or UINT64_MAX when it has processed everything sent to it.
+ * The capture thread expires shared state (DNS answers) only up to the slowest
+ * worker's time, since it runs ahead of them. */
+uint64_t worker_clock(struct worker *w);
+
 /* A snapshot of the worker's counters; safe from any thread (values are read
  * with relaxed atomics and may be a moment old). */
 void worker_get_stats(struct worker *w, struct worker_stats *out);

@@ -1,5 +1,8 @@
 /*
- * config.h - the sensor's settings: defaults, configuration file, command line.
+ * config.h - shadowtap's settings: defaults, configuration file, command line.
+ *
+ * One file configures both programs: the sensor and the report program read
+ * the keys they use (the report: redis.*, rules, privacy.*) and accept the rest.
  *
  * Every setting has a dotted key ("flow.max_flows"), a type, a default and a
  * line of documentation in one table (config.c), which drives the file parser,
@@ -59,6 +62,7 @@ struct sensor_config {
     /* privacy and GeoIP */
     char *device_key_file;
     char *geoip_country_db, *geoip_asn_db;
+    uint64_t min_devices;
     /* logging */
     char *log_level;
     int log_syslog;

@@ -100,6 +100,8 @@ static const struct key_def keys[] = {
     {"geoip.country_db", T_STRING, F(geoip_country_db), "", 0, 0,
      "MaxMind-format country database"},
     {"geoip.asn_db", T_STRING, F(geoip_asn_db), "", 0, 0, "MaxMind-format ASN database"},
+    {"privacy.min_devices", T_UINT, F(min_devices), "0", 0, 1000000,
+     "reports show cells used by fewer devices as \"fewer than k\" (0 = off)"},
     {"log.level", T_STRING, F(log_level), "info", 0, 0, "error, warning, info or debug"},
     {"log.syslog", T_BOOL, F(log_syslog), "no", 0, 1, "log to syslog instead of stderr"},
 };

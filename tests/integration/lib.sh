@@ -1,0 +1,53 @@
+# shellcheck shell=bash
+# Helpers for integration tests: each test sources this, gets a private temporary
+# folder ($T), its own redis-server on a unix socket there ($REDIS_URL), the
+# programs of the build under test, and a few assertions.  ctest sets
+# SHADOWTAP_SOURCE_DIR and SHADOWTAP_BUILD_DIR.
+set -euo pipefail
+
+SRC=${SHADOWTAP_SOURCE_DIR:?run through ctest}
+BUILD=${SHADOWTAP_BUILD_DIR:?run through ctest}
+SENSOR=$BUILD/sensor/shadowtap-sensor
+REPORT=$BUILD/report/shadowtap-report
+GEN=$BUILD/tests/gen-sample
+CORPUS=${SHADOWTAP_CORPUS:-$SRC/../shared/corpus/ndpi}
+RULES=$SRC/rules
+
+. "$SRC/scripts/lib.sh"
+
+T=$(mktemp -d /tmp/shadowtap-test.XXXXXX)
+cleanup() {
+    local rc=$?
+    stop_redis
+    if [ $rc -eq 0 ] || [ -z "${KEEP_TEST_DIR:-}" ]; then rm -rf "$T"; else say "kept $T"; fi
+}
+trap cleanup EXIT
+
+fail() {
+    say "FAIL: $*"
+    exit 1
+}
+pass() { say "ok: $*"; }
+
+# with_redis: starts the test's Redis; REDIS_URL points at it.
+with_redis() {
+    start_redis "$T"
+    REDIS_URL="unix://$REDIS_SOCK"
+}
+
+rcli() { redis-cli -s "$REDIS_SOCK" "$@"; }
+
+# sensor ARGS...: runs the sensor with the test's key file and quiet logs.
+sensor() {
+    "$SENSOR" --set privacy.key_file="$T/device.key" --set log.level=warning "$@"
+}
+
+# sample [ARGS...]: generates the sample office day into $T/sample.pcap and $T/truth.json.
+sample() {
+    "$GEN" -o "$T/sample.pcap" -t "$T/truth.json" "$@"
+}
+
+# expect_eq NAME GOT WANT
+expect_eq() {
+    [ "$2" == "$3" ] || fail "$1: got '$2', expected '$3'"
+}

@@ -1,0 +1,2947 @@
+/*
+ * gen_sample.c - one working day of the sample office on a mirror port, with
+ * its exact ground truth.
+ *
+ * gen-sample writes the capture the demo and the integration tests run on: the
+ * devices of rules/departments.conf look cloud service names up at the internal
+ * resolver and then talk TLS (sometimes plain HTTP, sometimes TLS without SNI)
+ * to them; they also use IT's servers, reach each other, and make the usual
+ * background noise (ARP, ICMP, NTP, neighbour discovery, unnamed TCP and UDP).
+ * Beside the capture it writes TRUTH.json: what the sensor must count per
+ * (department, service), tallied while the packets are made, so it is exact by
+ * construction.
+ *
+ * The design:
+ *  - Every choice comes from xoshiro256** generators seeded through splitmix64:
+ *    one stream per device and per department for the plan, and one per job
+ *    keyed by the job's number, so the bytes of a job do not depend on the
+ *    order jobs are generated in.  Same arguments, same bytes; no clock.
+ *  - Which services the office uses depends on the seed alone (two months
+ *    generated with different seeds differ in their mix); the traffic depends
+ *    on the seed and the date.  Devices and server addresses never change.
+ *  - The day is planned first as jobs (a DNS lookup, a TLS connection, an ARP
+ *    exchange...), each with a start time.  Jobs are then generated in start
+ *    order, each into its own buffer of frames, and a heap merges the open jobs
+ *    by packet time: memory holds only the jobs in flight, whatever --scale.
+ *  - The truth follows the sensor's convention: a packet weighs its IP datagram
+ *    length, and up is from the side that opened the conversation.
+ *  - Nothing is recognisable by address: servers live in the documentation
+ *    ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32),
+ *    one address set per name, so only SNI, Host or an earlier DNS answer can
+ *    name a flow.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <pcap/pcap.h>
+
+#include "netaddr.h"
+
+#define DEFAULT_DATE "2026-11-02"
+#define MAX_SCALE    100
+
+#define US_PER_S   1000000ULL
+#define US_PER_MIN (60 * US_PER_S)
+#define US_PER_H   (3600 * US_PER_S)
+
+/* ------------------------------------------------------------------------ */
+/* Random numbers                                                           */
+/* ------------------------------------------------------------------------ */
+
+struct rng {
+    uint64_t s[4];
+};
+
+/* Streams of the generator family: what a stream is for, in the high bits of
+ * its key, so that no two uses share a sequence. */
+enum rng_stream {
+    STREAM_MIX = 1,    /* which optional services the office uses: seed only */
+    STREAM_DEVICE = 2, /* a device's day */
+    STREAM_DEPT = 3,   /* which service each of a department's flows goes to */
+    STREAM_JOB = 4,    /* the bytes of one job */
+    STREAM_ROUTER = 5, /* router advertisements */
+};
+
+static uint64_t splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static void rng_seed(struct rng *r, uint64_t seed, uint64_t stream, uint64_t index, uint64_t day)
+{
+    uint64_t x = seed;
+    x = splitmix64(&x) ^ (stream << 48 | index);
+    x = splitmix64(&x) ^ day;
+    for (int i = 0; i < 4; i++)
+        r->s[i] = splitmix64(&x);
+}
+
+static inline uint64_t rotl64(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t rng_next(struct rng *r)
+{
+    uint64_t *s = r->s;
+    uint64_t result = rotl64(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl64(s[3], 45);
+    return result;
+}
+
+/* Uniform in [lo, hi]; the modulo bias is far below anything a test could see. */
+static uint64_t rng_between(struct rng *r, uint64_t lo, uint64_t hi)
+{
+    if (hi <= lo)
+        return lo;
+    return lo + rng_next(r) % (hi - lo + 1);
+}
+
+static uint32_t rng_below(struct rng *r, uint32_t n)
+{
+    return n ? (uint32_t)(rng_next(r) % n) : 0;
+}
+
+static bool rng_chance(struct rng *r, unsigned per_mille)
+{
+    return rng_next(r) % 1000 < per_mille;
+}
+
+/* Roughly log-uniform in [lo, hi]: an octave chosen uniformly, then a value
+ * uniform inside it.  Transfer sizes spread over orders of magnitude, and this
+ * needs no libm. */
+static uint64_t rng_logu(struct rng *r, uint64_t lo, uint64_t hi)
+{
+    if (lo == 0)
+        lo = 1;
+    if (hi <= lo)
+        return lo;
+    unsigned octaves = 0;
+    while ((lo << (octaves + 1)) <= hi)
+        octaves++;
+    uint64_t a = lo << rng_between(r, 0, octaves);
+    uint64_t b = a * 2 - 1;
+    return rng_between(r, a, b < hi ? b : hi);
+}
+
+static void rng_fill(struct rng *r, uint8_t *p, size_t n)
+{
+    while (n >= 8) {
+        uint64_t v = rng_next(r);
+        memcpy(p, &v, 8);
+        p += 8;
+        n -= 8;
+    }
+    if (n) {
+        uint64_t v = rng_next(r);
+        memcpy(p, &v, n);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Growable byte strings                                                    */
+/* ------------------------------------------------------------------------ */
+
+static void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) {
+        fputs("gen-sample: out of memory\n", stderr);
+        exit(1);
+    }
+    return q;
+}
+
+struct bytes {
+    uint8_t *p;
+    size_t len, cap;
+};
+
+/* Appends n bytes and returns them, uninitialised. */
+static uint8_t *bytes_grow(struct bytes *b, size_t n)
+{
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n)
+            cap *= 2;
+        b->p = xrealloc(b->p, cap);
+        b->cap = cap;
+    }
+    uint8_t *at = b->p + b->len;
+    b->len += n;
+    return at;
+}
+
+static void put8(struct bytes *b, unsigned v)
+{
+    *bytes_grow(b, 1) = (uint8_t)v;
+}
+
+static void put16(struct bytes *b, unsigned v)
+{
+    uint8_t *p = bytes_grow(b, 2);
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static void put24(struct bytes *b, uint32_t v)
+{
+    uint8_t *p = bytes_grow(b, 3);
+    p[0] = (uint8_t)(v >> 16);
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)v;
+}
+
+static void put32(struct bytes *b, uint32_t v)
+{
+    put16(b, v >> 16);
+    put16(b, v & 0xffff);
+}
+
+static void putmem(struct bytes *b, const void *p, size_t n)
+{
+    if (n)
+        memcpy(bytes_grow(b, n), p, n);
+}
+
+static void putstr(struct bytes *b, const char *s)
+{
+    putmem(b, s, strlen(s));
+}
+
+static void putrand(struct bytes *b, struct rng *r, size_t n)
+{
+    rng_fill(r, bytes_grow(b, n), n);
+}
+
+static void patch16(struct bytes *b, size_t at, size_t v)
+{
+    b->p[at] = (uint8_t)(v >> 8);
+    b->p[at + 1] = (uint8_t)v;
+}
+
+static void patch24(struct bytes *b, size_t at, size_t v)
+{
+    b->p[at] = (uint8_t)(v >> 16);
+    b->p[at + 1] = (uint8_t)(v >> 8);
+    b->p[at + 2] = (uint8_t)v;
+}
+
+static void be16(uint8_t *p, unsigned v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static void be32(uint8_t *p, uint32_t v)
+{
+    be16(p, v >> 16);
+    be16(p + 2, v & 0xffff);
+}
+
+/* Text that looks like a page: letters, digits and spaces. */
+static void puttext(struct bytes *b, struct rng *r, size_t n)
+{
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz eeaaoo"
+                                   "ABCDEFGHIJKLMNOPQRST0123456789 ";
+    _Static_assert(sizeof(alphabet) == 65, "64 characters");
+    uint8_t *p = bytes_grow(b, n);
+    rng_fill(r, p, n);
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint8_t)alphabet[p[i] & 63];
+}
+
+/* ------------------------------------------------------------------------ */
+/* The office                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* How much a flow of a service moves, in application bytes: a usual size range
+ * each way, and a per-mille chance of a heavy transfer instead. */
+struct profile {
+    uint32_t up_lo, up_hi, down_lo, down_hi;
+    uint16_t heavy_up, heavy_down; /* per mille */
+    uint32_t heavy_up_lo, heavy_up_hi, heavy_down_lo, heavy_down_hi;
+};
+
+enum profile_id {
+    PROF_FILES,   /* file sharing: uploads dominate */
+    PROF_GENAI,   /* prompts, sometimes a document uploaded */
+    PROF_IMAGES,  /* image generation and design: downloads of images */
+    PROF_STREAM,  /* streaming: downloads dominate */
+    PROF_DEV,     /* clones and pushes */
+    PROF_WEB,     /* SaaS pages */
+    PROF_CHAT,    /* messages, sometimes a file */
+    PROF_MEETING, /* meeting web clients */
+    PROF_REMOTE,  /* remote desktop relays */
+};
+
+static const struct profile PROFILES[] = {
+    [PROF_FILES] = {500, 12000, 1500, 20000, 30, 10, 100000, 2000000, 100000, 1000000},
+    [PROF_GENAI] = {500, 8000, 2000, 20000, 12, 4, 50000, 800000, 50000, 300000},
+    [PROF_IMAGES] = {500, 5000, 5000, 50000, 6, 20, 50000, 500000, 200000, 1200000},
+    [PROF_STREAM] = {400, 3000, 15000, 100000, 0, 30, 0, 0, 300000, 2500000},
+    [PROF_DEV] = {500, 8000, 3000, 32000, 8, 12, 50000, 500000, 150000, 1500000},
+    [PROF_WEB] = {500, 6000, 3000, 32000, 2, 5, 50000, 400000, 100000, 600000},
+    [PROF_CHAT] = {300, 5000, 1000, 16000, 6, 6, 50000, 400000, 50000, 400000},
+    [PROF_MEETING] = {2000, 20000, 4000, 50000, 0, 6, 0, 0, 200000, 1000000},
+    [PROF_REMOTE] = {3000, 25000, 8000, 100000, 0, 15, 0, 0, 300000, 1500000},
+};
+
+struct service_def {
+    const char *id;         /* as in rules/services.conf */
+    enum profile_id profile;
+    const char *hosts[2];   /* the names its flows use; NULL-terminated */
+};
+
+static const struct service_def SERVICES[] = {
+    {"dropbox", PROF_FILES, {"www.dropbox.com", "content.dropboxapi.com"}},
+    {"wetransfer", PROF_FILES, {"wetransfer.com", NULL}},
+    {"google-drive", PROF_FILES, {"drive.google.com", NULL}},
+    {"onedrive", PROF_FILES, {"onedrive.live.com", NULL}},
+    {"box", PROF_FILES, {"app.box.com", NULL}},
+    {"mega", PROF_FILES, {"mega.nz", NULL}},
+    {"chatgpt", PROF_GENAI, {"chatgpt.com", NULL}},
+    {"openai-api", PROF_GENAI, {"api.openai.com", NULL}},
+    {"claude", PROF_GENAI, {"claude.ai", NULL}},
+    {"gemini", PROF_GENAI, {"gemini.google.com", NULL}},
+    {"github-copilot", PROF_GENAI, {"api.githubcopilot.com", NULL}},
+    {"perplexity", PROF_GENAI, {"www.perplexity.ai", NULL}},
+    {"midjourney", PROF_IMAGES, {"www.midjourney.com", NULL}},
+    {"otter-ai", PROF_GENAI, {"otter.ai", NULL}},
+    {"deepl", PROF_GENAI, {"www.deepl.com", NULL}},
+    {"github", PROF_DEV, {"github.com", NULL}},
+    {"gitlab", PROF_DEV, {"gitlab.com", NULL}},
+    {"slack", PROF_CHAT, {"app.slack.com", NULL}},
+    {"zoom", PROF_MEETING, {"us05web.zoom.us", NULL}},
+    {"microsoft-teams", PROF_MEETING, {"teams.microsoft.com", NULL}},
+    {"whatsapp", PROF_CHAT, {"web.whatsapp.com", NULL}},
+    {"telegram", PROF_CHAT, {"web.telegram.org", NULL}},
+    {"salesforce", PROF_WEB, {"login.salesforce.com", NULL}},
+    {"hubspot", PROF_WEB, {"app.hubspot.com", NULL}},
+    {"canva", PROF_IMAGES, {"www.canva.com", NULL}},
+    {"figma", PROF_IMAGES, {"www.figma.com", NULL}},
+    {"gmail", PROF_WEB, {"mail.google.com", NULL}},
+    {"yahoo-mail", PROF_WEB, {"mail.yahoo.com", NULL}},
+    {"notion", PROF_WEB, {"www.notion.so", NULL}},
+    {"trello", PROF_WEB, {"trello.com", NULL}},
+    {"atlassian", PROF_WEB, {"acme.atlassian.net", NULL}},
+    {"microsoft-365", PROF_WEB, {"www.office.com", NULL}},
+    {"facebook", PROF_WEB, {"www.facebook.com", NULL}},
+    {"linkedin", PROF_WEB, {"www.linkedin.com", NULL}},
+    {"teamviewer", PROF_REMOTE, {"router1.teamviewer.com", NULL}},
+    {"anydesk", PROF_REMOTE, {"relay-1.net.anydesk.com", NULL}},
+    {"nordvpn", PROF_WEB, {"nordvpn.com", NULL}},
+    {"youtube", PROF_STREAM, {"www.youtube.com", NULL}},
+    {"spotify", PROF_STREAM, {"open.spotify.com", NULL}},
+    {"netflix", PROF_STREAM, {"www.netflix.com", NULL}},
+};
+#define NSERVICES   ((int)(sizeof(SERVICES) / sizeof(SERVICES[0])))
+#define UNCLASSIFIED NSERVICES /* the cell column of unnamed external flows */
+#define MIN_SERVICES 32        /* the office always uses at least this many */
+
+/* CNAME chains: about a third of the names answer through a CDN alias. */
+static const struct {
+    const char *name;
+    const char *chain[2];
+} CNAMES[] = {
+    {"www.dropbox.com", {"www-env.dropbox-dns.com", NULL}},
+    {"content.dropboxapi.com", {"edge-block-www-env.dropbox-dns.com", NULL}},
+    {"onedrive.live.com", {"odc-web-geo.onedrive.akadns.net", "odc-web-brs.onedrive.akadns.net"}},
+    {"teams.microsoft.com", {"teams-office-com.s-0005.dc-msedge.net", NULL}},
+    {"www.office.com", {"www.office.com.edgekey.net", "e13678.dscb.akamaiedge.net"}},
+    {"www.linkedin.com", {"www-linkedin-com.l-0005.l-msedge.net", NULL}},
+    {"web.whatsapp.com", {"mmx-ds.cdn.whatsapp.net", NULL}},
+    {"www.facebook.com", {"star-mini.c10r.facebook.com", NULL}},
+    {"www.youtube.com", {"youtube-ui.l.google.com", NULL}},
+    {"mail.google.com", {"googlemail.l.google.com", NULL}},
+    {"open.spotify.com", {"edge-web.dual-gslb.spotify.com", NULL}},
+    {"www.netflix.com", {"www.dradis.netflix.com", "www.eu-west-1.internal.dradis.netflix.com"}},
+    {"www.canva.com", {"www.canva.com.cdn.cloudflare.net", NULL}},
+    {"mail.yahoo.com", {"edge.gycpi.b.yahoodns.net", NULL}},
+    {"login.salesforce.com", {"login.gslb.salesforce.com", NULL}},
+};
+
+/* A department's use of a service: its weight among the department's flows,
+ * and whether every office has it (core) or the seed decides (optional). */
+struct mix_entry {
+    const char *service;
+    uint8_t weight;
+    bool core;
+};
+
+#define MIX(a) a, sizeof(a) / sizeof(a[0])
+
+static const struct mix_entry MIX_IT[] = {
+    {"microsoft-365", 5, true}, {"slack", 3, true},       {"github", 2, true},
+    {"teamviewer", 2, true},    {"chatgpt", 2, true},     {"atlassian", 2, true},
+    {"microsoft-teams", 3, true}, {"onedrive", 2, true},  {"anydesk", 2, false},
+    {"gitlab", 1, false},       {"zoom", 1, false},       {"nordvpn", 1, false},
+    {"youtube", 1, false},      {"perplexity", 1, false},
+};
+static const struct mix_entry MIX_ENGINEERING[] = {
+    {"github", 6, true},      {"gitlab", 3, true},         {"github-copilot", 5, true},
+    {"chatgpt", 4, true},     {"claude", 4, true},         {"openai-api", 3, true},
+    {"slack", 5, true},       {"atlassian", 3, true},      {"microsoft-teams", 2, true},
+    {"youtube", 1, true},     {"notion", 2, false},        {"gemini", 1, false},
+    {"perplexity", 1, false}, {"spotify", 2, false},       {"google-drive", 1, false},
+    {"zoom", 1, false},       {"mega", 1, false},          {"telegram", 1, false},
+};
+static const struct mix_entry MIX_SALES[] = {
+    {"salesforce", 6, true},  {"hubspot", 4, true},        {"linkedin", 4, true},
+    {"gmail", 2, true},       {"zoom", 3, true},           {"microsoft-teams", 3, true},
+    {"whatsapp", 2, true},    {"microsoft-365", 4, true},  {"chatgpt", 2, true},
+    {"dropbox", 2, true},     {"wetransfer", 1, false},    {"yahoo-mail", 1, false},
+    {"facebook", 1, false},   {"deepl", 1, false},         {"otter-ai", 1, false},
+    {"gemini", 1, false},
+};
+static const struct mix_entry MIX_FINANCE[] = {
+    {"microsoft-365", 6, true}, {"onedrive", 3, true},    {"box", 2, true},
+    {"chatgpt", 2, true},       {"microsoft-teams", 3, true}, {"salesforce", 1, false},
+    {"gmail", 1, false},        {"yahoo-mail", 1, false}, {"dropbox", 1, false},
+    {"wetransfer", 1, false},   {"netflix", 1, false},    {"perplexity", 1, false},
+    {"claude", 1, false},
+};
+static const struct mix_entry MIX_MARKETING[] = {
+    {"canva", 5, true},         {"hubspot", 4, true},     {"linkedin", 4, true},
+    {"midjourney", 3, true},    {"facebook", 3, true},    {"figma", 3, true},
+    {"chatgpt", 3, true},       {"wetransfer", 2, true},  {"google-drive", 2, true},
+    {"youtube", 2, true},       {"slack", 2, true},       {"dropbox", 2, false},
+    {"gemini", 1, false},       {"trello", 2, false},     {"notion", 1, false},
+    {"spotify", 1, false},      {"whatsapp", 1, false},   {"deepl", 1, false},
+};
+static const struct mix_entry MIX_HR[] = {
+    {"microsoft-365", 4, true}, {"linkedin", 3, true},    {"gmail", 2, true},
+    {"chatgpt", 2, true},       {"zoom", 2, true},        {"microsoft-teams", 2, true},
+    {"otter-ai", 2, false},     {"box", 1, false},        {"dropbox", 1, false},
+    {"trello", 1, false},       {"whatsapp", 1, false},   {"spotify", 1, false},
+};
+static const struct mix_entry MIX_RESEARCH[] = {
+    {"claude", 3, true},        {"chatgpt", 3, true},     {"perplexity", 2, true},
+    {"gemini", 2, true},        {"openai-api", 2, true},  {"github", 3, true},
+    {"google-drive", 2, true},  {"dropbox", 2, true},     {"youtube", 2, true},
+    {"mega", 1, false},         {"wetransfer", 1, false}, {"netflix", 1, false},
+    {"telegram", 1, false},     {"nordvpn", 1, false},    {"otter-ai", 1, false},
+    {"zoom", 1, false},
+};
+
+/* The departments of rules/departments.conf as the sample office fills them. */
+struct dept_def {
+    const char *id;
+    int ndevices;
+    uint8_t v4_first[4];    /* first device; the next ones count up the last octet */
+    uint8_t v4_gateway[4];
+    const char *v6_prefix;  /* the /64 of its devices, NULL for IPv4 only */
+    uint16_t vlan;          /* 802.1Q id of its tagged devices */
+    int tagged_every;       /* every n-th device is tagged; 0 none, 1 all */
+    int service_flows;      /* per device and day at scale 1 */
+    const struct mix_entry *mix;
+    size_t nmix;
+};
+
+static const struct dept_def DEPTS[] = {
+    {"it", 5, {10, 0, 0, 101}, {10, 0, 0, 1}, "fd00:0:0:1::", 0, 0, 14, MIX(MIX_IT)},
+    {"engineering", 12, {10, 10, 1, 11}, {10, 10, 0, 1}, "fd00:10:0:1::", 110, 2, 20,
+     MIX(MIX_ENGINEERING)},
+    {"sales", 8, {10, 20, 1, 11}, {10, 20, 0, 1}, "fd00:20:0:1::", 120, 3, 16, MIX(MIX_SALES)},
+    {"finance", 5, {10, 30, 1, 11}, {10, 30, 0, 1}, "fd00:30:0:1::", 0, 0, 12, MIX(MIX_FINANCE)},
+    {"marketing", 6, {10, 40, 1, 11}, {10, 40, 0, 1}, "fd00:40:0:1::", 0, 0, 18,
+     MIX(MIX_MARKETING)},
+    {"hr", 4, {10, 50, 1, 11}, {10, 50, 0, 1}, NULL, 0, 0, 10, MIX(MIX_HR)},
+    /* 172.16.60.0/24 is no department network: the VLAN names the lab. */
+    {"research", 6, {172, 16, 60, 21}, {172, 16, 60, 1}, NULL, 160, 1, 16, MIX(MIX_RESEARCH)},
+};
+#define NDEPTS     ((int)(sizeof(DEPTS) / sizeof(DEPTS[0])))
+#define DEPT_IT    0
+#define DEPT_ENG   1
+#define MAX_DEVICES 64
+#define MAX_MIX     24
+
+/* IT's servers, in 10.0.0.0/24 and fd00:0:0:1::/64. */
+struct it_server {
+    const char *v4, *v6;
+    uint8_t mac[6];
+};
+static const struct it_server RESOLVER = {"10.0.0.53", "fd00:0:0:1::53",
+                                          {0x52, 0x54, 0x00, 0x0a, 0x00, 0x35}};
+static const struct it_server FILE_SERVER = {"10.0.0.20", "fd00:0:0:1::20",
+                                             {0x52, 0x54, 0x00, 0x0a, 0x00, 0x14}};
+static const struct it_server INTRANET = {"10.0.0.80", "fd00:0:0:1::80",
+                                          {0x52, 0x54, 0x00, 0x0a, 0x00, 0x50}};
+#define FILES_NAME    "files.acme.internal"
+#define INTRANET_NAME "intranet.acme.internal"
+
+/* One router routes every department (router on a stick). */
+static const uint8_t ROUTER_MAC[6] = {0x00, 0x00, 0x5e, 0x00, 0x01, 0x0a};
+static const uint8_t BROADCAST_MAC[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+#define ROUTER_LINK_LOCAL "fe80::1"
+
+/* External noise: addresses no name resolves to. */
+#define PING_TARGET   "192.0.2.1"
+#define NTP_SERVER    "203.0.113.123"
+#define TCP_NOISE     "198.51.100.250"
+#define TCP_NOISE_PORT 8443
+#define UDP_NOISE     "203.0.113.77"
+#define UDP_NOISE_PORT 40000
+
+/* Vendor prefixes of the office's laptops and desktops. */
+static const uint8_t OUIS[][3] = {
+    {0x3c, 0x22, 0xfb}, /* Apple */
+    {0xf4, 0x8e, 0x38}, /* Dell */
+    {0x8c, 0x16, 0x45}, /* Lenovo */
+    {0x98, 0xfa, 0x9b}, /* LCFC (Lenovo) */
+    {0x34, 0x48, 0xed}, /* Dell */
+    {0xa4, 0x83, 0xe7}, /* Apple */
+};
+
+struct device {
+    int dept;
+    uint8_t mac[6];
+    uint8_t v4[4];
+    uint8_t v6[16];
+    bool has_v6;
+    uint16_t vlan; /* 0 when its frames are untagged */
+};
+
+/* A name the resolver answers, with the addresses it gives. */
+struct host {
+    const char *name;
+    int service;            /* index in SERVICES, -1 for IT's own names */
+    const char *cname[2];   /* the chain from the name, NULL-terminated */
+    int nv4, nv6;
+    uint8_t v4[2][4];
+    uint8_t v6[2][16];
+    uint32_t ttl;           /* authoritative TTL; the resolver counts down from it */
+};
+#define MAX_HOSTS 48
+
+/* ------------------------------------------------------------------------ */
+/* Jobs: what the day is made of                                            */
+/* ------------------------------------------------------------------------ */
+
+enum job_kind {
+    JOB_ARP,       /* a device and its gateway learn each other's MAC */
+    JOB_ND,        /* a dual-stack device joins: DAD, RS, RA, NS, NA */
+    JOB_RA,        /* periodic router advertisement */
+    JOB_DNS,       /* a lookup at the internal resolver: internal */
+    JOB_TLS,       /* a service flow over TLS with SNI */
+    JOB_NOSNI,     /* a service flow over TLS without SNI, named by DNS */
+    JOB_HTTP,      /* a service flow over plain HTTP */
+    JOB_SMB,       /* to the file server: internal */
+    JOB_INTRANET,  /* to the intranet web server: internal */
+    JOB_SSH,       /* between engineering hosts: internal */
+    JOB_ICMP,      /* pings to 192.0.2.1: unclassified */
+    JOB_NTP,       /* to 203.0.113.123: unclassified */
+    JOB_TCP_NOISE, /* random bytes to 198.51.100.250:8443: unclassified */
+    JOB_UDP_NOISE, /* random datagrams to 203.0.113.77:40000: unclassified */
+};
+
+struct job {
+    uint64_t start;   /* µs since the epoch: the time of its first packet */
+    uint32_t id;      /* creation order: tie-break and random stream */
+    uint8_t kind;     /* enum job_kind */
+    uint8_t family;   /* 4 or 6 */
+    uint8_t addr;     /* which of the host's addresses */
+    int16_t device;   /* the client; -1 for the router's own jobs */
+    int16_t peer;     /* SSH: the server device; RA: the department */
+    int16_t host;     /* index in hosts, -1 when nameless */
+    uint16_t cport;   /* the client's port */
+    uint32_t ttl;     /* DNS: TTL of the answer */
+    uint32_t delay;   /* DNS: µs from query to response */
+};
+
+/* ------------------------------------------------------------------------ */
+/* Ground truth                                                             */
+/* ------------------------------------------------------------------------ */
+
+struct cell {
+    uint64_t bytes_up, bytes_down, packets_up, packets_down, flows;
+    bool device[MAX_DEVICES];
+    bool device_v6[MAX_DEVICES]; /* the device used the cell over IPv6 */
+    bool device_v4[MAX_DEVICES];
+};
+
+struct truth {
+    struct cell cells[NDEPTS][NSERVICES + 1];
+    uint64_t internal_flows, internal_bytes;
+    uint64_t dns_queries;
+    bool name_queried[MAX_HOSTS];
+    uint64_t packets, ip_bytes;
+};
+
+/* ------------------------------------------------------------------------ */
+/* The generator                                                            */
+/* ------------------------------------------------------------------------ */
+
+struct options {
+    const char *out, *truth_path;
+    char date[11];
+    uint64_t seed;
+    int scale;
+    bool pcapng;
+};
+
+struct gen {
+    const struct options *opt;
+    int64_t day;           /* days since 1970-01-01 */
+    uint64_t midnight;     /* µs since the epoch */
+    uint64_t open, close;  /* 08:00 and 18:00 */
+
+    struct device dev[MAX_DEVICES];
+    int ndev;
+    uint8_t gw_v6[NDEPTS][16];   /* prefix::1, the router on each IPv6 segment */
+    uint8_t v6_prefix[NDEPTS][16];
+
+    struct host hosts[MAX_HOSTS];
+    int nhosts;
+    int files_host, intranet_host;
+
+    bool active[NDEPTS][MAX_MIX]; /* which mix entries the seed turned on */
+
+    struct job *jobs;
+    size_t njobs, capjobs;
+
+    struct bytes stream;   /* scratch: the bytes one side sends next */
+    struct truth truth;
+};
+
+static void parse_addr(const char *s, uint8_t *out, int family)
+{
+    struct netaddr a;
+    if (!netaddr_parse(s, &a)) {
+        fprintf(stderr, "gen-sample: internal error: bad address %s\n", s);
+        exit(1);
+    }
+    if (family == 4)
+        memcpy(out, a.b + 12, 4);
+    else
+        memcpy(out, a.b, 16);
+}
+
+static int find_service(const char *id)
+{
+    for (int i = 0; i < NSERVICES; i++)
+        if (strcmp(SERVICES[i].id, id) == 0)
+            return i;
+    fprintf(stderr, "gen-sample: internal error: unknown service %s\n", id);
+    exit(1);
+}
+
+/* The fixed office: devices with their MACs and addresses. */
+static void office_init(struct gen *g)
+{
+    int n = 0;
+    for (int d = 0; d < NDEPTS; d++) {
+        const struct dept_def *dd = &DEPTS[d];
+        if (dd->v6_prefix) {
+            parse_addr(dd->v6_prefix, g->v6_prefix[d], 6);
+            memcpy(g->gw_v6[d], g->v6_prefix[d], 16);
+            g->gw_v6[d][15] = 1;
+        }
+        for (int i = 0; i < dd->ndevices; i++, n++) {
+            struct device *dv = &g->dev[n];
+            uint64_t x = 0x5eed0ff1ceULL + (uint64_t)n;
+            uint64_t h = splitmix64(&x);
+            dv->dept = d;
+            memcpy(dv->mac, OUIS[h % (sizeof(OUIS) / sizeof(OUIS[0]))], 3);
+            dv->mac[3] = (uint8_t)(0x10 + d);
+            dv->mac[4] = (uint8_t)i;
+            dv->mac[5] = (uint8_t)(h >> 8);
+            memcpy(dv->v4, dd->v4_first, 4);
+            dv->v4[3] = (uint8_t)(dd->v4_first[3] + i);
+            dv->has_v6 = dd->v6_prefix != NULL;
+            if (dv->has_v6) {
+                /* A stable-privacy style interface id (RFC 7217). */
+                uint64_t iid = splitmix64(&x);
+                memcpy(dv->v6, g->v6_prefix[d], 8);
+                for (int k = 0; k < 8; k++)
+                    dv->v6[8 + k] = (uint8_t)(iid >> (56 - 8 * k));
+            }
+            if (dd->tagged_every && i % dd->tagged_every == 0)
+                dv->vlan = dd->vlan;
+        }
+    }
+    g->ndev = n;
+}
+
+static uint32_t host_ttl(int index)
+{
+    static const uint32_t ttls[] = {300, 60, 3600, 120, 1800, 600, 300, 900, 60, 240};
+    return ttls[index % (int)(sizeof(ttls) / sizeof(ttls[0]))];
+}
+
+/* Names and their addresses: the same whatever the seed or the date. */
+static void hosts_init(struct gen *g)
+{
+    int n = 0;
+    for (int s = 0; s < NSERVICES; s++) {
+        for (int k = 0; k < 2 && SERVICES[s].hosts[k]; k++, n++) {
+            struct host *h = &g->hosts[n];
+            h->name = SERVICES[s].hosts[k];
+            h->service = s;
+            h->ttl = host_ttl(n);
+            h->nv4 = 1 + n % 2;
+            h->nv6 = 1 + (n % 3 == 0);
+            for (int a = 0; a < h->nv4; a++) {
+                /* Spread over the three IPv4 documentation blocks, hosts from
+                 * .10 up: clear of the noise addresses (.1, .77, .123, .250). */
+                static const uint8_t blocks[3][3] = {{192, 0, 2}, {198, 51, 100}, {203, 0, 113}};
+                int p = 2 * n + a;
+                memcpy(h->v4[a], blocks[p % 3], 3);
+                h->v4[a][3] = (uint8_t)(10 + p / 3);
+            }
+            for (int a = 0; a < h->nv6; a++) {
+                char text[NETADDR_STRLEN];
+                snprintf(text, sizeof(text), "2001:db8:%x:%x::%x", 0x100 + (n / 16) * 0x100,
+                         n % 16 * 0x10, a + 1);
+                parse_addr(text, h->v6[a], 6);
+            }
+            for (size_t c = 0; c < sizeof(CNAMES) / sizeof(CNAMES[0]); c++)
+                if (strcmp(CNAMES[c].name, h->name) == 0)
+                    memcpy(h->cname, CNAMES[c].chain, sizeof(h->cname));
+        }
+    }
+    const struct it_server *servers[2] = {&FILE_SERVER, &INTRANET};
+    const char *names[2] = {FILES_NAME, INTRANET_NAME};
+    for (int k = 0; k < 2; k++, n++) {
+        struct host *h = &g->hosts[n];
+        h->name = names[k];
+        h->service = -1;
+        h->ttl = 3600;
+        h->nv4 = h->nv6 = 1;
+        parse_addr(servers[k]->v4, h->v4[0], 4);
+        parse_addr(servers[k]->v6, h->v6[0], 6);
+    }
+    g->files_host = n - 2;
+    g->intranet_host = n - 1;
+    g->nhosts = n;
+}
+
+/* Which optional services the office uses: the seed alone decides, so that two
+ * months generated with different seeds differ.  The office always uses at
+ * least MIN_SERVICES services. */
+static void mix_init(struct gen *g)
+{
+    struct rng r;
+    rng_seed(&r, g->opt->seed, STREAM_MIX, 0, 0);
+    bool used[NSERVICES] = {false};
+    int nused = 0;
+    for (int d = 0; d < NDEPTS; d++) {
+        for (size_t e = 0; e < DEPTS[d].nmix; e++) {
+            const struct mix_entry *m = &DEPTS[d].mix[e];
+            g->active[d][e] = m->core || rng_chance(&r, 450);
+            int s = find_service(m->service);
+            if (g->active[d][e] && !used[s]) {
+                used[s] = true;
+                nused++;
+            }
+        }
+    }
+    while (nused < MIN_SERVICES) {
+        int d = (int)rng_below(&r, NDEPTS);
+        size_t e = rng_below(&r, (uint32_t)DEPTS[d].nmix);
+        int s = find_service(DEPTS[d].mix[e].service);
+        if (!used[s]) {
+            g->active[d][e] = true;
+            used[s] = true;
+            nused++;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Planning the day                                                         */
+/* ------------------------------------------------------------------------ */
+
+static struct job *job_new(struct gen *g, uint8_t kind, uint64_t start, int device)
+{
+    if (g->njobs == g->capjobs) {
+        g->capjobs = g->capjobs ? g->capjobs * 2 : 4096;
+        g->jobs = xrealloc(g->jobs, g->capjobs * sizeof(*g->jobs));
+    }
+    struct job *j = &g->jobs[g->njobs];
+    memset(j, 0, sizeof(*j));
+    j->id = (uint32_t)g->njobs++;
+    j->kind = kind;
+    j->start = start;
+    j->family = 4;
+    j->device = (int16_t)device;
+    j->peer = -1;
+    j->host = -1;
+    return j;
+}
+
+enum act_kind {
+    ACT_SERVICE,
+    ACT_SMB,
+    ACT_INTRANET,
+    ACT_SSH,
+    ACT_ICMP,
+    ACT_NTP,
+    ACT_TCP_NOISE,
+    ACT_UDP_NOISE,
+};
+
+/* Something a device does at a time, before it becomes jobs. */
+struct activity {
+    uint64_t t;
+    uint32_t seq;
+    int16_t device;
+    int8_t kind;
+    int8_t service;
+};
+
+struct activities {
+    struct activity *a;
+    size_t n, cap;
+};
+
+static struct activity *act_add(struct activities *as, uint64_t t, int device, int kind)
+{
+    if (as->n == as->cap) {
+        as->cap = as->cap ? as->cap * 2 : 1024;
+        as->a = xrealloc(as->a, as->cap * sizeof(*as->a));
+    }
+    struct activity *a = &as->a[as->n];
+    a->t = t;
+    a->seq = (uint32_t)as->n++;
+    a->device = (int16_t)device;
+    a->kind = (int8_t)kind;
+    a->service = -1;
+    return a;
+}
+
+static int act_cmp(const void *pa, const void *pb)
+{
+    const struct activity *a = pa, *b = pb;
+    if (a->device != b->device)
+        return a->device < b->device ? -1 : 1;
+    if (a->t != b->t)
+        return a->t < b->t ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* A time in [from, to]: fewer people online over lunch. */
+static uint64_t office_time(struct gen *g, struct rng *r, uint64_t from, uint64_t to)
+{
+    uint64_t t = rng_between(r, from, to);
+    for (int i = 0; i < 3; i++) {
+        uint64_t hour = (t - g->midnight) / US_PER_H;
+        if (hour != 12 || !rng_chance(r, 550))
+            break;
+        t = rng_between(r, from, to);
+    }
+    return t;
+}
+
+/* Client ports count up from a random start with small random steps, the way
+ * an OS hands them out: unique per device over the whole day, so no two flows
+ * of the capture share a 5-tuple. */
+static uint16_t next_port(uint32_t *state, struct rng *r)
+{
+    *state += 1 + rng_below(r, 3);
+    return (uint16_t)(32768 + *state % 28232);
+}
+
+/* What a device remembers of its lookups: it looks a name up again once the
+ * answer has expired or a new hour has begun. */
+struct lookup {
+    uint64_t answered;
+    uint32_t ttl;
+    uint8_t addr;
+    bool valid;
+};
+
+/* The address a device uses to reach host at time t, looking it up first if it
+ * has no fresh answer for it. */
+static uint8_t resolve(struct gen *g, struct rng *r, struct lookup *lk, int device, int host,
+                       int family, uint64_t t, uint32_t *port_state)
+{
+    if (lk->valid && (lk->answered - g->midnight) / US_PER_H == (t - g->midnight) / US_PER_H &&
+        lk->answered + 1000 < t && t + 2 * US_PER_S < lk->answered + lk->ttl * US_PER_S)
+        return lk->addr;
+
+    const struct host *h = &g->hosts[host];
+    uint64_t query = t - rng_between(r, 3000, 60000);
+    struct job *j = job_new(g, JOB_DNS, query, device);
+    j->family = (uint8_t)family;
+    j->host = (int16_t)host;
+    j->addr = (uint8_t)rng_below(r, (uint32_t)(family == 4 ? h->nv4 : h->nv6));
+    j->ttl = h->ttl <= 120 ? h->ttl : h->ttl - (uint32_t)rng_below(r, h->ttl / 2);
+    uint64_t latest = t - query - 1500; /* the answer comes before the connection */
+    j->delay = (uint32_t)rng_between(r, 300, latest < 25000 ? latest : 25000);
+    j->cport = next_port(port_state, r);
+    lk->answered = query + j->delay;
+    lk->ttl = j->ttl;
+    lk->addr = j->addr;
+    lk->valid = true;
+    return j->addr;
+}
+
+static void plan_day(struct gen *g)
+{
+    const int scale = g->opt->scale;
+    struct activities acts = {0};
+
+    /* What each device does, and when. */
+    for (int d = 0; d < g->ndev; d++) {
+        struct device *dv = &g->dev[d];
+        struct rng r;
+        rng_seed(&r, g->opt->seed, STREAM_DEVICE, (uint64_t)d, (uint64_t)g->day);
+        uint64_t in = g->open + 20 * US_PER_S + rng_between(&r, 0, 75 * US_PER_MIN);
+        uint64_t out = g->close - 5 * US_PER_MIN - rng_between(&r, 0, 60 * US_PER_MIN);
+
+        job_new(g, JOB_ARP, in - 3 * US_PER_S, d);
+        for (int k = 0; k < 2; k++)
+            job_new(g, JOB_ARP, office_time(g, &r, in, out), d)->peer = 1;
+        if (dv->has_v6)
+            job_new(g, JOB_ND, in - 2 * US_PER_S, d);
+
+        int nservice = DEPTS[dv->dept].service_flows * scale * (int)rng_between(&r, 75, 125) / 100;
+        for (int k = 0; k < nservice; k++)
+            act_add(&acts, office_time(g, &r, in, out), d, ACT_SERVICE);
+
+        int ninternal = scale * (int)rng_between(&r, 3, 6);
+        for (int k = 0; k < ninternal; k++) {
+            int kind = rng_chance(&r, 550) ? ACT_SMB : ACT_INTRANET;
+            if ((dv->dept == DEPT_ENG && rng_chance(&r, 400)) ||
+                (dv->dept == DEPT_IT && rng_chance(&r, 300)))
+                kind = ACT_SSH;
+            act_add(&acts, office_time(g, &r, in, out), d, kind);
+        }
+
+        act_add(&acts, in + rng_between(&r, US_PER_S, 5 * US_PER_S), d, ACT_NTP);
+        for (int k = 1; k < scale; k++)
+            act_add(&acts, office_time(g, &r, in, out), d, ACT_NTP);
+
+        if (d % 7 == 3) {
+            /* ICMP has no ports: bursts of one device stay 15 minutes apart so
+             * that each is a flow of its own. */
+            uint64_t times[40];
+            int nt = 0;
+            for (int tries = 0; nt < scale && nt < 40 && tries < 400; tries++) {
+                uint64_t t = rng_between(&r, in, out);
+                bool clear = true;
+                for (int i = 0; i < nt; i++)
+                    if ((t > times[i] ? t - times[i] : times[i] - t) < 15 * US_PER_MIN)
+                        clear = false;
+                if (clear)
+                    times[nt++] = t;
+            }
+            for (int i = 0; i < nt; i++)
+                act_add(&acts, times[i], d, ACT_ICMP);
+        }
+        if (d % 11 == 9)
+            for (int k = 0; k < 2 * scale; k++)
+                act_add(&acts, office_time(g, &r, in, out), d, ACT_TCP_NOISE);
+        if (d % 13 == 2)
+            for (int k = 0; k < 2 * scale; k++)
+                act_add(&acts, office_time(g, &r, in, out), d, ACT_UDP_NOISE);
+    }
+
+    /* Which service each flow goes to, department by department: every service
+     * the department has turned on gets at least one flow, the rest follow the
+     * weights. */
+    for (int dep = 0; dep < NDEPTS; dep++) {
+        struct rng r;
+        rng_seed(&r, g->opt->seed, STREAM_DEPT, (uint64_t)dep, (uint64_t)g->day);
+        size_t *slots = xrealloc(NULL, acts.n * sizeof(*slots));
+        size_t nslots = 0;
+        for (size_t i = 0; i < acts.n; i++)
+            if (acts.a[i].kind == ACT_SERVICE && g->dev[acts.a[i].device].dept == dep)
+                slots[nslots++] = i;
+        for (size_t i = nslots; i > 1; i--) {
+            size_t k = rng_below(&r, (uint32_t)i);
+            size_t tmp = slots[i - 1];
+            slots[i - 1] = slots[k];
+            slots[k] = tmp;
+        }
+        const struct dept_def *dd = &DEPTS[dep];
+        int on[MAX_MIX], non = 0;
+        uint32_t total = 0;
+        for (size_t e = 0; e < dd->nmix; e++)
+            if (g->active[dep][e]) {
+                on[non++] = (int)e;
+                total += dd->mix[e].weight;
+            }
+        for (size_t i = 0; i < nslots; i++) {
+            int e;
+            if (i < (size_t)non) {
+                e = on[i];
+            } else {
+                uint32_t w = rng_below(&r, total);
+                int k = 0;
+                while (w >= dd->mix[on[k]].weight)
+                    w -= dd->mix[on[k++]].weight;
+                e = on[k];
+            }
+            acts.a[slots[i]].service = (int8_t)find_service(dd->mix[e].service);
+        }
+        free(slots);
+    }
+
+    /* In time order per device: lookups, ports, address families. */
+    qsort(acts.a, acts.n, sizeof(*acts.a), act_cmp);
+    struct lookup *cache = xrealloc(NULL, (size_t)g->nhosts * 2 * sizeof(*cache));
+    uint32_t port_state = 0;
+    int current = -1;
+    struct rng r;
+    for (size_t i = 0; i < acts.n; i++) {
+        const struct activity *a = &acts.a[i];
+        int d = a->device;
+        const struct device *dv = &g->dev[d];
+        if (d != current) {
+            current = d;
+            memset(cache, 0, (size_t)g->nhosts * 2 * sizeof(*cache));
+            rng_seed(&r, g->opt->seed, STREAM_DEVICE, (uint64_t)(1000 + d), (uint64_t)g->day);
+            port_state = (uint32_t)rng_below(&r, 28232);
+        }
+        struct job *j;
+        int family, host;
+        uint8_t addr;
+        switch (a->kind) {
+        case ACT_SERVICE: {
+            const struct service_def *s = &SERVICES[a->service];
+            host = 0;
+            while (g->hosts[host].service != a->service)
+                host++;
+            if (s->hosts[1] && rng_chance(&r, 400))
+                host++;
+            family = dv->has_v6 && rng_chance(&r, 250) ? 6 : 4;
+            uint32_t u = rng_below(&r, 1000);
+            uint8_t kind = u < 100 ? JOB_HTTP : u < 150 ? JOB_NOSNI : JOB_TLS;
+            addr = resolve(g, &r, &cache[host * 2 + (family == 6)], d, host, family, a->t,
+                           &port_state);
+            j = job_new(g, kind, a->t, d);
+            j->family = (uint8_t)family;
+            j->host = (int16_t)host;
+            j->addr = addr;
+            j->cport = next_port(&port_state, &r);
+            break;
+        }
+        case ACT_SMB:
+        case ACT_INTRANET:
+            host = a->kind == ACT_SMB ? g->files_host : g->intranet_host;
+            family = dv->has_v6 && rng_chance(&r, 300) ? 6 : 4;
+            addr = resolve(g, &r, &cache[host * 2 + (family == 6)], d, host, family, a->t,
+                           &port_state);
+            j = job_new(g, a->kind == ACT_SMB ? JOB_SMB : JOB_INTRANET, a->t, d);
+            j->family = (uint8_t)family;
+            j->host = (int16_t)host;
+            j->addr = addr;
+            j->cport = next_port(&port_state, &r);
+            break;
+        case ACT_SSH: {
+            int first = 0;
+            while (g->dev[first].dept != DEPT_ENG)
+                first++;
+            /* An engineering host on the same VLAN (tagged or not), so that both
+             * directions of the session carry the same tag; IT's admins reach
+             * the untagged ones through the router. */
+            int peer;
+            do
+                peer = first + (int)rng_below(&r, (uint32_t)DEPTS[DEPT_ENG].ndevices);
+            while (peer == d || g->dev[peer].vlan != dv->vlan);
+            j = job_new(g, JOB_SSH, a->t, d);
+            j->peer = (int16_t)peer;
+            j->family = rng_chance(&r, 300) ? 6 : 4;
+            j->cport = next_port(&port_state, &r);
+            break;
+        }
+        case ACT_ICMP:
+            job_new(g, JOB_ICMP, a->t, d);
+            break;
+        case ACT_NTP:
+            job_new(g, JOB_NTP, a->t, d)->cport = next_port(&port_state, &r);
+            break;
+        case ACT_TCP_NOISE:
+            job_new(g, JOB_TCP_NOISE, a->t, d)->cport = next_port(&port_state, &r);
+            break;
+        case ACT_UDP_NOISE:
+            job_new(g, JOB_UDP_NOISE, a->t, d)->cport = next_port(&port_state, &r);
+            break;
+        }
+    }
+    free(cache);
+    free(acts.a);
+
+    /* The router advertises itself on each IPv6 segment every few minutes. */
+    for (int dep = 0; dep < NDEPTS; dep++) {
+        if (!DEPTS[dep].v6_prefix)
+            continue;
+        rng_seed(&r, g->opt->seed, STREAM_ROUTER, (uint64_t)dep, (uint64_t)g->day);
+        for (uint64_t t = g->open + rng_between(&r, 0, 300 * US_PER_S);
+             t < g->close - 10 * US_PER_MIN; t += rng_between(&r, 200, 600) * US_PER_S)
+            job_new(g, JOB_RA, t, -1)->peer = (int16_t)dep;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Frames                                                                   */
+/* ------------------------------------------------------------------------ */
+
+struct frame {
+    uint64_t ts;
+    uint32_t off, len;
+    uint32_t order; /* generation order, to keep the sort stable */
+};
+
+/* The frames of one job: made in any order, then sorted by time. */
+struct frames {
+    struct bytes data;
+    struct frame *f;
+    size_t n, cap, next;
+    uint64_t ip_bytes;
+};
+
+/* Appends a zeroed frame of len bytes at time ts and returns it.  The pointer
+ * is valid until the next frame is added. */
+static uint8_t *frames_add(struct frames *fr, uint64_t ts, size_t len)
+{
+    if (fr->n == fr->cap) {
+        fr->cap = fr->cap ? fr->cap * 2 : 64;
+        fr->f = xrealloc(fr->f, fr->cap * sizeof(*fr->f));
+    }
+    struct frame *f = &fr->f[fr->n];
+    f->ts = ts;
+    f->off = (uint32_t)fr->data.len;
+    f->len = (uint32_t)len;
+    f->order = (uint32_t)fr->n++;
+    uint8_t *p = bytes_grow(&fr->data, len);
+    memset(p, 0, len);
+    return p;
+}
+
+static int frame_cmp(const void *pa, const void *pb)
+{
+    const struct frame *a = pa, *b = pb;
+    if (a->ts != b->ts)
+        return a->ts < b->ts ? -1 : 1;
+    return a->order < b->order ? -1 : a->order > b->order;
+}
+
+static uint64_t csum_add(uint64_t sum, const uint8_t *p, size_t n)
+{
+    while (n >= 2) {
+        sum += (uint32_t)p[0] << 8 | p[1];
+        p += 2;
+        n -= 2;
+    }
+    if (n)
+        sum += (uint32_t)p[0] << 8;
+    return sum;
+}
+
+static uint16_t csum_fold(uint64_t sum)
+{
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+/* One side of a conversation as the mirror port sees its frames. */
+struct endpoint {
+    uint8_t mac[6];
+    uint8_t addr[16]; /* IPv4 in the first 4 bytes */
+    uint8_t ttl;      /* TTL or hop limit on arrival at the mirror port */
+    uint16_t vlan;    /* tag of the frames it sends, 0 for none */
+};
+
+/* A conversation: [0] opened it, [1] answered. */
+struct conv {
+    struct frames *out;
+    struct rng *rng;
+    int family;
+    uint8_t proto;
+    bool routed;             /* between two segments: every frame goes to the router */
+    struct endpoint ep[2];
+    uint16_t port[2];
+    uint16_t ip_id[2];
+    uint32_t flow_label[2];
+    uint64_t bytes[2], packets[2];
+};
+
+static void conv_init(struct conv *c, struct frames *out, struct rng *r, int family, uint8_t proto)
+{
+    memset(c, 0, sizeof(*c));
+    c->out = out;
+    c->rng = r;
+    c->family = family;
+    c->proto = proto;
+    for (int i = 0; i < 2; i++) {
+        c->ip_id[i] = (uint16_t)rng_next(r);
+        c->flow_label[i] = (uint32_t)rng_next(r) & 0xfffff;
+    }
+}
+
+/* Writes the link and IP headers of a packet from side dir carrying l4len bytes
+ * of transport, and returns where the transport header goes.  Frames shorter
+ * than Ethernet's 60 bytes are padded, as on the wire: the padding is not part
+ * of the IP datagram and not accounted. */
+static uint8_t *conv_packet(struct conv *c, int dir, uint64_t ts, size_t l4len)
+{
+    const struct endpoint *src = &c->ep[dir], *dst = &c->ep[!dir];
+    size_t l2 = src->vlan ? 18 : 14;
+    size_t iphl = c->family == 4 ? 20 : 40;
+    size_t iplen = iphl + l4len;
+    size_t flen = l2 + iplen < 60 ? 60 : l2 + iplen;
+    uint8_t *p = frames_add(c->out, ts, flen);
+    memcpy(p, c->routed ? ROUTER_MAC : dst->mac, 6);
+    memcpy(p + 6, src->mac, 6);
+    uint8_t *q = p + 12;
+    if (src->vlan) {
+        be16(q, 0x8100);
+        be16(q + 2, src->vlan);
+        q += 4;
+    }
+    if (c->family == 4) {
+        be16(q, 0x0800);
+        q += 2;
+        q[0] = 0x45;
+        be16(q + 2, (unsigned)iplen);
+        be16(q + 4, c->ip_id[dir]++);
+        be16(q + 6, c->proto == 17 ? 0 : 0x4000); /* DF but for UDP */
+        q[8] = src->ttl;
+        q[9] = c->proto;
+        memcpy(q + 12, src->addr, 4);
+        memcpy(q + 16, dst->addr, 4);
+        be16(q + 10, csum_fold(csum_add(0, q, 20)));
+    } else {
+        be16(q, 0x86dd);
+        q += 2;
+        be32(q, 0x60000000u | c->flow_label[dir]);
+        be16(q + 4, (unsigned)l4len);
+        q[6] = c->proto;
+        q[7] = src->ttl;
+        memcpy(q + 8, src->addr, 16);
+        memcpy(q + 24, dst->addr, 16);
+    }
+    c->bytes[dir] += iplen;
+    c->packets[dir]++;
+    c->out->ip_bytes += iplen;
+    return q + iphl;
+}
+
+/* Fills the transport checksum at l4 + off: with the pseudo-header for TCP,
+ * UDP and ICMPv6, without for ICMP. */
+static void conv_checksum(const struct conv *c, int dir, uint8_t *l4, size_t l4len, size_t off)
+{
+    uint64_t sum = 0;
+    if (c->proto != 1) {
+        size_t alen = c->family == 4 ? 4 : 16;
+        sum = csum_add(sum, c->ep[dir].addr, alen);
+        sum = csum_add(sum, c->ep[!dir].addr, alen);
+        sum += c->proto;
+        sum += l4len & 0xffff;
+        sum += l4len >> 16;
+    }
+    l4[off] = l4[off + 1] = 0;
+    uint16_t cs = csum_fold(csum_add(sum, l4, l4len));
+    if (c->proto == 17 && cs == 0)
+        cs = 0xffff;
+    be16(l4 + off, cs);
+}
+
+static void udp_send(struct conv *c, int dir, uint64_t ts, const uint8_t *data, size_t len)
+{
+    uint8_t *u = conv_packet(c, dir, ts, 8 + len);
+    be16(u, c->port[dir]);
+    be16(u + 2, c->port[!dir]);
+    be16(u + 4, (unsigned)(8 + len));
+    memcpy(u + 8, data, len);
+    conv_checksum(c, dir, u, 8 + len, 6);
+}
+
+/* ICMP or ICMPv6: the message is given whole, its checksum is filled in. */
+static void icmp_send(struct conv *c, int dir, uint64_t ts, const uint8_t *msg, size_t len)
+{
+    uint8_t *m = conv_packet(c, dir, ts, len);
+    memcpy(m, msg, len);
+    conv_checksum(c, dir, m, len, 2);
+}
+
+/* ------------------------------------------------------------------------ */
+/* TCP                                                                      */
+/* ------------------------------------------------------------------------ */
+
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_PSH 0x08
+#define TH_ACK 0x10
+
+/* A TCP connection seen from next to the client: the server's packets arrive
+ * a round trip after what they answer, the client's almost at once. */
+struct tcp {
+    struct conv *c;
+    uint32_t nxt[2];  /* next sequence number each side sends */
+    uint32_t rtt;     /* µs */
+    uint32_t gap;     /* µs between back-to-back segments */
+    uint32_t mss;
+    uint16_t win[2];  /* window field after the handshake (scaled) */
+    uint64_t last[2]; /* time of each side's latest segment */
+};
+
+static void tcp_init(struct tcp *t, struct conv *c, uint32_t rtt)
+{
+    t->c = c;
+    t->nxt[0] = (uint32_t)rng_next(c->rng);
+    t->nxt[1] = (uint32_t)rng_next(c->rng);
+    t->rtt = rtt;
+    t->gap = (uint32_t)rng_between(c->rng, 12, 120);
+    t->mss = c->family == 4 ? 1460 : 1440;
+    t->win[0] = (uint16_t)rng_between(c->rng, 500, 2050);
+    t->win[1] = (uint16_t)rng_between(c->rng, 250, 1000);
+    t->last[0] = t->last[1] = 0;
+}
+
+/* Sends one segment from side dir at ts, or just after that side's previous
+ * segment if ts is earlier: each side's segments leave in sequence order even
+ * when an acknowledgement was timed late.  Returns the time used. */
+static uint64_t tcp_segment(struct tcp *t, int dir, uint64_t ts, uint8_t flags, const uint8_t *opt,
+                            size_t optlen, const uint8_t *data, size_t len)
+{
+    if (ts <= t->last[dir])
+        ts = t->last[dir] + 1;
+    t->last[dir] = ts;
+    size_t hl = 20 + optlen;
+    uint8_t *h = conv_packet(t->c, dir, ts, hl + len);
+    be16(h, t->c->port[dir]);
+    be16(h + 2, t->c->port[!dir]);
+    be32(h + 4, t->nxt[dir]);
+    be32(h + 8, flags & TH_ACK ? t->nxt[!dir] : 0);
+    h[12] = (uint8_t)(hl / 4 << 4);
+    h[13] = flags;
+    be16(h + 14, flags & TH_SYN ? (dir ? 65160 : 64240) : t->win[dir]);
+    if (optlen)
+        memcpy(h + 20, opt, optlen);
+    if (len)
+        memcpy(h + hl, data, len);
+    conv_checksum(t->c, dir, h, hl + len, 16);
+    t->nxt[dir] += (uint32_t)len + (flags & (TH_SYN | TH_FIN) ? 1 : 0);
+    return ts;
+}
+
+/* How long after a packet the side `from` is seen answering it. */
+static uint64_t tcp_turn(struct tcp *t, int from)
+{
+    if (from == 1)
+        return t->rtt + rng_between(t->c->rng, 40, 400);
+    return rng_between(t->c->rng, 25, 250);
+}
+
+static uint64_t tcp_open(struct tcp *t, uint64_t ts)
+{
+    uint8_t opt[12] = {2, 4, (uint8_t)(t->mss >> 8), (uint8_t)t->mss, 1, 3, 3, 8, 1, 1, 4, 2};
+    ts = tcp_segment(t, 0, ts, TH_SYN, opt, sizeof(opt), NULL, 0);
+    opt[7] = 7;
+    ts = tcp_segment(t, 1, ts + tcp_turn(t, 1), TH_SYN | TH_ACK, opt, sizeof(opt), NULL, 0);
+    return tcp_segment(t, 0, ts + tcp_turn(t, 0), TH_ACK, NULL, 0, NULL, 0);
+}
+
+/* Sends data from side dir in MSS segments starting at ts; the other side
+ * acknowledges every second segment and the last.  Returns the time of the
+ * last data segment. */
+static uint64_t tcp_send(struct tcp *t, int dir, const uint8_t *data, size_t len, uint64_t ts)
+{
+    size_t off = 0;
+    unsigned seg = 0;
+    uint64_t last = ts;
+    while (off < len) {
+        size_t n = len - off > t->mss ? t->mss : len - off;
+        bool end = off + n == len;
+        ts = tcp_segment(t, dir, ts, TH_ACK | (end ? TH_PSH : 0), NULL, 0, data + off, n);
+        off += n;
+        last = ts;
+        if (++seg % 2 == 0 || end)
+            tcp_segment(t, !dir, ts + tcp_turn(t, !dir), TH_ACK, NULL, 0, NULL, 0);
+        ts += t->gap + rng_below(t->c->rng, t->gap / 2 + 1);
+    }
+    return last;
+}
+
+/* Side `first` closes, the other answers with its own FIN. */
+static uint64_t tcp_close(struct tcp *t, int first, uint64_t ts)
+{
+    ts = tcp_segment(t, first, ts, TH_FIN | TH_ACK, NULL, 0, NULL, 0);
+    ts = tcp_segment(t, !first, ts + tcp_turn(t, !first), TH_FIN | TH_ACK, NULL, 0, NULL, 0);
+    return tcp_segment(t, first, ts + tcp_turn(t, first), TH_ACK, NULL, 0, NULL, 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* TLS                                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* A ClientHello as a current browser sends it (TLS 1.3 offered, 1.2 allowed).
+ * sni NULL leaves out server_name; ticket adds a session ticket, as a client
+ * resuming a session does. */
+static void tls_client_hello(struct bytes *b, struct rng *r, const char *sni, bool ticket)
+{
+    static const uint16_t suites[] = {0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030,
+                                      0xcca9, 0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f,
+                                      0x0035};
+    static const uint16_t sigalgs[] = {0x0403, 0x0804, 0x0401, 0x0503, 0x0805,
+                                       0x0501, 0x0806, 0x0601};
+    size_t rec = b->len;
+    put8(b, 0x16);
+    put16(b, 0x0301);
+    put16(b, 0);
+    size_t hs = b->len;
+    put8(b, 0x01);
+    put24(b, 0);
+    put16(b, 0x0303);
+    putrand(b, r, 32);
+    put8(b, 32);
+    putrand(b, r, 32);
+    put16(b, sizeof(suites));
+    for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+        put16(b, suites[i]);
+    put8(b, 1);
+    put8(b, 0);
+    size_t exts = b->len;
+    put16(b, 0);
+    if (sni) {
+        size_t n = strlen(sni);
+        put16(b, 0x0000);
+        put16(b, (unsigned)(n + 5));
+        put16(b, (unsigned)(n + 3));
+        put8(b, 0);
+        put16(b, (unsigned)n);
+        putstr(b, sni);
+    }
+    put16(b, 0x0017); /* extended_master_secret */
+    put16(b, 0);
+    put16(b, 0xff01); /* renegotiation_info */
+    put16(b, 1);
+    put8(b, 0);
+    put16(b, 0x000a); /* supported_groups: x25519, secp256r1, secp384r1 */
+    put16(b, 8);
+    put16(b, 6);
+    put16(b, 0x001d);
+    put16(b, 0x0017);
+    put16(b, 0x0018);
+    put16(b, 0x000b); /* ec_point_formats: uncompressed */
+    put16(b, 2);
+    put8(b, 1);
+    put8(b, 0);
+    put16(b, 0x0023); /* session_ticket */
+    if (ticket) {
+        size_t n = 16 * rng_between(r, 10, 14);
+        put16(b, (unsigned)n);
+        putrand(b, r, n);
+    } else {
+        put16(b, 0);
+    }
+    put16(b, 0x0010); /* application_layer_protocol_negotiation: h2, http/1.1 */
+    put16(b, 14);
+    put16(b, 12);
+    put8(b, 2);
+    putstr(b, "h2");
+    put8(b, 8);
+    putstr(b, "http/1.1");
+    put16(b, 0x0005); /* status_request: OCSP */
+    put16(b, 5);
+    put8(b, 1);
+    put32(b, 0);
+    put16(b, 0x000d); /* signature_algorithms */
+    put16(b, sizeof(sigalgs) + 2);
+    put16(b, sizeof(sigalgs));
+    for (size_t i = 0; i < sizeof(sigalgs) / sizeof(sigalgs[0]); i++)
+        put16(b, sigalgs[i]);
+    put16(b, 0x0033); /* key_share: x25519 */
+    put16(b, 38);
+    put16(b, 36);
+    put16(b, 0x001d);
+    put16(b, 32);
+    putrand(b, r, 32);
+    put16(b, 0x002d); /* psk_key_exchange_modes: psk_dhe_ke */
+    put16(b, 2);
+    put8(b, 1);
+    put8(b, 1);
+    put16(b, 0x002b); /* supported_versions: TLS 1.3, TLS 1.2 */
+    put16(b, 5);
+    put8(b, 4);
+    put16(b, 0x0304);
+    put16(b, 0x0303);
+    patch16(b, exts, b->len - exts - 2);
+    patch24(b, hs + 1, b->len - hs - 4);
+    patch16(b, rec + 3, b->len - rec - 5);
+}
+
+/* A TLS 1.3 ServerHello: everything after it is encrypted, so no certificate
+ * can name the server. */
+static void tls_server_hello(struct bytes *b, struct rng *r)
+{
+    size_t rec = b->len;
+    put8(b, 0x16);
+    put16(b, 0x0303);
+    put16(b, 0);
+    size_t hs = b->len;
+    put8(b, 0x02);
+    put24(b, 0);
+    put16(b, 0x0303);
+    putrand(b, r, 32);
+    put8(b, 32);
+    putrand(b, r, 32);
+    put16(b, 0x1301);
+    put8(b, 0);
+    size_t exts = b->len;
+    put16(b, 0);
+    put16(b, 0x002b);
+    put16(b, 2);
+    put16(b, 0x0304);
+    put16(b, 0x0033);
+    put16(b, 36);
+    put16(b, 0x001d);
+    put16(b, 32);
+    putrand(b, r, 32);
+    patch16(b, exts, b->len - exts - 2);
+    patch24(b, hs + 1, b->len - hs - 4);
+    patch16(b, rec + 3, b->len - rec - 5);
+}
+
+static void tls_change_cipher_spec(struct bytes *b)
+{
+    static const uint8_t ccs[6] = {0x14, 0x03, 0x03, 0x00, 0x01, 0x01};
+    putmem(b, ccs, sizeof(ccs));
+}
+
+/* n bytes of ciphertext in application_data records of at most 16 KiB + 17. */
+static void tls_app_data(struct bytes *b, struct rng *r, size_t n)
+{
+    while (n) {
+        size_t rec = n > 16401 ? 16401 : n;
+        put8(b, 0x17);
+        put16(b, 0x0303);
+        put16(b, (unsigned)rec);
+        putrand(b, r, rec);
+        n -= rec;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Generating jobs                                                          */
+/* ------------------------------------------------------------------------ */
+
+static void ep_device(const struct gen *g, struct endpoint *e, int d, int family)
+{
+    const struct device *dv = &g->dev[d];
+    memset(e, 0, sizeof(*e));
+    memcpy(e->mac, dv->mac, 6);
+    if (family == 4)
+        memcpy(e->addr, dv->v4, 4);
+    else
+        memcpy(e->addr, dv->v6, 16);
+    e->ttl = 64;
+    e->vlan = dv->vlan;
+}
+
+/* Something beyond the router, as seen on device d's segment. */
+static void ep_remote(const struct gen *g, struct endpoint *e, int d, int family,
+                      const uint8_t *addr, uint8_t ttl)
+{
+    memset(e, 0, sizeof(*e));
+    memcpy(e->mac, ROUTER_MAC, 6);
+    memcpy(e->addr, addr, family == 4 ? 4 : 16);
+    e->ttl = ttl;
+    e->vlan = g->dev[d].vlan;
+}
+
+/* One of IT's servers: on IT's own segment it answers directly, elsewhere
+ * through the router. */
+static void ep_it_server(const struct gen *g, struct endpoint *e, int d, int family,
+                         const struct it_server *s)
+{
+    uint8_t addr[16];
+    parse_addr(family == 4 ? s->v4 : s->v6, addr, family);
+    bool local = g->dev[d].dept == DEPT_IT && g->dev[d].vlan == 0;
+    ep_remote(g, e, d, family, addr, local ? 64 : 63);
+    if (local)
+        memcpy(e->mac, s->mac, 6);
+}
+
+static const uint8_t *host_addr(const struct host *h, int family, int k)
+{
+    return family == 4 ? h->v4[k % h->nv4] : h->v6[k % h->nv6];
+}
+
+static void put_name(struct bytes *b, const char *name)
+{
+    while (*name) {
+        const char *dot = strchr(name, '.');
+        size_t n = dot ? (size_t)(dot - name) : strlen(name);
+        put8(b, (unsigned)n);
+        putmem(b, name, n);
+        name += n + (dot ? 1 : 0);
+    }
+    put8(b, 0);
+}
+
+static void put_edns(struct bytes *b)
+{
+    put8(b, 0);
+    put16(b, 41);   /* OPT */
+    put16(b, 1232); /* UDP payload size */
+    put32(b, 0);
+    put16(b, 0);
+}
+
+static void gen_dns(struct gen *g, const struct job *j, struct conv *c)
+{
+    const struct host *h = &g->hosts[j->host];
+    int family = j->family;
+    unsigned qtype = family == 4 ? 1 : 28;
+    struct bytes *b = &g->stream;
+    ep_device(g, &c->ep[0], j->device, family);
+    ep_it_server(g, &c->ep[1], j->device, family, &RESOLVER);
+    c->port[0] = j->cport;
+    c->port[1] = 53;
+    unsigned id = (unsigned)rng_next(c->rng) & 0xffff;
+
+    b->len = 0;
+    put16(b, id);
+    put16(b, 0x0120); /* RD, AD */
+    put16(b, 1);
+    put16(b, 0);
+    put16(b, 0);
+    put16(b, 1);
+    put_name(b, h->name);
+    put16(b, qtype);
+    put16(b, 1);
+    put_edns(b);
+    udp_send(c, 0, j->start, b->p, b->len);
+
+    int nchain = h->cname[0] ? (h->cname[1] ? 2 : 1) : 0;
+    int naddr = family == 4 ? h->nv4 : h->nv6;
+    b->len = 0;
+    put16(b, id);
+    put16(b, 0x8180); /* QR, RD, RA */
+    put16(b, 1);
+    put16(b, (unsigned)(nchain + naddr));
+    put16(b, 0);
+    put16(b, 1);
+    put_name(b, h->name);
+    put16(b, qtype);
+    put16(b, 1);
+    unsigned owner = 0xc000 | 12; /* the question name */
+    for (int k = 0; k < nchain; k++) {
+        put16(b, owner);
+        put16(b, 5);
+        put16(b, 1);
+        put32(b, (uint32_t)rng_between(c->rng, 60, 3600));
+        size_t rdlen = b->len;
+        put16(b, 0);
+        owner = 0xc000 | (unsigned)b->len;
+        put_name(b, h->cname[k]);
+        patch16(b, rdlen, b->len - rdlen - 2);
+    }
+    for (int k = 0; k < naddr; k++) {
+        put16(b, owner);
+        put16(b, qtype);
+        put16(b, 1);
+        put32(b, j->ttl);
+        put16(b, family == 4 ? 4 : 16);
+        putmem(b, host_addr(h, family, j->addr + k), family == 4 ? 4 : 16);
+    }
+    put_edns(b);
+    udp_send(c, 1, j->start + j->delay, b->p, b->len);
+}
+
+/* Application bytes of one flow of a service, each way. */
+static void draw_sizes(struct rng *r, const struct profile *p, size_t *up, size_t *down)
+{
+    if (p->heavy_up && rng_chance(r, p->heavy_up))
+        *up = rng_logu(r, p->heavy_up_lo, p->heavy_up_hi);
+    else
+        *up = rng_logu(r, p->up_lo, p->up_hi);
+    if (p->heavy_down && rng_chance(r, p->heavy_down))
+        *down = rng_logu(r, p->heavy_down_lo, p->heavy_down_hi);
+    else
+        *down = rng_logu(r, p->down_lo, p->down_hi);
+}
+
+/* Splits total into n parts, each at least min. */
+static void split(struct rng *r, size_t total, int n, size_t min, size_t *part)
+{
+    uint32_t w[8], sum = 0;
+    for (int i = 0; i < n; i++)
+        sum += w[i] = 1 + rng_below(r, 9);
+    size_t left = total;
+    for (int i = 0; i < n; i++) {
+        size_t p = i == n - 1 ? left : total * w[i] / sum;
+        if (p > left)
+            p = left;
+        left -= p;
+        part[i] = p < min ? min : p;
+    }
+}
+
+static void setup_service_conv(struct gen *g, const struct job *j, struct conv *c, uint16_t port)
+{
+    const struct host *h = &g->hosts[j->host];
+    ep_device(g, &c->ep[0], j->device, j->family);
+    ep_remote(g, &c->ep[1], j->device, j->family, host_addr(h, j->family, j->addr),
+              (uint8_t)rng_between(c->rng, 48, 58));
+    c->port[0] = j->cport;
+    c->port[1] = port;
+}
+
+static void gen_tls(struct gen *g, const struct job *j, struct conv *c, bool sni)
+{
+    const struct host *h = &g->hosts[j->host];
+    struct rng *r = c->rng;
+    struct bytes *b = &g->stream;
+    struct tcp t;
+    setup_service_conv(g, j, c, 443);
+    tcp_init(&t, c, (uint32_t)rng_between(r, 6000, 90000));
+
+    uint64_t ts = tcp_open(&t, j->start) + rng_between(r, 150, 1500);
+    b->len = 0;
+    tls_client_hello(b, r, sni ? h->name : NULL, !sni && rng_chance(r, 500));
+    uint64_t last = tcp_send(&t, 0, b->p, b->len, ts);
+
+    ts = last + tcp_turn(&t, 1) + rng_between(r, 500, 20000);
+    b->len = 0;
+    tls_server_hello(b, r);
+    tls_change_cipher_spec(b);
+    tls_app_data(b, r, rng_between(r, 2200, 4800)); /* certificate, verify, finished */
+    last = tcp_send(&t, 1, b->p, b->len, ts);
+    ts = last + rng_between(r, 300, 3000);
+
+    size_t up, down, ups[4], downs[4];
+    draw_sizes(r, &PROFILES[SERVICES[h->service].profile], &up, &down);
+    int rounds = 1 + (int)rng_below(r, up + down > 1000000 ? 2 : 4);
+    split(r, up, rounds, 60, ups);
+    split(r, down, rounds, 60, downs);
+    for (int k = 0; k < rounds; k++) {
+        b->len = 0;
+        if (k == 0) {
+            tls_change_cipher_spec(b);
+            tls_app_data(b, r, 53); /* client finished */
+        }
+        tls_app_data(b, r, ups[k]);
+        last = tcp_send(&t, 0, b->p, b->len, ts);
+        ts = last + tcp_turn(&t, 1) + rng_between(r, 2000, 200000);
+        b->len = 0;
+        if (k == 0)
+            for (int n = 0; n < 2; n++)
+                tls_app_data(b, r, rng_between(r, 180, 300)); /* session tickets */
+        tls_app_data(b, r, downs[k]);
+        last = tcp_send(&t, 1, b->p, b->len, ts);
+        ts = last + (k + 1 < rounds ? rng_between(r, 200000, 12 * US_PER_S)
+                                    : rng_between(r, 50000, 3 * US_PER_S));
+    }
+    int closer = rng_chance(r, 700) ? 0 : 1;
+    b->len = 0;
+    tls_app_data(b, r, 19); /* close_notify */
+    last = tcp_send(&t, closer, b->p, b->len, ts);
+    tcp_close(&t, closer, last + rng_between(r, 100, 2000));
+}
+
+static const char USER_AGENT[] = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+                                 "(KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36";
+
+static void http_date(uint64_t ts, char *buf, size_t len)
+{
+    time_t secs = (time_t)(ts / US_PER_S);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+static void put_path(struct bytes *b, struct rng *r)
+{
+    static const char *const dirs[] = {"/", "/api/v2/", "/files/", "/s/", "/home/", "/static/"};
+    putstr(b, dirs[rng_below(r, sizeof(dirs) / sizeof(dirs[0]))]);
+    static const char hex[] = "0123456789abcdef";
+    size_t n = rng_between(r, 6, 20);
+    uint8_t *p = bytes_grow(b, n);
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint8_t)hex[rng_below(r, 16)];
+}
+
+/* One HTTP/1.1 exchange on an open connection; returns the time after it. */
+static uint64_t http_exchange(struct gen *g, struct tcp *t, const char *host, bool post,
+                              size_t up, size_t down, bool html, uint64_t ts)
+{
+    struct rng *r = t->c->rng;
+    struct bytes *b = &g->stream;
+    char line[256];
+    b->len = 0;
+    putstr(b, post ? "POST " : "GET ");
+    put_path(b, r);
+    putstr(b, " HTTP/1.1\r\nHost: ");
+    putstr(b, host);
+    putstr(b, "\r\nUser-Agent: ");
+    putstr(b, USER_AGENT);
+    putstr(b, "\r\nAccept: */*\r\nAccept-Encoding: gzip, deflate\r\nConnection: keep-alive\r\n");
+    if (post) {
+        snprintf(line, sizeof(line),
+                 "Content-Type: application/octet-stream\r\nContent-Length: %zu\r\n\r\n", up);
+        putstr(b, line);
+        putrand(b, r, up);
+    } else {
+        putstr(b, "\r\n");
+    }
+    uint64_t last = tcp_send(t, 0, b->p, b->len, ts);
+
+    ts = last + tcp_turn(t, 1) + rng_between(r, 2000, 150000);
+    char date[64];
+    http_date(ts, date, sizeof(date));
+    b->len = 0;
+    snprintf(line, sizeof(line),
+             "HTTP/1.1 200 OK\r\nServer: nginx\r\nDate: %s\r\nContent-Type: %s\r\n"
+             "Content-Length: %zu\r\nConnection: keep-alive\r\n\r\n",
+             date, html ? "text/html; charset=utf-8" : "application/octet-stream", down);
+    putstr(b, line);
+    if (html)
+        puttext(b, r, down);
+    else
+        putrand(b, r, down);
+    return tcp_send(t, 1, b->p, b->len, ts);
+}
+
+static void gen_http(struct gen *g, const struct job *j, struct conv *c)
+{
+    const struct host *h = &g->hosts[j->host];
+    struct rng *r = c->rng;
+    struct tcp t;
+    setup_service_conv(g, j, c, 80);
+    tcp_init(&t, c, (uint32_t)rng_between(r, 6000, 90000));
+    uint64_t ts = tcp_open(&t, j->start) + rng_between(r, 150, 1500);
+
+    size_t up, down;
+    draw_sizes(r, &PROFILES[SERVICES[h->service].profile], &up, &down);
+    bool post = rng_chance(r, 400);
+    uint64_t last = http_exchange(g, &t, h->name, post, up, post ? rng_between(r, 60, 600) : down,
+                                  false, ts);
+    if (rng_chance(r, 300)) {
+        ts = last + rng_between(r, 100000, 8 * US_PER_S);
+        last = http_exchange(g, &t, h->name, false, 0, rng_logu(r, 500, 40000), true, ts);
+    }
+    tcp_close(&t, rng_chance(r, 600) ? 0 : 1, last + rng_between(r, 50000, 5 * US_PER_S));
+}
+
+static void put_le16(struct bytes *b, unsigned v)
+{
+    put8(b, v & 0xff);
+    put8(b, (v >> 8) & 0xff);
+}
+
+static void put_le32(struct bytes *b, uint32_t v)
+{
+    put_le16(b, v & 0xffff);
+    put_le16(b, v >> 16);
+}
+
+static void put_le64(struct bytes *b, uint64_t v)
+{
+    put_le32(b, (uint32_t)v);
+    put_le32(b, (uint32_t)(v >> 32));
+}
+
+/* What one SMB2 session on the file server has open. */
+struct smb2_session {
+    uint64_t session_id, message_id;
+    uint32_t tree_id;
+    uint8_t file_id[16];
+};
+
+/* An SMB2 READ or WRITE, request or response, of n data bytes over TCP 445:
+ * NetBIOS session header, the 64-byte SMB2 header, the command's body
+ * ([MS-SMB2] 2.2.19-2.2.22).  SMB2 is little-endian. */
+static void put_smb2(struct bytes *b, struct rng *r, const struct smb2_session *s, bool write,
+                     bool response, size_t n, uint64_t offset)
+{
+    size_t body = write ? (response ? 16 : 48 + n) : (response ? 16 + n : 49);
+    static const uint8_t magic[4] = {0xfe, 'S', 'M', 'B'};
+    put8(b, 0);
+    put24(b, (uint32_t)(64 + body));
+    putmem(b, magic, 4);
+    put_le16(b, 64);                /* structure size */
+    put_le16(b, 1);                 /* credit charge */
+    put_le32(b, 0);                 /* status: success */
+    put_le16(b, write ? 9 : 8);     /* WRITE or READ */
+    put_le16(b, 1);                 /* credits */
+    put_le32(b, response ? 1 : 0);  /* flags: server to redirector */
+    put_le32(b, 0);                 /* next command */
+    put_le64(b, s->message_id);
+    put_le32(b, 0xfeff);            /* process id */
+    put_le32(b, s->tree_id);
+    put_le64(b, s->session_id);
+    putmem(b, (const uint8_t[16]){0}, 16); /* unsigned */
+    if (!write && !response) {
+        put_le16(b, 49);
+        put8(b, 0x50);
+        put8(b, 0);
+        put_le32(b, (uint32_t)n);
+        put_le64(b, offset);
+        putmem(b, s->file_id, 16);
+        put_le32(b, 0);
+        put_le32(b, 0);
+        put_le32(b, 0);
+        put_le16(b, 0);
+        put_le16(b, 0);
+        put8(b, 0);
+    } else if (!write) {
+        put_le16(b, 17);
+        put8(b, 0x50);              /* data offset from the SMB2 header */
+        put8(b, 0);
+        put_le32(b, (uint32_t)n);
+        put_le32(b, 0);
+        put_le32(b, 0);
+        putrand(b, r, n);
+    } else if (!response) {
+        put_le16(b, 49);
+        put_le16(b, 0x70);          /* data offset from the SMB2 header */
+        put_le32(b, (uint32_t)n);
+        put_le64(b, offset);
+        putmem(b, s->file_id, 16);
+        put_le32(b, 0);
+        put_le32(b, 0);
+        put_le16(b, 0);
+        put_le16(b, 0);
+        put_le32(b, 0);
+        putrand(b, r, n);
+    } else {
+        put_le16(b, 17);
+        put_le16(b, 0);
+        put_le32(b, (uint32_t)n);
+        put_le32(b, 0);
+        put_le16(b, 0);
+        put_le16(b, 0);
+    }
+}
+
+static void gen_smb(struct gen *g, const struct job *j, struct conv *c)
+{
+    struct rng *r = c->rng;
+    struct bytes *b = &g->stream;
+    struct tcp t;
+    struct smb2_session s;
+    ep_device(g, &c->ep[0], j->device, j->family);
+    ep_it_server(g, &c->ep[1], j->device, j->family, &FILE_SERVER);
+    c->port[0] = j->cport;
+    c->port[1] = 445;
+    s.session_id = rng_next(r);
+    s.message_id = rng_between(r, 4, 40);
+    s.tree_id = (uint32_t)rng_between(r, 1, 16);
+    rng_fill(r, s.file_id, sizeof(s.file_id));
+    tcp_init(&t, c, (uint32_t)rng_between(r, 150, 900));
+    uint64_t ts = tcp_open(&t, j->start) + rng_between(r, 100, 800);
+    int rounds = 2 + (int)rng_below(r, 5);
+    uint64_t offset = 0;
+    for (int k = 0; k < rounds; k++) {
+        bool write = rng_chance(r, 300);
+        size_t n = rng_chance(r, 8) ? rng_logu(r, 200000, 1500000) : rng_logu(r, 200, 12000);
+        b->len = 0;
+        put_smb2(b, r, &s, write, false, n, offset);
+        uint64_t last = tcp_send(&t, 0, b->p, b->len, ts);
+        b->len = 0;
+        put_smb2(b, r, &s, write, true, n, offset);
+        last = tcp_send(&t, 1, b->p, b->len, last + tcp_turn(&t, 1) + rng_between(r, 100, 5000));
+        ts = last + rng_between(r, 1000, 4 * US_PER_S);
+        offset += n;
+        s.message_id++;
+    }
+    tcp_close(&t, 0, ts);
+}
+
+static void gen_intranet(struct gen *g, const struct job *j, struct conv *c)
+{
+    struct rng *r = c->rng;
+    struct tcp t;
+    ep_device(g, &c->ep[0], j->device, j->family);
+    ep_it_server(g, &c->ep[1], j->device, j->family, &INTRANET);
+    c->port[0] = j->cport;
+    c->port[1] = 80;
+    tcp_init(&t, c, (uint32_t)rng_between(r, 150, 900));
+    uint64_t ts = tcp_open(&t, j->start) + rng_between(r, 100, 800);
+    int pages = 1 + (int)rng_below(r, 3);
+    for (int k = 0; k < pages; k++) {
+        uint64_t last = http_exchange(g, &t, INTRANET_NAME, false, 0, rng_logu(r, 1500, 40000),
+                                      true, ts);
+        ts = last + rng_between(r, 200000, 10 * US_PER_S);
+    }
+    tcp_close(&t, 0, ts);
+}
+
+static void gen_ssh(struct gen *g, const struct job *j, struct conv *c)
+{
+    static const char banner[] = "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n";
+    struct rng *r = c->rng;
+    struct bytes *b = &g->stream;
+    struct tcp t;
+    int family = j->family;
+    if (family == 6 && !(g->dev[j->device].has_v6 && g->dev[j->peer].has_v6))
+        family = 4;
+    c->family = family;
+    ep_device(g, &c->ep[0], j->device, family);
+    ep_device(g, &c->ep[1], j->peer, family);
+    if (g->dev[j->device].dept != g->dev[j->peer].dept) {
+        c->routed = true;
+        c->ep[1].ttl = 63;
+    }
+    c->port[0] = j->cport;
+    c->port[1] = 22;
+    tcp_init(&t, c, (uint32_t)rng_between(r, 150, 900));
+    uint64_t ts = tcp_open(&t, j->start);
+    uint64_t last = tcp_send(&t, 1, (const uint8_t *)banner, sizeof(banner) - 1,
+                             ts + rng_between(r, 2000, 9000));
+    last = tcp_send(&t, 0, (const uint8_t *)banner, sizeof(banner) - 1, last + 300);
+    b->len = 0;
+    putrand(b, r, rng_between(r, 1200, 1600)); /* key exchange */
+    last = tcp_send(&t, 0, b->p, b->len, last + 200);
+    b->len = 0;
+    putrand(b, r, rng_between(r, 900, 1300));
+    ts = tcp_send(&t, 1, b->p, b->len, last + tcp_turn(&t, 1));
+    int rounds = 5 + (int)rng_below(r, 40);
+    for (int k = 0; k < rounds && ts - j->start < 150 * US_PER_S; k++) {
+        ts += rng_between(r, 200000, 5 * US_PER_S);
+        b->len = 0;
+        putrand(b, r, 36 + 16 * rng_below(r, 4));
+        last = tcp_send(&t, 0, b->p, b->len, ts);
+        b->len = 0;
+        putrand(b, r, rng_chance(r, 150) ? rng_logu(r, 1000, 60000) : 36 + 16 * rng_below(r, 20));
+        ts = tcp_send(&t, 1, b->p, b->len, last + tcp_turn(&t, 1) + rng_between(r, 100, 3000));
+    }
+    tcp_close(&t, 0, ts + rng_between(r, 100000, 3 * US_PER_S));
+}
+
+static void gen_icmp(struct gen *g, const struct job *j, struct conv *c)
+{
+    uint8_t target[4], msg[64];
+    struct rng *r = c->rng;
+    parse_addr(PING_TARGET, target, 4);
+    ep_device(g, &c->ep[0], j->device, 4);
+    ep_remote(g, &c->ep[1], j->device, 4, target, 54);
+    unsigned id = (unsigned)rng_next(r) & 0xffff;
+    int count = 3 + (int)rng_below(r, 3);
+    uint64_t ts = j->start;
+    for (int k = 0; k < count; k++) {
+        memset(msg, 0, sizeof(msg));
+        msg[0] = 8;
+        be16(msg + 4, id);
+        be16(msg + 6, (unsigned)k + 1);
+        be32(msg + 8, (uint32_t)(ts / US_PER_S)); /* a timeval, as ping sends */
+        be32(msg + 12, (uint32_t)(ts % US_PER_S));
+        for (int i = 16; i < 64; i++)
+            msg[i] = (uint8_t)(i - 8);
+        icmp_send(c, 0, ts, msg, sizeof(msg));
+        msg[0] = 0;
+        icmp_send(c, 1, ts + rng_between(r, 4000, 40000), msg, sizeof(msg));
+        ts += US_PER_S + rng_below(r, 3000);
+    }
+}
+
+static void ntp_time(uint8_t *p, uint64_t ts)
+{
+    uint64_t frac = (ts % US_PER_S) * (1ULL << 32) / US_PER_S;
+    be32(p, (uint32_t)(ts / US_PER_S + 2208988800ULL));
+    be32(p + 4, (uint32_t)frac);
+}
+
+static void gen_ntp(struct gen *g, const struct job *j, struct conv *c)
+{
+    uint8_t server[4], msg[48];
+    struct rng *r = c->rng;
+    parse_addr(NTP_SERVER, server, 4);
+    ep_device(g, &c->ep[0], j->device, 4);
+    ep_remote(g, &c->ep[1], j->device, 4, server, 55);
+    c->port[0] = j->cport;
+    c->port[1] = 123;
+    int count = 1 + (int)rng_below(r, 4);
+    uint64_t ts = j->start;
+    for (int k = 0; k < count; k++) {
+        uint8_t origin[8];
+        memset(msg, 0, sizeof(msg));
+        msg[0] = 0x23; /* v4, client */
+        rng_fill(r, origin, 8); /* clients send a random transmit time (RFC 9109) */
+        memcpy(msg + 40, origin, 8);
+        udp_send(c, 0, ts, msg, sizeof(msg));
+        uint64_t back = ts + rng_between(r, 5000, 40000);
+        msg[0] = 0x24; /* v4, server */
+        msg[1] = 2;
+        msg[2] = 6;
+        msg[3] = 0xe9;
+        be32(msg + 4, 0x00000350);
+        be32(msg + 8, 0x00000290);
+        msg[12] = 192;
+        msg[13] = 0;
+        msg[14] = 2;
+        msg[15] = 200;
+        ntp_time(msg + 16, back - 400 * US_PER_S);
+        memcpy(msg + 24, origin, 8);
+        ntp_time(msg + 32, back - 10000);
+        ntp_time(msg + 40, back - 9950);
+        udp_send(c, 1, back, msg, sizeof(msg));
+        ts += 2 * US_PER_S + rng_below(r, 100000);
+    }
+}
+
+/* Random bytes that no DPI dissector claims: the first bytes are kept away
+ * from the values protocols are recognised by (TLS records, HTTP verbs, RTP
+ * version 2, BER-encoded PDUs such as Z39.50's, Skype's third byte...). */
+static void put_noise(struct bytes *b, struct rng *r, size_t n)
+{
+    size_t at = b->len;
+    putrand(b, r, n);
+    b->p[at] = (uint8_t)(0xc0 | (b->p[at] & 0x0f));
+    if (n > 2)
+        b->p[at + 2] = (uint8_t)(0x40 | (b->p[at + 2] & 0x1f));
+}
+
+static void gen_tcp_noise(struct gen *g, const struct job *j, struct conv *c)
+{
+    uint8_t server[4];
+    struct rng *r = c->rng;
+    struct bytes *b = &g->stream;
+    struct tcp t;
+    parse_addr(TCP_NOISE, server, 4);
+    ep_device(g, &c->ep[0], j->device, 4);
+    ep_remote(g, &c->ep[1], j->device, 4, server, 51);
+    c->port[0] = j->cport;
+    c->port[1] = TCP_NOISE_PORT;
+    tcp_init(&t, c, (uint32_t)rng_between(r, 20000, 120000));
+    uint64_t ts = tcp_open(&t, j->start) + rng_between(r, 200, 3000);
+    int rounds = 1 + (int)rng_below(r, 3);
+    for (int k = 0; k < rounds; k++) {
+        b->len = 0;
+        put_noise(b, r, rng_between(r, 40, 1500));
+        uint64_t last = tcp_send(&t, 0, b->p, b->len, ts);
+        b->len = 0;
+        put_noise(b, r, rng_between(r, 40, 4000));
+        last = tcp_send(&t, 1, b->p, b->len, last + tcp_turn(&t, 1) + rng_between(r, 500, 50000));
+        ts = last + rng_between(r, 100000, 5 * US_PER_S);
+    }
+    tcp_close(&t, 0, ts);
+}
+
+static void gen_udp_noise(struct gen *g, const struct job *j, struct conv *c)
+{
+    uint8_t server[4];
+    struct rng *r = c->rng;
+    struct bytes *b = &g->stream;
+    parse_addr(UDP_NOISE, server, 4);
+    ep_device(g, &c->ep[0], j->device, 4);
+    ep_remote(g, &c->ep[1], j->device, 4, server, 52);
+    c->port[0] = j->cport;
+    c->port[1] = UDP_NOISE_PORT;
+    int count = 2 + (int)rng_below(r, 7);
+    uint64_t ts = j->start;
+    for (int k = 0; k < count; k++) {
+        b->len = 0;
+        put_noise(b, r, rng_between(r, 40, 1200));
+        udp_send(c, 0, ts, b->p, b->len);
+        b->len = 0;
+        put_noise(b, r, rng_between(r, 40, 1200));
+        udp_send(c, 1, ts + rng_between(r, 20000, 150000), b->p, b->len);
+        ts += rng_between(r, 200000, 3 * US_PER_S);
+    }
+}
+
+static void arp_frame(struct frames *out, uint64_t ts, uint16_t vlan, const uint8_t *dst_mac,
+                      unsigned op, const uint8_t *sha, const uint8_t *spa, const uint8_t *tha,
+                      const uint8_t *tpa)
+{
+    uint8_t *p = frames_add(out, ts, vlan ? 64 : 60);
+    memcpy(p, dst_mac, 6);
+    memcpy(p + 6, sha, 6);
+    uint8_t *q = p + 12;
+    if (vlan) {
+        be16(q, 0x8100);
+        be16(q + 2, vlan);
+        q += 4;
+    }
+    be16(q, 0x0806);
+    q += 2;
+    be16(q, 1);      /* Ethernet */
+    be16(q + 2, 0x0800);
+    q[4] = 6;
+    q[5] = 4;
+    be16(q + 6, op);
+    memcpy(q + 8, sha, 6);
+    memcpy(q + 14, spa, 4);
+    memcpy(q + 18, tha, 6);
+    memcpy(q + 24, tpa, 4);
+}
+
+/* A device asks for its gateway (peer 0), or the router for the device (peer 1),
+ * and the other answers. */
+static void gen_arp(struct gen *g, const struct job *j, struct frames *out, struct rng *r)
+{
+    static const uint8_t zero[6] = {0};
+    const struct device *dv = &g->dev[j->device];
+    const uint8_t *gw = DEPTS[dv->dept].v4_gateway;
+    uint64_t answer = j->start + rng_between(r, 100, 2000);
+    if (j->peer == 1) {
+        arp_frame(out, j->start, dv->vlan, BROADCAST_MAC, 1, ROUTER_MAC, gw, zero, dv->v4);
+        arp_frame(out, answer, dv->vlan, ROUTER_MAC, 2, dv->mac, dv->v4, ROUTER_MAC, gw);
+    } else {
+        arp_frame(out, j->start, dv->vlan, BROADCAST_MAC, 1, dv->mac, dv->v4, zero, gw);
+        arp_frame(out, answer, dv->vlan, dv->mac, 2, ROUTER_MAC, gw, dv->mac, dv->v4);
+        if (dv->dept == DEPT_IT && dv->vlan == 0) {
+            uint8_t resolver[4];
+            parse_addr(RESOLVER.v4, resolver, 4);
+            answer += rng_between(r, 1000, 50000);
+            arp_frame(out, answer, 0, BROADCAST_MAC, 1, dv->mac, dv->v4, zero, resolver);
+            arp_frame(out, answer + rng_between(r, 100, 900), 0, dv->mac, 2, RESOLVER.mac,
+                      resolver, dv->mac, dv->v4);
+        }
+    }
+}
+
+/* One ICMPv6 neighbour discovery message to a multicast group (hop limit 255). */
+static void nd_send(struct frames *out, struct rng *r, uint64_t ts, uint16_t vlan,
+                    const uint8_t *src_mac, const uint8_t *src, const uint8_t *group,
+                    const uint8_t *msg, size_t len)
+{
+    struct conv c;
+    conv_init(&c, out, r, 6, 58);
+    memcpy(c.ep[0].mac, src_mac, 6);
+    memcpy(c.ep[0].addr, src, 16);
+    c.ep[0].ttl = 255;
+    c.ep[0].vlan = vlan;
+    c.ep[1].mac[0] = 0x33;
+    c.ep[1].mac[1] = 0x33;
+    memcpy(c.ep[1].mac + 2, group + 12, 4);
+    memcpy(c.ep[1].addr, group, 16);
+    c.flow_label[0] = 0;
+    icmp_send(&c, 0, ts, msg, len);
+}
+
+static void put_lladdr(struct bytes *b, unsigned type, const uint8_t *mac)
+{
+    put8(b, type);
+    put8(b, 1);
+    putmem(b, mac, 6);
+}
+
+static void gen_router_advert(struct gen *g, struct frames *out, struct rng *r, uint64_t ts,
+                              int dept, uint16_t vlan)
+{
+    uint8_t src[16], all_nodes[16];
+    struct bytes *b = &g->stream;
+    parse_addr(ROUTER_LINK_LOCAL, src, 6);
+    parse_addr("ff02::1", all_nodes, 6);
+    b->len = 0;
+    put8(b, 134);
+    put8(b, 0);
+    put16(b, 0);
+    put8(b, 64);     /* current hop limit */
+    put8(b, 0);
+    put16(b, 1800);  /* router lifetime */
+    put32(b, 0);
+    put32(b, 0);
+    put_lladdr(b, 1, ROUTER_MAC);
+    put8(b, 5);      /* MTU */
+    put8(b, 1);
+    put16(b, 0);
+    put32(b, 1500);
+    put8(b, 3);      /* prefix information */
+    put8(b, 4);
+    put8(b, 64);
+    put8(b, 0xc0);   /* on-link, autonomous */
+    put32(b, 2592000);
+    put32(b, 604800);
+    put32(b, 0);
+    putmem(b, g->v6_prefix[dept], 16);
+    nd_send(out, r, ts, vlan, ROUTER_MAC, src, all_nodes, b->p, b->len);
+}
+
+/* A dual-stack device joins its segment: duplicate address detection, router
+ * solicitation and advertisement, then it looks for its router. */
+static void gen_nd(struct gen *g, const struct job *j, struct frames *out, struct rng *r)
+{
+    const struct device *dv = &g->dev[j->device];
+    uint8_t unspecified[16] = {0}, group[16], all_routers[16], all_nodes[16], src[16];
+    struct bytes *b = &g->stream;
+    parse_addr("ff02::1:ff00:0", group, 6);
+    parse_addr("ff02::2", all_routers, 6);
+    parse_addr("ff02::1", all_nodes, 6);
+    parse_addr(ROUTER_LINK_LOCAL, src, 6);
+    uint64_t ts = j->start;
+
+    memcpy(group + 13, dv->v6 + 13, 3);
+    b->len = 0;
+    put8(b, 135);
+    put8(b, 0);
+    put16(b, 0);
+    put32(b, 0);
+    putmem(b, dv->v6, 16);
+    nd_send(out, r, ts, dv->vlan, dv->mac, unspecified, group, b->p, b->len);
+
+    ts += rng_between(r, 300000, 1000000);
+    b->len = 0;
+    put8(b, 133);
+    put8(b, 0);
+    put16(b, 0);
+    put32(b, 0);
+    put_lladdr(b, 1, dv->mac);
+    nd_send(out, r, ts, dv->vlan, dv->mac, dv->v6, all_routers, b->p, b->len);
+
+    ts += rng_between(r, 2000, 30000);
+    gen_router_advert(g, out, r, ts, dv->dept, dv->vlan);
+
+    ts += rng_between(r, 50000, 300000);
+    memcpy(group + 13, g->gw_v6[dv->dept] + 13, 3);
+    b->len = 0;
+    put8(b, 135);
+    put8(b, 0);
+    put16(b, 0);
+    put32(b, 0);
+    putmem(b, g->gw_v6[dv->dept], 16);
+    put_lladdr(b, 1, dv->mac);
+    nd_send(out, r, ts, dv->vlan, dv->mac, dv->v6, group, b->p, b->len);
+
+    ts += rng_between(r, 200, 3000);
+    b->len = 0;
+    put8(b, 136);
+    put8(b, 0);
+    put16(b, 0);
+    put32(b, 0xa0000000u); /* router, override */
+    putmem(b, g->gw_v6[dv->dept], 16);
+    put_lladdr(b, 2, ROUTER_MAC);
+    nd_send(out, r, ts, dv->vlan, ROUTER_MAC, src, all_nodes, b->p, b->len);
+}
+
+static void cell_add(struct gen *g, int dept, int column, int device, const struct conv *c)
+{
+    struct cell *cl = &g->truth.cells[dept][column];
+    cl->bytes_up += c->bytes[0];
+    cl->bytes_down += c->bytes[1];
+    cl->packets_up += c->packets[0];
+    cl->packets_down += c->packets[1];
+    cl->flows++;
+    cl->device[device] = true;
+    if (c->family == 6)
+        cl->device_v6[device] = true;
+    else
+        cl->device_v4[device] = true;
+}
+
+/* Makes the frames of job j into out and records what it adds to the truth. */
+static void gen_job(struct gen *g, const struct job *j, struct frames *out)
+{
+    struct rng r;
+    struct conv c;
+    rng_seed(&r, g->opt->seed, STREAM_JOB, j->id, (uint64_t)g->day);
+    int family = j->family;
+    uint8_t proto = 6;
+    switch (j->kind) {
+    case JOB_DNS:
+    case JOB_NTP:
+    case JOB_UDP_NOISE:
+        proto = 17;
+        break;
+    case JOB_ICMP:
+        proto = 1;
+        break;
+    default:
+        break;
+    }
+    conv_init(&c, out, &r, family, proto);
+
+    int dept = j->device >= 0 ? g->dev[j->device].dept : -1;
+    switch (j->kind) {
+    case JOB_ARP:
+        gen_arp(g, j, out, &r);
+        return;
+    case JOB_ND:
+        gen_nd(g, j, out, &r);
+        return;
+    case JOB_RA:
+        gen_router_advert(g, out, &r, j->start, j->peer, 0);
+        return;
+    case JOB_DNS:
+        gen_dns(g, j, &c);
+        g->truth.dns_queries++;
+        g->truth.name_queried[j->host] = true;
+        break;
+    case JOB_TLS:
+    case JOB_NOSNI:
+        gen_tls(g, j, &c, j->kind == JOB_TLS);
+        cell_add(g, dept, g->hosts[j->host].service, j->device, &c);
+        return;
+    case JOB_HTTP:
+        gen_http(g, j, &c);
+        cell_add(g, dept, g->hosts[j->host].service, j->device, &c);
+        return;
+    case JOB_SMB:
+        gen_smb(g, j, &c);
+        break;
+    case JOB_INTRANET:
+        gen_intranet(g, j, &c);
+        break;
+    case JOB_SSH:
+        gen_ssh(g, j, &c);
+        break;
+    case JOB_ICMP:
+        gen_icmp(g, j, &c);
+        cell_add(g, dept, UNCLASSIFIED, j->device, &c);
+        return;
+    case JOB_NTP:
+        gen_ntp(g, j, &c);
+        cell_add(g, dept, UNCLASSIFIED, j->device, &c);
+        return;
+    case JOB_TCP_NOISE:
+        gen_tcp_noise(g, j, &c);
+        cell_add(g, dept, UNCLASSIFIED, j->device, &c);
+        return;
+    case JOB_UDP_NOISE:
+        gen_udp_noise(g, j, &c);
+        cell_add(g, dept, UNCLASSIFIED, j->device, &c);
+        return;
+    }
+    /* Internal: DNS, SMB, intranet, SSH. */
+    g->truth.internal_flows++;
+    g->truth.internal_bytes += c.bytes[0] + c.bytes[1];
+}
+
+/* ------------------------------------------------------------------------ */
+/* Writing the capture                                                      */
+/* ------------------------------------------------------------------------ */
+
+struct writer {
+    pcap_t *dead;
+    pcap_dumper_t *dumper;
+    FILE *ng; /* pcapng, written by hand: libpcap 1.10 cannot */
+    const char *path;
+};
+
+static void le16(uint8_t *p, unsigned v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static void le32(uint8_t *p, uint32_t v)
+{
+    le16(p, v & 0xffff);
+    le16(p + 2, v >> 16);
+}
+
+/* Appends a pcapng option (code, value padded to 32 bits) at p; returns its size. */
+static size_t ng_option(uint8_t *p, unsigned code, const void *value, size_t len)
+{
+    size_t padded = (len + 3) & ~(size_t)3;
+    le16(p, code);
+    le16(p + 2, (unsigned)len);
+    memset(p + 4, 0, padded);
+    if (len)
+        memcpy(p + 4, value, len);
+    return 4 + padded;
+}
+
+static int writer_open(struct writer *w, const char *path, bool pcapng)
+{
+    memset(w, 0, sizeof(*w));
+    w->path = path;
+    if (!pcapng) {
+        w->dead = pcap_open_dead(DLT_EN10MB, 65535);
+        if (!w->dead)
+            return -1;
+        w->dumper = pcap_dump_open(w->dead, path);
+        if (!w->dumper) {
+            fprintf(stderr, "gen-sample: %s\n", pcap_geterr(w->dead));
+            return -1;
+        }
+        return 0;
+    }
+    w->ng = fopen(path, "wb");
+    if (!w->ng) {
+        fprintf(stderr, "gen-sample: %s: cannot create: ", path);
+        perror(NULL);
+        return -1;
+    }
+    static char buf[1 << 20];
+    setvbuf(w->ng, buf, _IOFBF, sizeof(buf));
+
+    uint8_t b[256];
+    size_t n = 0;
+    static const char app[] = "shadowtap gen-sample";
+    le32(b, 0x0a0d0d0a); /* section header block */
+    le32(b + 8, 0x1a2b3c4d);
+    le16(b + 12, 1);
+    le16(b + 14, 0);
+    memset(b + 16, 0xff, 8); /* section length unknown */
+    n = 24;
+    n += ng_option(b + n, 4, app, sizeof(app) - 1); /* shb_userappl */
+    n += ng_option(b + n, 0, NULL, 0);
+    le32(b + 4, (uint32_t)(n + 4));
+    le32(b + n, (uint32_t)(n + 4));
+    fwrite(b, 1, n + 4, w->ng);
+
+    static const char ifname[] = "mirror0";
+    static const uint8_t tsresol = 6; /* microseconds */
+    le32(b, 1); /* interface description block */
+    le16(b + 8, 1); /* LINKTYPE_ETHERNET */
+    le16(b + 10, 0);
+    le32(b + 12, 65535);
+    n = 16;
+    n += ng_option(b + n, 2, ifname, sizeof(ifname) - 1); /* if_name */
+    n += ng_option(b + n, 9, &tsresol, 1);                 /* if_tsresol */
+    n += ng_option(b + n, 0, NULL, 0);
+    le32(b + 4, (uint32_t)(n + 4));
+    le32(b + n, (uint32_t)(n + 4));
+    fwrite(b, 1, n + 4, w->ng);
+    return ferror(w->ng) ? -1 : 0;
+}
+
+static void writer_packet(struct writer *w, uint64_t ts, const uint8_t *data, uint32_t len)
+{
+    if (w->dumper) {
+        struct pcap_pkthdr h;
+        memset(&h, 0, sizeof(h));
+        h.ts.tv_sec = (time_t)(ts / US_PER_S);
+        h.ts.tv_usec = (suseconds_t)(ts % US_PER_S);
+        h.caplen = h.len = len;
+        pcap_dump((u_char *)w->dumper, &h, data);
+        return;
+    }
+    static const uint8_t pad[4] = {0};
+    uint32_t padded = (len + 3) & ~3u;
+    uint8_t hdr[28], trailer[4];
+    le32(hdr, 6); /* enhanced packet block */
+    le32(hdr + 4, 32 + padded);
+    le32(hdr + 8, 0);
+    le32(hdr + 12, (uint32_t)(ts >> 32));
+    le32(hdr + 16, (uint32_t)ts);
+    le32(hdr + 20, len);
+    le32(hdr + 24, len);
+    le32(trailer, 32 + padded);
+    fwrite(hdr, 1, sizeof(hdr), w->ng);
+    fwrite(data, 1, len, w->ng);
+    fwrite(pad, 1, padded - len, w->ng);
+    fwrite(trailer, 1, sizeof(trailer), w->ng);
+}
+
+static int writer_close(struct writer *w)
+{
+    int rc = 0;
+    if (w->dumper) {
+        if (pcap_dump_flush(w->dumper) != 0 || ferror(pcap_dump_file(w->dumper)))
+            rc = -1;
+        pcap_dump_close(w->dumper);
+        pcap_close(w->dead);
+    } else if (w->ng) {
+        if (ferror(w->ng))
+            rc = -1;
+        if (fclose(w->ng) != 0)
+            rc = -1;
+    }
+    if (rc)
+        fprintf(stderr, "gen-sample: %s: write error\n", w->path);
+    return rc;
+}
+
+/* A job whose frames are being written, keyed by its next frame's time. */
+struct open_job {
+    struct frames *fr;
+    uint32_t id;
+};
+
+static bool open_before(const struct open_job *a, const struct open_job *b)
+{
+    uint64_t ta = a->fr->f[a->fr->next].ts, tb = b->fr->f[b->fr->next].ts;
+    return ta != tb ? ta < tb : a->id < b->id;
+}
+
+static void heap_down(struct open_job *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && open_before(&h[l], &h[m]))
+            m = l;
+        if (l + 1 < n && open_before(&h[l + 1], &h[m]))
+            m = l + 1;
+        if (m == i)
+            return;
+        struct open_job tmp = h[i];
+        h[i] = h[m];
+        h[m] = tmp;
+        i = m;
+    }
+}
+
+static void heap_up(struct open_job *h, size_t i)
+{
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!open_before(&h[i], &h[p]))
+            return;
+        struct open_job tmp = h[i];
+        h[i] = h[p];
+        h[p] = tmp;
+        i = p;
+    }
+}
+
+static int job_cmp(const void *pa, const void *pb)
+{
+    const struct job *a = pa, *b = pb;
+    if (a->start != b->start)
+        return a->start < b->start ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* Generates every job in start order and writes all frames in time order. */
+static int write_capture(struct gen *g, struct writer *w)
+{
+    qsort(g->jobs, g->njobs, sizeof(*g->jobs), job_cmp);
+    struct open_job *heap = xrealloc(NULL, g->njobs * sizeof(*heap));
+    struct frames **pool = xrealloc(NULL, g->njobs * sizeof(*pool));
+    size_t nheap = 0, npool = 0, next = 0;
+    uint64_t last = 0;
+
+    while (next < g->njobs || nheap) {
+        if (next < g->njobs &&
+            (nheap == 0 || g->jobs[next].start <= heap[0].fr->f[heap[0].fr->next].ts)) {
+            struct frames *fr = npool ? pool[--npool] : calloc(1, sizeof(*fr));
+            if (!fr) {
+                fputs("gen-sample: out of memory\n", stderr);
+                return -1;
+            }
+            fr->data.len = 0;
+            fr->n = fr->next = 0;
+            fr->ip_bytes = 0;
+            gen_job(g, &g->jobs[next], fr);
+            g->truth.ip_bytes += fr->ip_bytes;
+            qsort(fr->f, fr->n, sizeof(*fr->f), frame_cmp);
+            if (fr->n && fr->f[0].ts < g->jobs[next].start) {
+                fprintf(stderr, "gen-sample: internal error: job %u starts early\n",
+                        (unsigned)g->jobs[next].id);
+                return -1;
+            }
+            if (fr->n) {
+                heap[nheap].fr = fr;
+                heap[nheap].id = g->jobs[next].id;
+                heap_up(heap, nheap++);
+            } else {
+                pool[npool++] = fr;
+            }
+            next++;
+            continue;
+        }
+        struct frames *fr = heap[0].fr;
+        const struct frame *f = &fr->f[fr->next++];
+        if (f->ts < last || f->ts < g->open || f->ts >= g->close) {
+            fprintf(stderr, "gen-sample: internal error: frame at %" PRIu64 " us out of order "
+                    "or out of hours\n", f->ts);
+            return -1;
+        }
+        last = f->ts;
+        writer_packet(w, f->ts, fr->data.p + f->off, f->len);
+        g->truth.packets++;
+        if (fr->next == fr->n) {
+            pool[npool++] = fr;
+            heap[0] = heap[--nheap];
+        }
+        heap_down(heap, nheap, 0);
+    }
+    for (size_t i = 0; i < npool; i++) {
+        free(pool[i]->data.p);
+        free(pool[i]->f);
+        free(pool[i]);
+    }
+    free(pool);
+    free(heap);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Writing the truth                                                        */
+/* ------------------------------------------------------------------------ */
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static json_t *sorted_strings(char **v, size_t n)
+{
+    qsort(v, n, sizeof(*v), str_cmp);
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(v[i]));
+    return a;
+}
+
+static json_t *json_count(uint64_t v)
+{
+    return json_integer((json_int_t)v);
+}
+
+static int write_truth(struct gen *g)
+{
+    const struct truth *t = &g->truth;
+    json_t *root = json_object();
+    json_object_set_new(root, "date", json_string(g->opt->date));
+    json_object_set_new(root, "seed", json_count(g->opt->seed));
+    json_object_set_new(root, "scale", json_integer(g->opt->scale));
+    json_object_set_new(root, "packets", json_count(t->packets));
+    json_object_set_new(root, "ip_bytes", json_count(t->ip_bytes));
+
+    bool used[NSERVICES] = {false};
+    json_t *cells = json_object();
+    for (int d = 0; d < NDEPTS; d++) {
+        json_t *dept = NULL;
+        for (int s = 0; s <= NSERVICES; s++) {
+            const struct cell *c = &t->cells[d][s];
+            if (!c->flows)
+                continue;
+            int devices = 0, addresses = 0;
+            for (int k = 0; k < g->ndev; k++) {
+                devices += c->device[k];
+                addresses += c->device_v4[k] + c->device_v6[k];
+            }
+            json_t *o = json_object();
+            json_object_set_new(o, "bytes_up", json_count(c->bytes_up));
+            json_object_set_new(o, "bytes_down", json_count(c->bytes_down));
+            json_object_set_new(o, "packets_up", json_count(c->packets_up));
+            json_object_set_new(o, "packets_down", json_count(c->packets_down));
+            json_object_set_new(o, "flows", json_count(c->flows));
+            json_object_set_new(o, "devices", json_integer(devices));
+            /* The sensor names a device by its address (SPEC: a keyed pseudonym of
+             * the internal address), so a dual-stack device counts once per family. */
+            json_object_set_new(o, "addresses", json_integer(addresses));
+            if (!dept)
+                dept = json_object();
+            json_object_set_new(dept, s == UNCLASSIFIED ? "unclassified" : SERVICES[s].id, o);
+            if (s < NSERVICES)
+                used[s] = true;
+        }
+        if (dept)
+            json_object_set_new(cells, DEPTS[d].id, dept);
+    }
+    json_object_set_new(root, "cells", cells);
+
+    json_t *internal = json_object();
+    json_object_set_new(internal, "flows", json_count(t->internal_flows));
+    json_object_set_new(internal, "bytes", json_count(t->internal_bytes));
+    json_object_set_new(root, "internal", internal);
+
+    char *names[MAX_HOSTS];
+    size_t nnames = 0;
+    for (int h = 0; h < g->nhosts; h++)
+        if (t->name_queried[h])
+            names[nnames++] = (char *)g->hosts[h].name;
+    json_t *dns = json_object();
+    json_object_set_new(dns, "queries", json_count(t->dns_queries));
+    json_object_set_new(dns, "names", sorted_strings(names, nnames));
+    json_object_set_new(root, "dns", dns);
+
+    char text[2 * MAX_DEVICES][NETADDR_STRLEN], macs[MAX_DEVICES][18];
+    char *addrs[2 * MAX_DEVICES], *mac_list[MAX_DEVICES];
+    size_t naddrs = 0;
+    for (int k = 0; k < g->ndev; k++) {
+        const struct device *dv = &g->dev[k];
+        struct netaddr a;
+        netaddr_from_v4(&a, dv->v4);
+        addrs[naddrs] = netaddr_format(&a, text[naddrs], NETADDR_STRLEN);
+        naddrs++;
+        if (dv->has_v6) {
+            netaddr_from_v6(&a, dv->v6);
+            addrs[naddrs] = netaddr_format(&a, text[naddrs], NETADDR_STRLEN);
+            naddrs++;
+        }
+        snprintf(macs[k], sizeof(macs[k]), "%02x:%02x:%02x:%02x:%02x:%02x", dv->mac[0],
+                 dv->mac[1], dv->mac[2], dv->mac[3], dv->mac[4], dv->mac[5]);
+        mac_list[k] = macs[k];
+    }
+    json_object_set_new(root, "client_addresses", sorted_strings(addrs, naddrs));
+    json_object_set_new(root, "client_macs", sorted_strings(mac_list, (size_t)g->ndev));
+
+    char *ids[NSERVICES];
+    size_t nids = 0;
+    for (int s = 0; s < NSERVICES; s++)
+        if (used[s])
+            ids[nids++] = (char *)SERVICES[s].id;
+    json_object_set_new(root, "services", sorted_strings(ids, nids));
+
+    FILE *f = fopen(g->opt->truth_path, "w");
+    int rc = -1;
+    if (f) {
+        rc = json_dumpf(root, f, JSON_SORT_KEYS | JSON_INDENT(2));
+        if (fputc('\n', f) == EOF)
+            rc = -1;
+        if (fclose(f) != 0)
+            rc = -1;
+    }
+    if (rc != 0)
+        fprintf(stderr, "gen-sample: %s: cannot write the truth\n", g->opt->truth_path);
+    json_decref(root);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Command line                                                             */
+/* ------------------------------------------------------------------------ */
+
+static void usage(FILE *f)
+{
+    fputs("usage: gen-sample -o OUT.pcap -t TRUTH.json [--date YYYY-MM-DD] [--seed N]\n"
+          "                  [--scale N] [--pcapng]\n"
+          "\n"
+          "Writes one working day (08:00-18:00 UTC) of the sample office's traffic on a\n"
+          "mirror port, and the exact counts the sensor must find in it.\n"
+          "\n"
+          "  -o, --output FILE  the capture (pcap, or pcapng with --pcapng)\n"
+          "  -t, --truth FILE   the ground truth, JSON\n"
+          "      --date DATE    the day, default " DEFAULT_DATE "\n"
+          "      --seed N       varies the traffic and the services used, default 1\n"
+          "      --scale N      multiplies the flows of every device (1-100), default 1\n"
+          "      --pcapng       write pcapng instead of pcap\n"
+          "  -h, --help         this text\n"
+          "\n"
+          "The same arguments always give the same bytes.\n",
+          f);
+}
+
+static int64_t days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static bool parse_date(const char *s, int64_t *day)
+{
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return false;
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] + (m == 2 && leap))
+        return false;
+    *day = days_from_civil(y, m, d);
+    return true;
+}
+
+static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+    if (*s < '0' || *s > '9')
+        return false;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'}, {"truth", required_argument, NULL, 't'},
+        {"date", required_argument, NULL, 'D'},   {"seed", required_argument, NULL, 'S'},
+        {"scale", required_argument, NULL, 'N'},  {"pcapng", no_argument, NULL, 'P'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    };
+    struct options opt = {.seed = 1, .scale = 1};
+    snprintf(opt.date, sizeof(opt.date), "%s", DEFAULT_DATE);
+    int64_t day = 0;
+    const char *date = DEFAULT_DATE;
+    int ch;
+    uint64_t v;
+    while ((ch = getopt_long(argc, argv, "o:t:h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'o':
+            opt.out = optarg;
+            break;
+        case 't':
+            opt.truth_path = optarg;
+            break;
+        case 'D':
+            date = optarg;
+            break;
+        case 'S':
+            if (!parse_uint(optarg, INT64_MAX, &v)) {
+                fprintf(stderr, "gen-sample: --seed %s: expected a whole number\n", optarg);
+                return 2;
+            }
+            opt.seed = v;
+            break;
+        case 'N':
+            if (!parse_uint(optarg, MAX_SCALE, &v) || v < 1) {
+                fprintf(stderr, "gen-sample: --scale %s: expected a whole number from 1 to %d\n",
+                        optarg, MAX_SCALE);
+                return 2;
+            }
+            opt.scale = (int)v;
+            break;
+        case 'P':
+            opt.pcapng = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "gen-sample: unexpected argument %s\n", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+    if (!opt.out || !opt.truth_path) {
+        fputs("gen-sample: both -o OUT.pcap and -t TRUTH.json are needed\n", stderr);
+        usage(stderr);
+        return 2;
+    }
+    if (!parse_date(date, &day)) {
+        fprintf(stderr, "gen-sample: --date %s: expected a date like " DEFAULT_DATE "\n", date);
+        return 2;
+    }
+    snprintf(opt.date, sizeof(opt.date), "%s", date);
+
+    struct gen *g = calloc(1, sizeof(*g));
+    if (!g) {
+        fputs("gen-sample: out of memory\n", stderr);
+        return 1;
+    }
+    g->opt = &opt;
+    g->day = day;
+    g->midnight = (uint64_t)day * 86400 * US_PER_S;
+    g->open = g->midnight + 8 * US_PER_H;
+    g->close = g->midnight + 18 * US_PER_H;
+    office_init(g);
+    hosts_init(g);
+    mix_init(g);
+    plan_day(g);
+
+    struct writer w;
+    if (writer_open(&w, opt.out, opt.pcapng) != 0)
+        return 1;
+    int rc = write_capture(g, &w);
+    if (writer_close(&w) != 0)
+        rc = -1;
+    if (rc == 0)
+        rc = write_truth(g);
+    free(g->jobs);
+    free(g->stream.p);
+    free(g);
+    return rc == 0 ? 0 : 1;
+}
