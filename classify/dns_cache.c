@@ -89,6 +89,7 @@ struct dns_cache {
 
     struct cache_entry *pool;
     uint32_t capacity, count, free_head;
+    uint32_t never_used; /* pool entries from here on were never handed out */
     uint32_t *buckets; /* entry index or ENTRY_NONE */
     uint32_t bucket_mask;
     uint32_t *heap; /* entry indices, min-heap on cur.expires_us */
@@ -306,11 +307,15 @@ static uint32_t insert_one(struct dns_cache *c, const struct netaddr *client,
         return i;
     }
 
-    if (c->free_head == ENTRY_NONE)
-        evict_one(c, now_us, keep);
-    i = c->free_head;
+    if (c->free_head == ENTRY_NONE && c->never_used < c->capacity) {
+        i = c->never_used++;
+    } else {
+        if (c->free_head == ENTRY_NONE)
+            evict_one(c, now_us, keep);
+        i = c->free_head;
+        c->free_head = c->pool[i].next;
+    }
     struct cache_entry *e = &c->pool[i];
-    c->free_head = e->next;
 
     if (client)
         e->client = *client;
@@ -391,9 +396,10 @@ struct dns_cache *dns_cache_new(const struct dns_cache_config *cfg)
 
     for (uint32_t i = 0; i < nbuckets; i++)
         c->buckets[i] = ENTRY_NONE;
-    for (uint32_t i = 0; i < c->capacity; i++)
-        c->pool[i].next = i + 1 < c->capacity ? i + 1 : ENTRY_NONE;
-    c->free_head = 0;
+    /* Entries are handed out in pool order before any is recycled, so the
+     * pool's pages are only touched as the cache fills. */
+    c->free_head = ENTRY_NONE;
+    c->never_used = 0;
     c->fixed_bytes = sizeof(*c) + c->capacity * (sizeof(*c->pool) + sizeof(*c->heap)) +
                      nbuckets * (sizeof(*c->buckets) + sizeof(*c->names));
     return c;

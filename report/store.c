@@ -42,6 +42,7 @@ struct store {
     uint64_t next_seq;
     struct batch *head, *tail;
     struct store_stats stats;
+    bool warned_expired;
 };
 
 const char *store_script_source(void)
@@ -268,6 +269,13 @@ static void add_cell(void *ctx, const struct tally_cell *c)
     uint64_t month_exp = s->cfg.month_retention_days
                              ? month_end(c->key.day) + (uint64_t)s->cfg.month_retention_days * 86400u
                              : 0;
+    if (day_exp && day_exp <= (uint64_t)time(NULL) && !s->warned_expired) {
+        log_warning("counts for %s are older than redis.retention_days (%u days) and expire at "
+                    "once; set redis.retention_days=0 and redis.month_retention_days=0 to keep "
+                    "counts of old captures",
+                    day, s->cfg.day_retention_days);
+        s->warned_expired = true;
+    }
     char cc[3] = {0};
     if (c->key.country) {
         cc[0] = (char)(c->key.country >> 8);
