@@ -107,14 +107,14 @@ static int parse_value(struct conf_reader *r, int line, const char *s, const cha
             diag_error(r->d, r->name, line, "unexpected text after the closing quote");
             return -1;
         }
-        if (cont)
+        if (cont && r->value_len > 0)
             append_value(r, " ", 1);
         append_value(r, buf, n);
         return 0;
     }
     e = comment_start(s, e);
     trim(&s, &e);
-    if (cont && s < e)
+    if (cont && s < e && r->value_len > 0) /* no separator before the first part */
         append_value(r, " ", 1);
     append_value(r, s, (size_t)(e - s));
     return 0;
@@ -319,7 +319,7 @@ int conf_parse_uint(const char *s, unsigned long long max, unsigned long long *o
         if (!isdigit((unsigned char)*s))
             return -1;
         unsigned d = (unsigned)(*s - '0');
-        if (v > (max - d) / 10)
+        if (d > max || v > (max - d) / 10) /* d > max: max - d would wrap */
             return -1;
         v = v * 10 + d;
     }

@@ -53,6 +53,9 @@ static int add_network(void *ctx, const char *word)
     struct loader *l = w->l;
     struct netprefix p;
     const char *why = NULL;
+    /* Set per word, not per key: "networks =" with nothing after it gives none. */
+    if (w->dept >= 0)
+        l->seen_networks = 1;
     if (!netprefix_parse(word, &p, &why)) {
         diag_error(l->d, l->file, l->line, "\"%s\" is not a CIDR prefix (%s; expected like "
                    "10.1.0.0/16 or fd00:1::/48)", word, why);
@@ -83,6 +86,7 @@ static int add_vlan(void *ctx, const char *word)
     struct word_ctx *w = ctx;
     struct loader *l = w->l;
     unsigned long long v;
+    l->seen_vlans = 1;
     if (conf_parse_uint(word, 4094, &v) != 0 || v == 0) {
         diag_error(l->d, l->file, l->line, "\"%s\" is not a VLAN id (1 to 4094)", word);
         return 0;
@@ -187,10 +191,8 @@ static void on_entry(void *ctx, const struct conf_entry *e, struct diag *d)
         }
         dep->name = strdup(e->value);
     } else if (strcmp(e->key, "networks") == 0) {
-        l->seen_networks = 1;
         conf_each_word(e->value, add_network, &w);
     } else if (strcmp(e->key, "vlans") == 0) {
-        l->seen_vlans = 1;
         conf_each_word(e->value, add_vlan, &w);
     } else {
         diag_error(d, e->file, e->line,

@@ -36,6 +36,8 @@ size_t hostname_normalize(const char *in, size_t len, char *out, size_t outsz)
         }
         out[i] = c;
     }
+    if (label == 0) /* "example.com.." less its one trailing dot ends in an empty label */
+        return out[0] = '\0', 0;
     out[len] = '\0';
     return len;
 }

@@ -25,14 +25,51 @@ bool netaddr_parse(const char *s, struct netaddr *out)
     return false;
 }
 
+/* RFC 5952 text of an IPv6 address: lower-case hex groups without leading
+ * zeros, and the longest run of two or more zero groups (the first of equal
+ * runs) written "::".  Written here rather than left to inet_ntop, which uses
+ * the deprecated IPv4-compatible form for some addresses (::1:2 becomes
+ * ::0.1.0.2), a form RFC 5952 does not use. */
+static bool format_v6(const uint8_t *b, char *buf, size_t len)
+{
+    unsigned group[8];
+    int best = -1, best_len = 1, run = 0;
+    for (int i = 0; i < 8; i++) {
+        group[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
+        run = group[i] == 0 ? run + 1 : 0;
+        if (run > best_len) {
+            best_len = run;
+            best = i - run + 1;
+        }
+    }
+    char out[NETADDR_STRLEN];
+    size_t n = 0;
+    for (int i = 0; i < 8; i++) {
+        if (i == best) {
+            out[n++] = ':';
+            out[n++] = ':';
+            i += best_len - 1;
+            continue;
+        }
+        if (n > 0 && out[n - 1] != ':')
+            out[n++] = ':';
+        n += (size_t)snprintf(out + n, sizeof(out) - n, "%x", group[i]);
+    }
+    out[n] = '\0';
+    if (n >= len)
+        return false;
+    memcpy(buf, out, n + 1);
+    return true;
+}
+
 char *netaddr_format(const struct netaddr *a, char *buf, size_t len)
 {
-    const char *r;
+    bool ok;
     if (netaddr_is_v4(a))
-        r = inet_ntop(AF_INET, a->b + 12, buf, (socklen_t)len);
+        ok = inet_ntop(AF_INET, a->b + 12, buf, (socklen_t)len) != NULL;
     else
-        r = inet_ntop(AF_INET6, a->b, buf, (socklen_t)len);
-    if (!r && len > 0)
+        ok = format_v6(a->b, buf, len);
+    if (!ok && len > 0)
         buf[0] = '\0';
     return buf;
 }

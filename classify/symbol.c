@@ -34,7 +34,7 @@ static uint32_t name_hash(const char *s)
 
 const char *symbol_name(uint32_t sym)
 {
-    if (sym == SYMBOL_NONE)
+    if (sym == SYMBOL_NONE || sym >= CHUNK_SIZE * MAX_CHUNKS)
         return "";
     const char **chunk = atomic_load_explicit(&chunks[sym >> CHUNK_BITS], memory_order_acquire);
     if (!chunk)

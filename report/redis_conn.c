@@ -27,7 +27,10 @@ static int percent_decode(char *s)
             if (!isxdigit((unsigned char)r[1]) || !isxdigit((unsigned char)r[2]))
                 return -1;
             char hex[3] = {r[1], r[2], 0};
-            *w++ = (char)strtol(hex, NULL, 16);
+            long v = strtol(hex, NULL, 16);
+            if (v == 0)
+                return -1; /* %00 would cut the string short */
+            *w++ = (char)v;
             r += 2;
         } else {
             *w++ = *r;
@@ -65,6 +68,24 @@ static int parse_db(const char *s, int *db)
     return 0;
 }
 
+/* Host names and IPv4 addresses: letters, digits, '-', '_' and '.'.  Inside
+ * brackets, an IPv6 literal: it holds a ':', and may also use '%' for a zone
+ * ("fe80::1%eth0").  Anything else ("h?db=1", "ho st", "[]") is a mistake in
+ * the URL, better reported here than as a failed DNS look-up later. */
+static int valid_host(const char *host, int bracketed)
+{
+    if (!*host || (bracketed && !strchr(host, ':')))
+        return 0;
+    for (const char *p = host; *p; p++) {
+        if (isalnum((unsigned char)*p) || *p == '-' || *p == '.' || *p == '_')
+            continue;
+        if (bracketed && (*p == ':' || *p == '%'))
+            continue;
+        return 0;
+    }
+    return 1;
+}
+
 /* host[:port] with IPv6 literals in brackets. */
 static int parse_hostport(const char *s, size_t n, char *host, size_t hostlen, int *port)
 {
@@ -73,7 +94,7 @@ static int parse_hostport(const char *s, size_t n, char *host, size_t hostlen, i
         const char *close = memchr(s, ']', n);
         if (!close)
             return -1;
-        if (copy_part(host, hostlen, s + 1, (size_t)(close - s - 1)) != 0)
+        if (copy_part(host, hostlen, s + 1, (size_t)(close - s - 1)) != 0 || !valid_host(host, 1))
             return -1;
         if (close + 1 < s + n) {
             if (close[1] != ':')
@@ -84,7 +105,7 @@ static int parse_hostport(const char *s, size_t n, char *host, size_t hostlen, i
     }
     colon = memchr(s, ':', n);
     size_t hn = colon ? (size_t)(colon - s) : n;
-    if (hn == 0 || copy_part(host, hostlen, s, hn) != 0)
+    if (hn == 0 || copy_part(host, hostlen, s, hn) != 0 || !valid_host(host, 0))
         return -1;
     if (colon)
         return parse_port(colon + 1, (size_t)(s + n - colon - 1), port);
@@ -108,7 +129,7 @@ int redis_target_parse(const char *url, struct redis_target *t, char *err, size_
             return -1;
         }
         if (q) {
-            if (strncmp(q, "?db=", 4) != 0 || parse_db(q + 4, &t->db) != 0) {
+            if (strncmp(q, "?db=", 4) != 0 || !q[4] || parse_db(q + 4, &t->db) != 0) {
                 snprintf(err, errlen, "\"%s\": the only parameter is ?db=N", url);
                 return -1;
             }
@@ -158,6 +179,12 @@ int redis_target_parse(const char *url, struct redis_target *t, char *err, size_
 
     if (sentinel) {
         t->kind = REDIS_KIND_SENTINEL;
+        size_t hn = strlen(hosts);
+        /* strtok_r would skip empty entries ("a,,b") without a word */
+        if (hn > 0 && (hosts[0] == ',' || hosts[hn - 1] == ',' || strstr(hosts, ",,"))) {
+            snprintf(err, errlen, "\"%s\": empty sentinel address in the list", url);
+            return -1;
+        }
         char *save = NULL;
         for (char *h = strtok_r(hosts, ",", &save); h; h = strtok_r(NULL, ",", &save)) {
             if (t->nsentinels == REDIS_MAX_SENTINELS) {
@@ -182,7 +209,7 @@ int redis_target_parse(const char *url, struct redis_target *t, char *err, size_
                      url);
             return -1;
         }
-        if (q && (strncmp(q, "?db=", 4) != 0 || parse_db(q + 4, &t->db) != 0)) {
+        if (q && (strncmp(q, "?db=", 4) != 0 || !q[4] || parse_db(q + 4, &t->db) != 0)) {
             snprintf(err, errlen, "\"%s\": the only parameter is ?db=N", url);
             return -1;
         }

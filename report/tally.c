@@ -7,6 +7,8 @@
  */
 #include "tally.h"
 
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,7 +216,15 @@ int tally_day_parse(const char *s, uint32_t *day)
 {
     int y, m, d;
     char extra;
-    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3)
+    if (strlen(s) != 10)
+        return -1;
+    /* sscanf alone would take signs and spaces inside the fields ("2026-+1-01") */
+    for (int i = 0; i < 10; i++) {
+        bool dash = i == 4 || i == 7;
+        if (dash ? s[i] != '-' : !isdigit((unsigned char)s[i]))
+            return -1;
+    }
+    if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3)
         return -1;
     if (y < 1970 || y > 2200 || m < 1 || m > 12 || d < 1 || d > 31)
         return -1;
