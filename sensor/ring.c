@@ -119,12 +119,13 @@ void *ring_reserve(struct ring *r, size_t len)
     /* A record must be contiguous; a pad record takes the rest of the buffer. */
     size_t need = rec <= to_end ? rec : to_end + rec;
     int spins = 0;
+    if (!has_space(r, head, need))
+        atomic_fetch_add_explicit(&r->producer_waits, 1, memory_order_relaxed);
     while (!has_space(r, head, need)) {
         if (++spins < SPINS) {
             sched_yield();
             continue;
         }
-        atomic_fetch_add_explicit(&r->producer_waits, 1, memory_order_relaxed);
         pthread_mutex_lock(&r->lock);
         atomic_store(&r->producer_sleeping, true);
         while (!has_space(r, head, need))

@@ -48,7 +48,8 @@ void ring_close(struct ring *r);
 /* True when the consumer has released every record (either side may ask). */
 bool ring_drained(struct ring *r);
 
-/* Times the producer had to wait for space (a sign the worker falls behind). */
+/* Times the producer found the ring full and had to wait for space (a sign the
+ * worker falls behind). */
 uint64_t ring_producer_waits(const struct ring *r);
 
 #endif

@@ -424,7 +424,9 @@ TEST(producer_sleeps_while_the_ring_is_full)
     struct ring *r = ring_new(0);
     size_t max = ring_max_record(r);
     /* four largest records fill the ring exactly; the fifth must wait */
-    struct late_consumer lc = {r, 20000, 5, 0};
+    /* The consumer starts late enough that the fifth record surely finds the
+     * ring full, even on a loaded machine. */
+    struct late_consumer lc = {r, 200000, 5, 0};
     pthread_t t;
     CHECK_INT(pthread_create(&t, NULL, late_consumer, &lc), 0);
     for (uint64_t i = 0; i < 5; i++) {
