@@ -494,14 +494,9 @@ void worker_join(struct worker *w)
 
 /* ---- capture-thread side ---- */
 
-void worker_send_packet(struct worker *w, const struct packet *p, const struct flow_key *key,
-                        bool from_1, uint64_t hash, uint64_t ts_us, uint64_t seq)
+static void fill_record(uint8_t *rec, const struct packet *p, const struct flow_key *key,
+                        bool from_1, uint64_t hash, uint64_t ts_us, uint64_t seq, uint32_t l3_len)
 {
-    uint32_t l3_len = p->l3_caplen;
-    size_t max = ring_max_record(w->ring) - sizeof(struct record_packet);
-    if (l3_len > max)
-        l3_len = (uint32_t)max;
-    uint8_t *rec = ring_reserve(w->ring, sizeof(struct record_packet) + l3_len);
     struct record_packet *rp = (struct record_packet *)rec;
     rp->kind = REC_PACKET;
     rp->ip_len = p->ip_len;
@@ -515,7 +510,48 @@ void worker_send_packet(struct worker *w, const struct packet *p, const struct f
     rp->fragment = p->fragment;
     rp->pad = 0;
     memcpy(rec + sizeof(*rp), p->l3, l3_len);
+}
+
+void worker_send_packet(struct worker *w, const struct packet *p, const struct flow_key *key,
+                        bool from_1, uint64_t hash, uint64_t ts_us, uint64_t seq)
+{
+    uint32_t l3_len = p->l3_caplen;
+    size_t max = ring_max_record(w->ring) - sizeof(struct record_packet);
+    if (l3_len > max)
+        l3_len = (uint32_t)max;
+    uint8_t *rec = ring_reserve(w->ring, sizeof(struct record_packet) + l3_len);
+    fill_record(rec, p, key, from_1, hash, ts_us, seq, l3_len);
     ring_commit(w->ring);
+}
+
+void worker_feed_packet(struct worker *w, const struct packet *p, const struct flow_key *key,
+                        bool from_1, uint64_t hash, uint64_t ts_us, uint64_t seq)
+{
+    uint32_t l3_len = p->l3_caplen > 65535 ? 65535 : p->l3_caplen;
+    /* Same layout as in the ring, so the thread's path is the one exercised. */
+    uint64_t *buf = malloc(sizeof(struct record_packet) + l3_len + sizeof(uint64_t));
+    if (!buf)
+        return;
+    uint8_t *rec = (uint8_t *)buf;
+    fill_record(rec, p, key, from_1, hash, ts_us, seq, l3_len);
+    const struct record_packet *rp = (const struct record_packet *)rec;
+    atomic_store_explicit(&w->clock_us, ts_us, memory_order_relaxed);
+    handle_packet(w, rp, rec + sizeof(*rp));
+    if (ts_us > w->last_sweep_us + 100000u)
+        sweep(w, ts_us);
+    free(buf);
+}
+
+void worker_feed_tick(struct worker *w, uint64_t now_us)
+{
+    sweep(w, now_us);
+}
+
+void worker_finish(struct worker *w)
+{
+    flow_table_end_all(w->flows);
+    hand_over_tally(w, true);
+    publish_stats(w);
 }
 
 static void send_control(struct worker *w, uint32_t kind, uint64_t now_us, struct rules *rules)

@@ -78,6 +78,15 @@ void worker_send_flush(struct worker *w);
 void worker_send_rules(struct worker *w, struct rules *rules);
 void worker_send_stop(struct worker *w);
 
+/* The same work without a thread, in the caller's thread, for tests and fuzz
+ * targets: worker_feed_packet handles one packet as the thread would (the
+ * worker must not be started); worker_feed_tick expires flows; worker_finish
+ * ends every flow and hands the tally to the flusher as the final one. */
+void worker_feed_packet(struct worker *w, const struct packet *p, const struct flow_key *key,
+                        bool from_1, uint64_t hash, uint64_t ts_us, uint64_t seq);
+void worker_feed_tick(struct worker *w, uint64_t now_us);
+void worker_finish(struct worker *w);
+
 /* The packet time the worker has reached: the time of the last packet or tick
  * it processed, or UINT64_MAX when it has processed everything sent to it.
  * The capture thread expires shared state (DNS answers) only up to the slowest
