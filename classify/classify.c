@@ -6,7 +6,8 @@
 #include <string.h>
 
 static const char *const match_names[MATCH_KIND_COUNT] = {
-    "none", "sni", "quic-sni", "http-host", "dns-query", "dns", "ip", "ndpi"};
+    "none", "sni", "quic-sni", "http-host", "dns-query", "stun", "dns", "ip", "stun-peer",
+    "ndpi"};
 
 const char *classify_match_name(enum match_kind m)
 {
@@ -24,7 +25,9 @@ static enum match_kind kind_of(enum dpi_name_source s)
         return MATCH_HTTP_HOST;
     case DPI_NAME_DNS_QUERY:
         return MATCH_DNS_QUERY;
-    case DPI_NAME_NONE:
+    case DPI_NAME_STUN:
+        return MATCH_STUN;
+    default:
         break;
     }
     return MATCH_NONE;
@@ -37,7 +40,9 @@ void classify_flow(const struct rules *r, const struct flow_evidence *ev, struct
     out->match = MATCH_NONE;
     out->name = NULL;
 
-    const char *own = ev->dpi && ev->dpi->name[0] ? ev->dpi->name : NULL;
+    const char *own = ev->dpi && ev->dpi->name[0] && dpi_name_is_destination(ev->dpi->name_source)
+                          ? ev->dpi->name
+                          : NULL;
     const char *dns = ev->dns_name && ev->dns_name[0] ? ev->dns_name : NULL;
     /* A DNS flow's query name says what was looked up, not where the flow goes:
      * it is reported as the flow's name but the server is the resolver. */
@@ -64,6 +69,17 @@ void classify_flow(const struct rules *r, const struct flow_evidence *ev, struct
         if (s >= 0) {
             out->service = s;
             out->match = MATCH_IP;
+            return;
+        }
+    }
+    if (ev->peer_server) {
+        int s = ev->peer_name ? catalog_match_host(c, ev->peer_name, strlen(ev->peer_name), NULL)
+                              : -1;
+        if (s < 0)
+            s = catalog_match_addr(c, ev->peer_server);
+        if (s >= 0) {
+            out->service = s;
+            out->match = MATCH_PEER;
             return;
         }
     }

@@ -5,10 +5,12 @@
  * for the server address, the server address, nDPI's verdict) is weighed in a
  * fixed order, strongest first:
  *
- *   1. the flow's own name (TLS/QUIC SNI, HTTP Host, DNS query name) in the catalog
+ *   1. the flow's own name (TLS/QUIC SNI, HTTP Host, DNS query name, STUN realm)
  *   2. the name the client resolved for the server address (DNS answers seen)
  *   3. the server address in a service's published IP ranges
- *   4. nDPI's application protocol listed by a service
+ *   4. the service of the STUN server the client's port talked to just before
+ *      (peers.h): a call's media flow inherits the service that set it up
+ *   5. nDPI's application protocol listed by a service
  *
  * and the first that names a catalog service wins.  A flow none of them names
  * is "unclassified".  The result records which rule decided (MATCH_*), which the
@@ -32,9 +34,11 @@ enum match_kind {
     MATCH_QUIC_SNI,   /* rule 1, QUIC SNI */
     MATCH_HTTP_HOST,  /* rule 1, HTTP Host */
     MATCH_DNS_QUERY,  /* rule 1, the query name of a DNS flow */
+    MATCH_STUN,       /* rule 1, the STUN realm */
     MATCH_DNS,        /* rule 2 */
     MATCH_IP,         /* rule 3 */
-    MATCH_NDPI,       /* rule 4 */
+    MATCH_PEER,       /* rule 4 */
+    MATCH_NDPI,       /* rule 5 */
     MATCH_KIND_COUNT
 };
 
@@ -43,17 +47,21 @@ struct flow_evidence {
     const char *ndpi_app_name;     /* nDPI's application name, NULL if none */
     const char *dns_name;          /* name resolved by the client, NULL if none */
     const struct netaddr *server;
+    const struct netaddr *peer_server; /* STUN server of the client's port, NULL if none */
+    const char *peer_name;             /* name the client resolved for it, NULL if none */
 };
 
 struct attribution {
     int service;          /* catalog index, -1 when unclassified */
     enum match_kind match;
-    const char *name;     /* the host name to report (flow's own, else DNS), or NULL */
+    const char *name;     /* the destination's name to report (the flow's own destination
+                             name, else the DNS name), or NULL */
 };
 
 void classify_flow(const struct rules *r, const struct flow_evidence *ev, struct attribution *out);
 
-/* "sni", "quic-sni", "http-host", "dns-query", "dns", "ip", "ndpi", "none". */
+/* "sni", "quic-sni", "http-host", "dns-query", "stun", "dns", "ip", "stun-peer", "ndpi",
+ * "none". */
 const char *classify_match_name(enum match_kind m);
 
 #endif

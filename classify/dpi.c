@@ -132,19 +132,7 @@ void dpi_flow_free(struct dpi_flow *f)
     free(f);
 }
 
-static bool carries_name(uint16_t proto)
-{
-    return proto == NDPI_PROTOCOL_TLS || proto == NDPI_PROTOCOL_QUIC ||
-           proto == NDPI_PROTOCOL_HTTP || proto == NDPI_PROTOCOL_DNS ||
-           proto == NDPI_PROTOCOL_HTTP_CONNECT || proto == NDPI_PROTOCOL_HTTP_PROXY ||
-           proto == NDPI_PROTOCOL_DTLS;
-}
-
-/* The carrier protocol of a verdict: the master, or the app when there is none. */
-static uint16_t carrier(ndpi_protocol p)
-{
-    return p.master_protocol != NDPI_PROTOCOL_UNKNOWN ? p.master_protocol : p.app_protocol;
-}
+static enum dpi_name_source name_source(ndpi_protocol p);
 
 bool dpi_process(struct dpi *d, struct dpi_flow *f, const uint8_t *l3, uint32_t len,
                  uint32_t ip_len, uint64_t ts_ms)
@@ -161,15 +149,44 @@ bool dpi_process(struct dpi *d, struct dpi_flow *f, const uint8_t *l3, uint32_t 
         if (!ndpi_extra_dissection_possible(d->ndpi, f->ndpi))
             return true;
         /* The name is what we came for; the certificate adds nothing we use. */
-        if (f->ndpi->host_server_name[0] && carries_name(carrier(f->last)))
+        if (f->ndpi->host_server_name[0] && name_source(f->last) != DPI_NAME_NONE)
             return true;
     }
     return f->packets >= d->limits.max_packets || f->bytes >= d->limits.max_bytes;
 }
 
+static const char *const source_names[DPI_NAME_SOURCE_COUNT] = {
+    "", "sni", "quic-sni", "http-host", "dns-query", "stun", "llmnr", "mdns", "netbios", "dhcp",
+    "ssh", "whois", "ssdp"};
+
+const char *dpi_name_source_name(enum dpi_name_source s)
+{
+    return (unsigned)s < DPI_NAME_SOURCE_COUNT ? source_names[s] : "";
+}
+
+/* What nDPI's host_server_name means for a verdict: nDPI 4.2 keeps DNS and
+ * NetBIOS names, HTTP and DHCP host names, WHOIS queries, TLS/QUIC SNI and the
+ * STUN realm in that one field. */
 static enum dpi_name_source name_source(ndpi_protocol p)
 {
-    switch (carrier(p)) {
+    uint16_t app = p.app_protocol, master = p.master_protocol;
+    /* Protocols nDPI reports as the application name the field themselves. */
+    switch (app) {
+    case NDPI_PROTOCOL_LLMNR:
+        return DPI_NAME_LLMNR;
+    case NDPI_PROTOCOL_MDNS:
+        return DPI_NAME_MDNS;
+    case NDPI_PROTOCOL_NETBIOS:
+        return DPI_NAME_NETBIOS;
+    case NDPI_PROTOCOL_DHCP:
+    case NDPI_PROTOCOL_DHCPV6:
+        return DPI_NAME_DHCP;
+    case NDPI_PROTOCOL_WHOIS_DAS:
+        return DPI_NAME_WHOIS;
+    default:
+        break;
+    }
+    switch (master != NDPI_PROTOCOL_UNKNOWN ? master : app) {
     case NDPI_PROTOCOL_TLS:
     case NDPI_PROTOCOL_DTLS:
         return DPI_NAME_SNI;
@@ -181,9 +198,13 @@ static enum dpi_name_source name_source(ndpi_protocol p)
         return DPI_NAME_HTTP_HOST;
     case NDPI_PROTOCOL_DNS:
         return DPI_NAME_DNS_QUERY;
+    case NDPI_PROTOCOL_STUN:
+        return DPI_NAME_STUN;
+    case NDPI_PROTOCOL_NETBIOS:
+        return DPI_NAME_NETBIOS;
+    case NDPI_PROTOCOL_SSH:
+        return DPI_NAME_SSH;
     default:
-        /* DHCP, NetBIOS, Kerberos... put client names in the same field: those
-         * are not destinations and must not be matched against the catalog. */
         return DPI_NAME_NONE;
     }
 }
@@ -206,12 +227,20 @@ void dpi_result(struct dpi *d, struct dpi_flow *f, bool give_up, struct dpi_resu
         out->master = NDPI_PROTOCOL_UNKNOWN;
 
     enum dpi_name_source src = name_source(p);
-    if (src != DPI_NAME_NONE) {
-        const char *raw = f->ndpi->host_server_name;
-        size_t n = strnlen(raw, sizeof(f->ndpi->host_server_name));
-        if (hostname_normalize(raw, n, out->name, sizeof(out->name)) > 0)
-            out->name_source = src;
+    if (src == DPI_NAME_NONE)
+        return;
+    const char *raw = f->ndpi->host_server_name;
+    size_t cap = sizeof(f->ndpi->host_server_name);
+    if (src == DPI_NAME_SSH) {
+        raw = f->ndpi->protos.ssh.client_signature;
+        cap = sizeof(f->ndpi->protos.ssh.client_signature);
     }
+    size_t n = strnlen(raw, cap);
+    size_t got = dpi_name_is_destination(src)
+                     ? hostname_normalize(raw, n, out->name, sizeof(out->name))
+                     : hostname_printable(raw, n, out->name, sizeof(out->name));
+    if (got > 0)
+        out->name_source = src;
 }
 
 const char *dpi_protocol_name(const struct dpi *d, uint16_t id)

@@ -28,14 +28,36 @@
 
 #include "hostname.h"
 
-/* Where a host name came from; also how a flow was matched (see classify.h). */
+/* Where the name a flow carried came from.  The first group names the
+ * destination (or the service it belongs to) and is matched against the
+ * catalog; the second group is other names a flow carries, reported in the flow
+ * log but never taken for the destination. */
 enum dpi_name_source {
     DPI_NAME_NONE = 0,
     DPI_NAME_SNI,       /* TLS ClientHello server_name */
     DPI_NAME_QUIC_SNI,  /* QUIC Initial's ClientHello server_name */
     DPI_NAME_HTTP_HOST, /* HTTP Host header */
     DPI_NAME_DNS_QUERY, /* the name a DNS query asked for (the flow is a DNS flow) */
+    DPI_NAME_STUN,      /* STUN REALM: the service's domain */
+    DPI_NAME_OTHERS,    /* --- not destination names below --- */
+    DPI_NAME_LLMNR = DPI_NAME_OTHERS, /* the name an LLMNR query asked for */
+    DPI_NAME_MDNS,      /* the name an mDNS query asked for or announced */
+    DPI_NAME_NETBIOS,   /* a NetBIOS name queried or registered */
+    DPI_NAME_DHCP,      /* the client's own host name from DHCP */
+    DPI_NAME_SSH,       /* the SSH client's software banner */
+    DPI_NAME_WHOIS,     /* the name a WHOIS query asked about */
+    DPI_NAME_SSDP,      /* the Host header of an SSDP request (not from nDPI) */
+    DPI_NAME_SOURCE_COUNT
 };
+
+static inline int dpi_name_is_destination(enum dpi_name_source s)
+{
+    return s != DPI_NAME_NONE && s < DPI_NAME_OTHERS;
+}
+
+/* "sni", "quic-sni", "http-host", "dns-query", "stun", "llmnr", "mdns",
+ * "netbios", "dhcp", "ssh", "whois", "ssdp"; "" for none. */
+const char *dpi_name_source_name(enum dpi_name_source s);
 
 struct dpi_result {
     uint16_t master;  /* nDPI master protocol id, e.g. TLS; 0 if none */
@@ -43,7 +65,8 @@ struct dpi_result {
     uint16_t category; /* ndpi_protocol_category_t */
     bool guessed;     /* the verdict came from nDPI's give-up guess, not from DPI */
     enum dpi_name_source name_source;
-    char name[HOSTNAME_MAX + 1]; /* normalized host name, "" if none */
+    char name[HOSTNAME_MAX + 1]; /* a host name (normalized) for destination sources,
+                                    a printable copy otherwise; "" if none */
 };
 
 struct dpi_limits {

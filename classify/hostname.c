@@ -41,3 +41,20 @@ size_t hostname_normalize(const char *in, size_t len, char *out, size_t outsz)
     out[len] = '\0';
     return len;
 }
+
+size_t hostname_printable(const char *in, size_t len, char *out, size_t outsz)
+{
+    if (outsz == 0)
+        return 0;
+    size_t n = 0;
+    for (size_t i = 0; i < len && in[i] && n + 1 < outsz && n < HOSTNAME_MAX; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c - 'A' + 'a');
+        out[n++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+    }
+    while (n > 0 && out[n - 1] == ' ')
+        n--;
+    out[n] = '\0';
+    return n;
+}

@@ -19,4 +19,11 @@
  * then the empty string). */
 size_t hostname_normalize(const char *in, size_t len, char *out, size_t outsz);
 
+/* A looser copy for names that are not host names (NetBIOS and LLMNR names,
+ * DHCP host names, SSH banners, SSDP Host values): printable ASCII kept and
+ * lower-cased, every other byte replaced by '?' (as nDPI shows them), cut at
+ * the first NUL, at most HOSTNAME_MAX bytes, trailing spaces dropped.  Returns
+ * the length written (0 for an empty result). */
+size_t hostname_printable(const char *in, size_t len, char *out, size_t outsz);
+
 #endif

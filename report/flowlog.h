@@ -25,7 +25,9 @@ struct flowlog_record {
     uint16_t vlan;                 /* 0 when untagged */
     uint64_t bytes_up, bytes_down; /* IP bytes client->server, server->client */
     uint64_t packets_up, packets_down;
-    const char *domain;            /* host name, NULL if none */
+    const char *domain;            /* the destination's host name, NULL if none */
+    const char *other_name;        /* another name the flow carried (NetBIOS, DHCP, ...) */
+    const char *other_name_source; /* where other_name came from ("netbios", ...) */
     const char *sensor;
     const char *department;
     const char *device;            /* pseudonym */

@@ -11,7 +11,9 @@ name a cloud service.
 
 Two figures, for each tool:
   host names   of the reference flows that carry a Hostname/SNI, the share for
-               which the tool found the same name;
+               which the tool found the same name (shadowtap: destination.domain
+               or shadowtap.name; names compared in lower case, without a trailing
+               dot or a ":port");
   services     of the bytes of reference flows whose label names a catalog
                service, the share the tool attributed to that same service.
 Flows are paired by transport and the unordered pair of endpoints; when a pair
@@ -48,6 +50,17 @@ def endpoint(text):
     return addr, int(port) if port.isdigit() else 0
 
 
+def name_key(name):
+    """A name as compared: lower case, no trailing dot, no ":port" after a host."""
+    if not name:
+        return None
+    name = name.strip().lower().rstrip(".")
+    host, sep, port = name.rpartition(":")
+    if sep and port.isdigit() and host and ":" not in host:
+        name = host
+    return name or None
+
+
 def key(proto, a, b):
     return (proto.lower(),) + tuple(sorted([a, b]))
 
@@ -70,7 +83,7 @@ def read_reference(path):
                 "key": key(proto, endpoint(m["a"]), endpoint(m["b"])),
                 "label": m["label"],
                 "bytes": int(nb[2]) + int(nb[4]) if nb else 0,
-                "host": host[1].strip().lower() if host and host[1].strip() else None,
+                "host": name_key(host[1]) if host else None,
             })
     return flows
 
@@ -84,10 +97,13 @@ def read_shadowtap(path):
             o = json.loads(line)
             a = (str(ipaddress.ip_address(o["source"]["ip"])), o["source"]["port"])
             b = (str(ipaddress.ip_address(o["destination"]["ip"])), o["destination"]["port"])
+            names = {name_key(o["destination"].get("domain")), name_key(o["shadowtap"].get("name"))}
+            names.discard(None)
             flows.append({
                 "key": key(o["network"]["transport"], a, b),
                 "bytes": o["source"]["bytes"] + o["destination"]["bytes"],
-                "host": (o["destination"].get("domain") or "").lower() or None,
+                "host": (o["destination"].get("domain") or o["shadowtap"].get("name")),
+                "names": names,
                 "service": o["shadowtap"]["service"]["id"],
                 "match": o["shadowtap"]["match"],
             })
@@ -118,7 +134,8 @@ def read_ndpi(path, ndpi_to_service):
             flows.append({
                 "key": key(proto, a, b),
                 "bytes": int(r[col["c_to_s_bytes"]] or 0) + int(r[col["s_to_c_bytes"]] or 0),
-                "host": r[col["server_name_sni"]].strip().lower() or None,
+                "host": r[col["server_name_sni"]],
+                "names": {n for n in [name_key(r[col["server_name_sni"]])] if n},
                 "service": ndpi_to_service.get(app_of(label)),
             })
     return flows
@@ -133,7 +150,8 @@ def endpoint_csv(addr, port):
 
 
 def pair(reference, found):
-    """Yields (reference flow, matching found flow or None)."""
+    """Yields (reference flow, matching found flow or None).  Among flows with the
+    same endpoints, one with the same name wins, then the closest byte count."""
     by_key = collections.defaultdict(list)
     for f in found:
         by_key[f["key"]].append(f)
@@ -141,8 +159,9 @@ def pair(reference, found):
         candidates = by_key.get(r["key"], [])
         best = None
         for c in candidates:
-            if best is None or abs(c["bytes"] - r["bytes"]) < abs(best["bytes"] - r["bytes"]):
-                best = c
+            rank = (r["host"] not in c["names"], abs(c["bytes"] - r["bytes"]))
+            if best is None or rank < best_rank:
+                best, best_rank = c, rank
         if best is not None:
             candidates.remove(best)
         yield r, best
@@ -197,7 +216,7 @@ def main():
             for r, f in pair(reference, flows):
                 if r["host"]:
                     score.host_total += 1
-                    if f and f["host"] == r["host"]:
+                    if f and r["host"] in f["names"]:
                         score.host_same += 1
                     elif tool == "shadowtap":
                         score.host_misses[(capture, r["label"], r["host"],

@@ -29,6 +29,7 @@
 #include "fragment.h"
 #include "geo.h"
 #include "log.h"
+#include "peers.h"
 #include "privdrop.h"
 #include "pseudonym.h"
 #include "rules.h"
@@ -40,12 +41,17 @@
 struct sensor_signals sensor_signals;
 
 #define TICK_US 1000000ULL /* packet-time tick to workers */
+/* STUN endpoints remembered for call media (peers.h): a call's media follows its
+ * STUN exchange within seconds; an hour covers calls whose path is renegotiated. */
+#define PEER_SLOTS      65536
+#define PEER_LIFETIME_S 3600
 
 struct sensor {
     const struct sensor_config *cfg;
     struct rules *rules;
     struct capture *capture;
     struct dns_cache *dns;
+    struct peers *peers;
     struct fragment_table *fragments;
     struct geo *geo;
     struct flowlog *flowlog;
@@ -144,6 +150,8 @@ static void handle_packet(struct sensor *s, const struct capture_packet *cp)
         s->stats.fragments_unmatched++; /* counted under a port-less flow */
     if (s->dns)
         sniff_dns(s, &p, cp->ts_us);
+    if (p.l4_proto == 17 && p.payload && peers_is_stun_request(p.payload, p.payload_caplen))
+        peers_note(s->peers, &p.src, p.sport, &p.dst, cp->ts_us, s->seq);
 
     struct flow_key key;
     bool from_1;
@@ -373,6 +381,7 @@ static void teardown(struct sensor *s)
         log_error("errors writing the flow log %s", s->cfg->flow_log);
     geo_close(s->geo);
     fragment_table_free(s->fragments);
+    peers_free(s->peers);
     dns_cache_free(s->dns);
     capture_close(s->capture);
     rules_release(s->rules);
@@ -438,7 +447,8 @@ int sensor_run(const struct sensor_config *cfg)
                                   (uint32_t)cfg->dns_grace};
     s.dns = dns_cache_new(&dc);
     s.fragments = fragment_table_new();
-    if (!s.dns || !s.fragments) {
+    s.peers = peers_new(PEER_SLOTS, PEER_LIFETIME_S);
+    if (!s.dns || !s.fragments || !s.peers) {
         log_error("out of memory");
         goto out;
     }
@@ -474,7 +484,7 @@ int sensor_run(const struct sensor_config *cfg)
         .device_key = device_key,
     };
     for (unsigned i = 0; i < s.nworkers; i++) {
-        s.workers[i] = worker_new(i, &wc, s.rules, s.dns, s.flowlog, s.flusher, s.geo);
+        s.workers[i] = worker_new(i, &wc, s.rules, s.dns, s.peers, s.flowlog, s.flusher, s.geo);
         if (!s.workers[i]) {
             log_error("cannot create worker %u (out of memory?)", i);
             goto out;

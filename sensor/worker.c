@@ -19,6 +19,7 @@
 #include "classify.h"
 #include "geo.h"
 #include "log.h"
+#include "plaintext.h"
 #include "pseudonym.h"
 #include "ring.h"
 #include "symbol.h"
@@ -33,6 +34,8 @@ struct record_packet {
     struct flow_key key;
     uint32_t l3_len; /* bytes that follow */
     uint8_t from_1, tcp_flags, fragment, pad;
+    uint32_t payload_off; /* transport payload within the bytes that follow */
+    uint32_t payload_len; /* 0 when there is none */
 };
 
 struct record_control {
@@ -47,7 +50,52 @@ struct flow_dpi {
     struct dpi_flow *nd; /* NULL when DPI was refused (memory cap) */
     uint64_t seq;        /* capture sequence of the first packet */
     char dns_name[HOSTNAME_MAX + 1];
+    /* the STUN server this client port talked to before the flow, if any */
+    bool has_peer;
+    struct netaddr peer_server;
+    char peer_name[HOSTNAME_MAX + 1];
+    /* a name our own readers found where nDPI 4.2 finds none */
+    enum dpi_name_source own_source;
+    char own_name[HOSTNAME_MAX + 1];
 };
+
+/*
+ * The names a flow keeps once decided live in one allocation, so the flow
+ * record stays 128 bytes: the source of the other name (one byte), then the
+ * destination's name and the other name, each NUL-terminated ("" if absent).
+ */
+static char *names_make(const char *domain, enum dpi_name_source other_source,
+                        const char *other)
+{
+    size_t d = domain ? strlen(domain) : 0, o = other ? strlen(other) : 0;
+    if (!d && !o)
+        return NULL;
+    char *blob = malloc(1 + d + 1 + o + 1);
+    if (!blob)
+        return NULL;
+    blob[0] = (char)other_source;
+    memcpy(blob + 1, domain ? domain : "", d + 1);
+    memcpy(blob + 2 + d, other ? other : "", o + 1);
+    return blob;
+}
+
+static const char *names_domain(const char *blob)
+{
+    return blob && blob[1] ? blob + 1 : NULL;
+}
+
+static const char *names_other(const char *blob)
+{
+    if (!blob)
+        return NULL;
+    const char *o = blob + 2 + strlen(blob + 1);
+    return *o ? o : NULL;
+}
+
+static enum dpi_name_source names_other_source(const char *blob)
+{
+    return blob ? (enum dpi_name_source)(uint8_t)blob[0] : DPI_NAME_NONE;
+}
 
 struct worker {
     unsigned id;
@@ -57,6 +105,7 @@ struct worker {
     struct ring *ring;
     struct rules *rules;
     struct dns_cache *dns;
+    struct peers *peers;
     struct flowlog *log;
     struct flusher *flusher;
     const struct geo *geo;
@@ -75,8 +124,8 @@ struct worker {
 static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why);
 
 struct worker *worker_new(unsigned id, const struct worker_config *cfg, struct rules *rules,
-                          struct dns_cache *dns, struct flowlog *log, struct flusher *flusher,
-                          const struct geo *geo)
+                          struct dns_cache *dns, struct peers *peers, struct flowlog *log,
+                          struct flusher *flusher, const struct geo *geo)
 {
     struct worker *w = calloc(1, sizeof(*w));
     if (!w)
@@ -84,6 +133,7 @@ struct worker *worker_new(unsigned id, const struct worker_config *cfg, struct r
     w->id = id;
     w->cfg = *cfg;
     w->dns = dns;
+    w->peers = peers;
     w->log = log;
     w->flusher = flusher;
     w->geo = geo;
@@ -177,6 +227,10 @@ static void decide(struct worker *w, struct flow *f, bool give_up)
         else
             w->stats.dpi_decided++;
     }
+    if (fd && !res.name[0] && fd->own_source != DPI_NAME_NONE) {
+        res.name_source = fd->own_source;
+        memcpy(res.name, fd->own_name, sizeof(res.name));
+    }
     const char *app = res.app ? dpi_protocol_name(w->dpi, res.app)
                               : res.master ? dpi_protocol_name(w->dpi, res.master) : NULL;
     struct flow_evidence ev = {
@@ -184,6 +238,8 @@ static void decide(struct worker *w, struct flow *f, bool give_up)
         .ndpi_app_name = app,
         .dns_name = fd ? fd->dns_name : NULL,
         .server = server_of(f),
+        .peer_server = fd && fd->has_peer ? &fd->peer_server : NULL,
+        .peer_name = fd && fd->has_peer && fd->peer_name[0] ? fd->peer_name : NULL,
     };
     struct attribution at;
     classify_flow(w->rules, &ev, &at);
@@ -194,11 +250,11 @@ static void decide(struct worker *w, struct flow *f, bool give_up)
     f->ndpi_master = res.master;
     f->ndpi_app = res.app;
     f->ndpi_category = (uint8_t)res.category;
-    if (at.name) {
-        f->name = strdup(at.name);
-        if (at.match == MATCH_DNS || (!res.name[0] && at.name == ev.dns_name))
-            w->stats.dns_named_flows++;
-    }
+    bool other = res.name[0] && !dpi_name_is_destination(res.name_source);
+    f->name = names_make(at.name, other ? res.name_source : DPI_NAME_NONE,
+                         other ? res.name : NULL);
+    if (at.name && at.name == ev.dns_name)
+        w->stats.dns_named_flows++;
     if (w->geo && !(f->flags & FLOW_F_INTERNAL)) {
         struct geo_result g;
         if (geo_lookup(w->geo, server_of(f), &g) && g.country[0])
@@ -269,10 +325,28 @@ static void start_flow(struct worker *w, struct flow *f, const struct record_pac
     if (w->dns)
         dns_cache_lookup(w->dns, client_of(f), server_of(f), rp->ts_us, rp->seq, fd->dns_name,
                          sizeof(fd->dns_name), NULL);
+    if (w->peers && k->proto == 17 &&
+        peers_lookup(w->peers, client_of(f), client_port(f), rp->ts_us, rp->seq,
+                     &fd->peer_server)) {
+        fd->has_peer = true;
+        if (w->dns)
+            dns_cache_lookup(w->dns, client_of(f), &fd->peer_server, rp->ts_us, rp->seq,
+                             fd->peer_name, sizeof(fd->peer_name), NULL);
+    }
     fd->nd = dpi_flow_new(w->dpi);
     if (!fd->nd)
         w->stats.dpi_refused++;
     f->dpi = fd;
+}
+
+/* Names nDPI 4.2 does not read, from the client's payloads while undecided. */
+static void read_own_names(struct flow_dpi *fd, const struct record_packet *rp,
+                           const uint8_t *l3)
+{
+    const uint8_t *payload = l3 + rp->payload_off;
+    if (rp->key.proto == 17 && rp->key.port[!rp->from_1] == 1900 &&
+        plaintext_ssdp_host(payload, rp->payload_len, fd->own_name, sizeof(fd->own_name)) > 0)
+        fd->own_source = DPI_NAME_SSDP;
 }
 
 static void handle_packet(struct worker *w, const struct record_packet *rp, const uint8_t *l3)
@@ -300,6 +374,8 @@ static void handle_packet(struct worker *w, const struct record_packet *rp, cons
 
     if (!(f->flags & FLOW_F_DECIDED)) {
         struct flow_dpi *fd = f->dpi;
+        if (fd && rp->payload_len && fd->own_source == DPI_NAME_NONE)
+            read_own_names(fd, rp, l3);
         if (!fd || !fd->nd) {
             decide(w, f, false);
         } else if (rp->fragment != FRAGMENT_LATER &&
@@ -360,7 +436,9 @@ static void write_flow_log(struct worker *w, const struct flow *f, enum flow_end
         .bytes_down = f->bytes[1],
         .packets_up = f->packets[0],
         .packets_down = f->packets[1],
-        .domain = f->name,
+        .domain = names_domain(f->name),
+        .other_name = names_other(f->name),
+        .other_name_source = dpi_name_source_name(names_other_source(f->name)),
         .sensor = w->cfg.sensor_id,
         .department = symbol_name(f->dept_sym),
         .device = device,
@@ -509,6 +587,14 @@ static void fill_record(uint8_t *rec, const struct packet *p, const struct flow_
     rp->tcp_flags = p->tcp_flags;
     rp->fragment = p->fragment;
     rp->pad = 0;
+    rp->payload_off = 0;
+    rp->payload_len = 0;
+    if (p->payload && p->payload >= p->l3 && p->payload < p->l3 + l3_len) {
+        rp->payload_off = (uint32_t)(p->payload - p->l3);
+        rp->payload_len = p->payload_caplen;
+        if (rp->payload_off + rp->payload_len > l3_len)
+            rp->payload_len = l3_len - rp->payload_off;
+    }
     memcpy(rec + sizeof(*rp), p->l3, l3_len);
 }
 

@@ -26,6 +26,7 @@
 #include "decode.h"
 #include "dns_cache.h"
 #include "dpi.h"
+#include "peers.h"
 #include "flow.h"
 #include "flowlog.h"
 #include "flusher.h"
@@ -58,11 +59,11 @@ struct worker_stats {
 struct worker;
 
 /* Creates a worker (not yet running).  The worker takes a reference to rules.
- * dns and log may be NULL.  Create workers from one thread: nDPI's module set-up
+ * dns, peers, log and geo may be NULL.  Create workers from one thread: nDPI's module set-up
  * is not thread-safe. */
 struct worker *worker_new(unsigned id, const struct worker_config *cfg, struct rules *rules,
-                          struct dns_cache *dns, struct flowlog *log, struct flusher *flusher,
-                          const struct geo *geo);
+                          struct dns_cache *dns, struct peers *peers, struct flowlog *log,
+                          struct flusher *flusher, const struct geo *geo);
 int worker_start(struct worker *w);
 /* Waits for the thread to end (after worker_send_stop). */
 void worker_join(struct worker *w);

@@ -1,0 +1,49 @@
+/*
+ * peers.h - which service a client's UDP port was talking to before.
+ *
+ * Real-time media (WebRTC, Zoom, Teams, WhatsApp and Signal calls) finds its
+ * path with ICE: the client sends STUN binding requests from a local port to the
+ * service's STUN server, then carries the call from that same port, often
+ * straight to the other party, whose address names nothing.  The capture thread
+ * records each client (address, port) that sent a STUN binding request and the
+ * server it sent it to; when a later UDP flow starts from that (address, port),
+ * the worker classifies the STUN server (address ranges, DNS names) and gives
+ * the flow the same service.
+ *
+ * Like the DNS cache (dns_cache.h), entries carry the capture sequence number of
+ * the packet that made them, and a look-up for packet s ignores entries made at
+ * or after s, so results do not depend on how far ahead the capture thread runs.
+ * A fixed table: a new endpoint overwrites the slot it hashes to.  One writer
+ * (the capture thread), many readers; internally locked.
+ */
+#ifndef SHADOWTAP_PEERS_H
+#define SHADOWTAP_PEERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netaddr.h"
+
+struct peers;
+
+/* slots: table size (rounded up to a power of two); lifetime_s: how long after
+ * the STUN request a flow from the endpoint still counts.  NULL on failure. */
+struct peers *peers_new(size_t slots, uint32_t lifetime_s);
+void peers_free(struct peers *p);
+
+/* True when a UDP payload is a STUN request or indication (RFC 5389 header
+ * with the magic cookie and a consistent length), or an RFC 3489 Binding
+ * Request. */
+bool peers_is_stun_request(const uint8_t *payload, size_t len);
+
+/* Records that client:port sent a STUN request to server at now_us, packet seq. */
+void peers_note(struct peers *p, const struct netaddr *client, uint16_t port,
+                const struct netaddr *server, uint64_t now_us, uint64_t seq);
+
+/* The STUN server client:port last talked to before packet seq, within the
+ * lifetime.  False if none. */
+bool peers_lookup(struct peers *p, const struct netaddr *client, uint16_t port, uint64_t now_us,
+                  uint64_t seq, struct netaddr *server);
+
+#endif
