@@ -39,6 +39,23 @@ struct catalog {
     struct lpm *ranges;
     int32_t *by_sym; /* service index per symbol, -1 if none; symbols are small integers */
     uint32_t by_sym_len;
+    /* "prefix*.suffix" domains: suffix -> index into patterns */
+    struct name_table pattern_suffixes;
+    struct pattern_set *patterns;
+    size_t npatterns;
+};
+
+/* The label prefixes allowed in front of one suffix ("igcdn-" before
+ * "akamaihd.net"): a short list per suffix, so matching stays one probe per
+ * label of the looked-up name. */
+struct pattern_set {
+    char *suffix;
+    size_t n;
+    struct {
+        char *prefix;
+        size_t len;
+        int32_t service;
+    } *items;
 };
 
 static const char *const category_names[CATEGORY_COUNT] = {
@@ -237,11 +254,16 @@ struct word_ctx {
     int32_t idx;
 };
 
+static int add_pattern(struct word_ctx *w, const char *word, const char *star);
+
 static int add_domain(void *ctx, const char *word)
 {
     struct word_ctx *w = ctx;
     struct loader *l = w->l;
     struct service *s = current(l);
+    const char *star = strchr(word, '*');
+    if (star)
+        return add_pattern(w, word, star);
     char norm[HOSTNAME_MAX + 1];
     size_t n = hostname_normalize(word, strlen(word), norm, sizeof(norm));
     if (n == 0 || strcmp(norm, word) != 0 || !strchr(norm, '.')) {
@@ -274,6 +296,83 @@ static int add_domain(void *ctx, const char *word)
     }
     s->domains[s->ndomains++] = copy;
     return 0;
+}
+
+/* "prefix*.suffix": the first label starts with prefix, the rest is suffix. */
+static int add_pattern(struct word_ctx *w, const char *word, const char *star)
+{
+    struct loader *l = w->l;
+    struct service *s = current(l);
+    const char *dot = strchr(word, '.');
+    char suffix[HOSTNAME_MAX + 1], prefix[64];
+    size_t plen = (size_t)(star - word);
+    if (!dot || star + 1 != dot || plen == 0 || plen >= sizeof(prefix) ||
+        hostname_normalize(dot + 1, strlen(dot + 1), suffix, sizeof(suffix)) == 0 ||
+        strcmp(suffix, dot + 1) != 0 || !strchr(suffix, '.')) {
+        diag_error(l->d, l->file, l->key_line,
+                   "\"%s\" is not a domain pattern (expected like igcdn-*.akamaihd.net: a "
+                   "label prefix, '*', then a domain)",
+                   word);
+        return 0;
+    }
+    memcpy(prefix, word, plen);
+    prefix[plen] = '\0';
+    char check[64];
+    if (hostname_normalize(prefix, plen, check, sizeof(check)) != plen || strchr(prefix, '.')) {
+        diag_error(l->d, l->file, l->key_line, "\"%s\": the prefix before '*' must be letters, "
+                   "digits, '-' or '_'", word);
+        return 0;
+    }
+    struct catalog *c = l->c;
+    size_t slen = strlen(suffix);
+    const struct name_slot *slot =
+        table_find(&c->pattern_suffixes, suffix, slen, hash_reversed(suffix, slen));
+    struct pattern_set *set;
+    if (slot) {
+        set = &c->patterns[slot->service];
+    } else {
+        struct pattern_set *np = realloc(c->patterns, (c->npatterns + 1) * sizeof(*np));
+        if (!np)
+            goto oom;
+        c->patterns = np;
+        set = &c->patterns[c->npatterns];
+        memset(set, 0, sizeof(*set));
+        set->suffix = strdup(suffix);
+        if (!set->suffix || table_add(&c->pattern_suffixes, set->suffix,
+                                      (int32_t)c->npatterns) == -2) {
+            free(set->suffix);
+            goto oom;
+        }
+        c->npatterns++;
+    }
+    for (size_t i = 0; i < set->n; i++) {
+        if (strcmp(set->items[i].prefix, prefix) == 0) {
+            const struct service *o = &c->services[set->items[i].service];
+            diag_error(l->d, l->file, l->key_line,
+                       "domain pattern \"%s\" is already claimed by \"%s\" (line %d)", word, o->id,
+                       o->line);
+            return 0;
+        }
+    }
+    void *ni = realloc(set->items, (set->n + 1) * sizeof(*set->items));
+    char **nd = realloc(s->domains, (s->ndomains + 1) * sizeof(*nd));
+    if (nd)
+        s->domains = nd;
+    if (!ni || !nd)
+        goto oom;
+    set->items = ni;
+    set->items[set->n].prefix = strdup(prefix);
+    set->items[set->n].len = plen;
+    set->items[set->n].service = w->idx;
+    s->domains[s->ndomains] = strdup(word);
+    if (!set->items[set->n].prefix || !s->domains[s->ndomains])
+        goto oom;
+    set->n++;
+    s->ndomains++;
+    return 0;
+oom:
+    diag_error(l->d, l->file, l->key_line, "out of memory");
+    return 1;
 }
 
 static int add_ndpi(void *ctx, const char *word)
@@ -578,6 +677,14 @@ void catalog_free(struct catalog *c)
     free(c->ndpi.slots);
     lpm_free(c->ranges);
     free(c->by_sym);
+    for (size_t i = 0; i < c->npatterns; i++) {
+        for (size_t j = 0; j < c->patterns[i].n; j++)
+            free(c->patterns[i].items[j].prefix);
+        free(c->patterns[i].items);
+        free(c->patterns[i].suffix);
+    }
+    free(c->patterns);
+    free(c->pattern_suffixes.slots);
     free(c);
 }
 
@@ -604,21 +711,58 @@ int catalog_find(const struct catalog *c, const char *id)
     return sym == SYMBOL_NONE ? -1 : catalog_find_sym(c, sym);
 }
 
+/* The pattern of suffix host[i..len) that the label before it matches, or -1. */
+static int match_pattern(const struct catalog *c, const char *host, size_t len, size_t i,
+                         uint32_t h, size_t *label_start)
+{
+    if (i < 2)
+        return -1; /* no label in front of the suffix */
+    const struct name_slot *slot = table_find(&c->pattern_suffixes, host + i, len - i, h);
+    if (!slot)
+        return -1;
+    size_t j = i - 1; /* the dot */
+    while (j > 0 && host[j - 1] != '.')
+        j--;
+    const struct pattern_set *set = &c->patterns[slot->service];
+    int best = -1;
+    size_t best_len = 0;
+    for (size_t k = 0; k < set->n; k++) {
+        size_t pl = set->items[k].len;
+        if (pl < i - 1 - j + 1 && pl > best_len &&
+            memcmp(host + j, set->items[k].prefix, pl) == 0) {
+            best = set->items[k].service;
+            best_len = pl;
+        }
+    }
+    *label_start = j;
+    return best;
+}
+
 int catalog_match_host(const struct catalog *c, const char *host, size_t len, size_t *matched_len)
 {
     int best = -1;
+    size_t best_len = 0;
     uint32_t h = 2166136261u;
     for (size_t i = len; i-- > 0;) {
         h = hash_step(h, host[i]);
         if (i > 0 && host[i - 1] != '.')
             continue;
         const struct name_slot *slot = table_find(&c->domains, host + i, len - i, h);
-        if (slot) {
+        if (slot && len - i >= best_len) {
             best = slot->service;
-            if (matched_len)
-                *matched_len = len - i;
+            best_len = len - i;
+        }
+        if (c->npatterns) {
+            size_t j;
+            int p = match_pattern(c, host, len, i, h, &j);
+            if (p >= 0 && len - j > best_len) {
+                best = p;
+                best_len = len - j;
+            }
         }
     }
+    if (best >= 0 && matched_len)
+        *matched_len = best_len;
     return best;
 }
 

@@ -3,7 +3,9 @@
  *
  * Loaded from rules/services.conf (format in docs/rules.md).  A service is found
  * by host name (longest suffix on label boundaries: "a.b.dropbox.com" matches
- * "dropbox.com"), by destination address range, or by the nDPI protocol name
+ * "dropbox.com"; a domain may start with a label prefix and '*', so that
+ * "igcdn-*.akamaihd.net" matches "igcdn-photos-a-a.akamaihd.net"), by
+ * destination address range, or by the nDPI protocol name
  * nDPI gave the flow.  Host-name look-ups cost one hash probe per label of the
  * name, whatever the size of the catalog.
  *

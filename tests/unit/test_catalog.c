@@ -243,6 +243,54 @@ TEST(host_suffix_matching)
     diag_free(&d);
 }
 
+static void expect_error(const char *text, const char *prefix, const char *part);
+
+TEST(label_prefix_patterns)
+{
+    static const char text[] =
+        "[instagram]\nname = Instagram\nvendor = Meta\ncategory = social\nrisk = low\n"
+        "domains = instagram.com igcdn-*.akamaihd.net\n"
+        "[instagram-video]\nname = Video\nvendor = Meta\ncategory = social\nrisk = low\n"
+        "domains = igcdn-video-*.akamaihd.net\n"
+        "[akamai]\nname = Akamai\nvendor = Akamai\ncategory = cdn\nrisk = low\n"
+        "domains = akamaihd.net exact-igcdn-x.akamaihd.net\n";
+    struct diag d;
+    diag_init(&d);
+    struct catalog *c = load(text, &d);
+    CHECK(c != NULL);
+    dump(&d);
+    if (!c)
+        return;
+    size_t mlen = 0;
+    CHECK_STR(match_id(c, "igcdn-photos-a-a.akamaihd.net"), "instagram");
+    CHECK(match(c, "igcdn-photos-a-a.akamaihd.net", &mlen) >= 0);
+    CHECK_INT(mlen, strlen("igcdn-photos-a-a.akamaihd.net"));
+    CHECK_STR(match_id(c, "x.igcdn-photos-a-a.akamaihd.net"), "instagram");
+    /* the longest prefix wins */
+    CHECK_STR(match_id(c, "igcdn-video-9.akamaihd.net"), "instagram-video");
+    /* no prefix: the plain suffix */
+    CHECK_STR(match_id(c, "a248.e.akamaihd.net"), "akamai");
+    CHECK_STR(match_id(c, "akamaihd.net"), "akamai");
+    /* the prefix must start the label, and the pattern covers one label only */
+    CHECK_STR(match_id(c, "x-igcdn-photos.akamaihd.net"), "akamai");
+    CHECK_STR(match_id(c, "igcdn-a.b.akamaihd.net"), "akamai");
+    /* an exact domain of the same length beats a pattern */
+    CHECK_STR(match_id(c, "exact-igcdn-x.akamaihd.net"), "akamai");
+    catalog_free(c);
+    diag_free(&d);
+
+    expect_error("[a]\nname = A\nvendor = V\ncategory = cdn\nrisk = low\n"
+                 "domains = *.example.com\n", "svc.conf:6:", "not a domain pattern");
+    expect_error("[a]\nname = A\nvendor = V\ncategory = cdn\nrisk = low\n"
+                 "domains = ab*c.example.com\n", "svc.conf:6:", "not a domain pattern");
+    expect_error("[a]\nname = A\nvendor = V\ncategory = cdn\nrisk = low\n"
+                 "domains = ab*.com\n", "svc.conf:6:", "not a domain pattern");
+    expect_error("[a]\nname = A\nvendor = V\ncategory = cdn\nrisk = low\n"
+                 "domains = ab*.example.com\n[b]\nname = B\nvendor = V\ncategory = cdn\n"
+                 "risk = low\ndomains = ab*.example.com\n",
+                 "svc.conf:12:", "already claimed by \"a\"");
+}
+
 TEST(address_ranges)
 {
     struct diag d;
@@ -648,6 +696,7 @@ int main(void)
     RUN(parses_good_entries);
     RUN(find_is_per_catalog);
     RUN(host_suffix_matching);
+    RUN(label_prefix_patterns);
     RUN(address_ranges);
     RUN(ndpi_names);
     RUN(names_of_categories_risks_reasons);
