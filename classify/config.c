@@ -74,6 +74,11 @@ static const struct key_def keys[] = {
      "days kept for monthly aggregates after their month, 0 = forever"},
     {"redis.cells_per_batch", T_UINT, F(cells_per_batch), "500", 1, 100000,
      "cells per flush script call"},
+    {"events.upload_threshold", T_SIZE, F(upload_threshold), "500M", 0, 1ULL << 50,
+     "an upload-spike event when a department uploads this much to one service in an hour "
+     "(0 = never)"},
+    {"events.stream_maxlen", T_UINT, F(stream_maxlen), "100000", 100, 100000000,
+     "events kept in the Redis stream shadowtap:events (approximately)"},
     {"flow.max_flows", T_UINT, F(max_flows), "1000000", 16, 1ULL << 30,
      "flows tracked at once (all workers together); the oldest idle are evicted beyond"},
     {"flow.tcp_timeout", T_SECONDS, F(tcp_timeout), "300", 1, 86400,
@@ -223,6 +228,14 @@ int config_load_file(struct sensor_config *cfg, const char *path, struct diag *d
 {
     size_t before = d->errors;
     conf_parse_file(path, on_entry, cfg, d);
+    return d->errors == before ? 0 : -1;
+}
+
+int config_load_buffer(struct sensor_config *cfg, const char *name, const char *buf, size_t len,
+                       struct diag *d)
+{
+    size_t before = d->errors;
+    conf_parse_buffer(name, buf, len, on_entry, cfg, d);
     return d->errors == before ? 0 : -1;
 }
 

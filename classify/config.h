@@ -16,6 +16,7 @@
 #define SHADOWTAP_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -52,6 +53,8 @@ struct sensor_config {
     uint64_t final_flush_timeout;
     uint64_t day_retention_days, month_retention_days;
     uint64_t cells_per_batch;
+    /* events */
+    uint64_t upload_threshold, stream_maxlen;
     /* flows */
     uint64_t max_flows;
     uint64_t tcp_timeout, tcp_closing_timeout, udp_timeout, other_timeout;
@@ -78,6 +81,10 @@ int config_set(struct sensor_config *cfg, const char *key, const char *value, co
                int line, struct diag *d);
 /* Reads a configuration file.  Returns 0, or -1 if it had any error (in d). */
 int config_load_file(struct sensor_config *cfg, const char *path, struct diag *d);
+/* Same from a buffer (need not be NUL-terminated; tests and fuzzing); name is
+ * used in messages. */
+int config_load_buffer(struct sensor_config *cfg, const char *name, const char *buf, size_t len,
+                       struct diag *d);
 /* Checks what only makes sense with all settings known.  Returns -1 on error. */
 int config_check(const struct sensor_config *cfg, struct diag *d);
 

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "policy.h"
 #include "store_script.h"
 #include "symbol.h"
 
@@ -261,13 +262,15 @@ static void add_cell(void *ctx, const struct tally_cell *c)
     struct store *s = bd->s;
     if (!bd->b && start_batch(bd) != 0)
         goto oom;
-    char day[16];
-    tally_day_format(c->key.day, day);
+    uint32_t dayn = tally_day_of_hour(c->key.hour);
+    char day[16], hour[24];
+    tally_day_format(dayn, day);
+    snprintf(hour, sizeof(hour), "%sT%02u", day, (unsigned)(c->key.hour % 24));
     uint64_t day_exp = s->cfg.day_retention_days
-                           ? ((uint64_t)c->key.day + 1 + s->cfg.day_retention_days) * 86400u
+                           ? ((uint64_t)dayn + 1 + s->cfg.day_retention_days) * 86400u
                            : 0;
     uint64_t month_exp = s->cfg.month_retention_days
-                             ? month_end(c->key.day) + (uint64_t)s->cfg.month_retention_days * 86400u
+                             ? month_end(dayn) + (uint64_t)s->cfg.month_retention_days * 86400u
                              : 0;
     if (day_exp && day_exp <= (uint64_t)time(NULL) && !s->warned_expired) {
         log_warning("counts for %s are older than redis.retention_days (%u days) and expire at "
@@ -283,9 +286,11 @@ static void add_cell(void *ctx, const struct tally_cell *c)
     }
     const char *dept = symbol_name(c->key.dept_sym);
     const char *svc = symbol_name(c->key.service_sym);
-    if (push_arg(bd, day, strlen(day)) || push_u64(bd, day_exp) || push_u64(bd, month_exp) ||
-        push_arg(bd, dept, strlen(dept)) || push_arg(bd, svc, strlen(svc)) ||
-        push_arg(bd, cc, strlen(cc)) || push_u64(bd, c->bytes_up) ||
+    const char *status = policy_status_name((enum policy_status)c->status);
+    if (push_arg(bd, hour, strlen(hour)) || push_arg(bd, day, strlen(day)) ||
+        push_u64(bd, day_exp) || push_u64(bd, month_exp) || push_arg(bd, dept, strlen(dept)) ||
+        push_arg(bd, svc, strlen(svc)) || push_arg(bd, cc, strlen(cc)) ||
+        push_arg(bd, status, strlen(status)) || push_u64(bd, c->bytes_up) ||
         push_u64(bd, c->bytes_down) || push_u64(bd, c->packets_up) ||
         push_u64(bd, c->packets_down) || push_u64(bd, c->flows) || push_u64(bd, c->first_seen) ||
         push_u64(bd, c->last_seen) || push_u64(bd, c->ndevices))
@@ -306,10 +311,39 @@ oom:
     bd->failed = 1;
 }
 
+struct cell_list {
+    const struct tally_cell **cells;
+    size_t n;
+};
+
+static void collect_cell(void *ctx, const struct tally_cell *c)
+{
+    struct cell_list *l = ctx;
+    l->cells[l->n++] = c;
+}
+
+/* Oldest traffic first: the script raises "first seen" events for the first
+ * cell of a service it meets, which must be the earliest one. */
+static int by_first_seen(const void *a, const void *b)
+{
+    const struct tally_cell *x = *(const struct tally_cell *const *)a;
+    const struct tally_cell *y = *(const struct tally_cell *const *)b;
+    if (x->first_seen != y->first_seen)
+        return x->first_seen < y->first_seen ? -1 : 1;
+    return memcmp(&x->key, &y->key, sizeof(x->key));
+}
+
 int store_enqueue(struct store *s, const struct tally *t)
 {
+    struct cell_list list = {calloc(tally_count(t) + 1, sizeof(*list.cells)), 0};
+    if (!list.cells)
+        return -1;
+    tally_each(t, collect_cell, &list);
+    qsort(list.cells, list.n, sizeof(*list.cells), by_first_seen);
     struct builder bd = {.s = s};
-    tally_each(t, add_cell, &bd);
+    for (size_t i = 0; i < list.n && !bd.failed; i++)
+        add_cell(&bd, list.cells[i]);
+    free(list.cells);
     if (!bd.failed && finish_batch(&bd) != 0)
         bd.failed = 1;
     if (bd.failed) {
@@ -369,9 +403,11 @@ int store_each_queued(const struct store *s, store_batch_fn fn, void *ctx)
 
 /* ---- sending ---- */
 
+#define HEAD_ARGS 9 /* EVALSHA sha 0 sensor seq prev now upload_threshold stream_maxlen */
+
 static int append_batch(struct store *s, struct batch *b, const char *now)
 {
-    size_t argc = 8 + (size_t)b->argc - 1;
+    size_t argc = HEAD_ARGS + (size_t)b->argc;
     const char **argv = malloc(argc * sizeof(*argv));
     size_t *lens = malloc(argc * sizeof(*lens));
     if (!argv || !lens) {
@@ -379,19 +415,23 @@ static int append_batch(struct store *s, struct batch *b, const char *now)
         free(lens);
         return -1;
     }
-    char seq[24], prev[24];
+    char seq[24], prev[24], threshold[24], maxlen[16];
     snprintf(seq, sizeof(seq), "%" PRIu64, b->seq);
     snprintf(prev, sizeof(prev), "%" PRIu64, b->prev);
-    const char *head[7] = {"EVALSHA", s->sha, "0", s->cfg.sensor_id, seq, prev, now};
-    for (int i = 0; i < 7; i++) {
+    snprintf(threshold, sizeof(threshold), "%" PRIu64, s->cfg.upload_threshold);
+    snprintf(maxlen, sizeof(maxlen), "%u",
+             s->cfg.stream_maxlen ? s->cfg.stream_maxlen : 100000u);
+    const char *head[HEAD_ARGS] = {"EVALSHA", s->sha, "0",       s->cfg.sensor_id, seq,
+                                   prev,      now,    threshold, maxlen};
+    for (int i = 0; i < HEAD_ARGS; i++) {
         argv[i] = head[i];
         lens[i] = strlen(head[i]);
     }
     for (int i = 0; i < b->argc; i++) {
-        argv[7 + i] = b->argv[i];
-        lens[7 + i] = b->argvlen[i];
+        argv[HEAD_ARGS + i] = b->argv[i];
+        lens[HEAD_ARGS + i] = b->argvlen[i];
     }
-    int rc = redisAppendCommandArgv(s->redis, (int)(7 + b->argc), argv, lens);
+    int rc = redisAppendCommandArgv(s->redis, (int)argc, argv, lens);
     free(argv);
     free(lens);
     return rc == REDIS_OK ? 0 : -1;
@@ -408,6 +448,22 @@ static void pop_head(struct store *s)
     batch_free(b);
 }
 
+/* Hands the events of an applied batch's reply to the caller. */
+static void report_events(struct store *s, const redisReply *r)
+{
+    if (!s->cfg.on_event)
+        return;
+    for (size_t i = 2; i + 6 <= r->elements; i += 6) {
+        const char *f[6];
+        for (int k = 0; k < 6; k++) {
+            const redisReply *e = r->element[i + (size_t)k];
+            f[k] = e->type == REDIS_REPLY_STRING ? e->str : "";
+        }
+        struct store_event ev = {f[0], f[1], f[2], f[3], f[4], f[5]};
+        s->cfg.on_event(s->cfg.event_ctx, &ev);
+    }
+}
+
 enum reply_kind { REPLY_APPLIED, REPLY_DUPLICATE, REPLY_GAP, REPLY_NOSCRIPT, REPLY_ERROR };
 
 static enum reply_kind classify_reply(redisReply *r, uint64_t *value, char *err, size_t errlen)
@@ -418,7 +474,7 @@ static enum reply_kind classify_reply(redisReply *r, uint64_t *value, char *err,
         snprintf(err, errlen, "flush script: %s", r->str);
         return REPLY_ERROR;
     }
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+    if (r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
         r->element[0]->type != REDIS_REPLY_INTEGER) {
         snprintf(err, errlen, "flush script: unexpected reply");
         return REPLY_ERROR;
@@ -478,11 +534,13 @@ int store_send(struct store *s, char *err, size_t errlen)
             }
             uint64_t value = 0;
             enum reply_kind kind = stop ? REPLY_GAP : classify_reply(r, &value, err, errlen);
-            freeReplyObject(r);
-            if (stop)
+            if (stop) {
+                freeReplyObject(r);
                 continue;
+            }
             switch (kind) {
             case REPLY_APPLIED:
+                report_events(s, r);
                 s->redis_last = value;
                 s->stats.batches_applied++;
                 s->stats.cells_applied += s->head->ncells;
@@ -509,6 +567,7 @@ int store_send(struct store *s, char *err, size_t errlen)
                 failed = stop = 1;
                 break;
             }
+            freeReplyObject(r);
         }
         if (failed)
             goto fail;

@@ -19,6 +19,11 @@
  * Batches not yet acknowledged stay queued in the store across failures; the
  * caller decides when to retry, and can write the queue to a spool file.
  *
+ * The script also raises the events of docs/events.md (new services, use of
+ * unsanctioned ones, upload spikes) in the same atomic step, so an event exists
+ * exactly when its batch was applied; they go to the Redis stream and, through
+ * on_event, to the caller.
+ *
  * The Redis schema is documented in docs/redis-schema.md.  Not thread-safe:
  * one thread (the flusher) owns a store.
  */
@@ -34,12 +39,30 @@
 
 #define STORE_KEY_PREFIX "shadowtap:"
 
+/* An event the flush script raised while applying a batch (docs/events.md).
+ * The strings live only during the callback. */
+struct store_event {
+    const char *action;     /* "service-first-seen", "service-first-seen-in-department",
+                               "unsanctioned-use", "upload-spike" */
+    const char *department;
+    const char *service;
+    const char *status;     /* policy status when counted */
+    const char *hour;       /* YYYY-MM-DDTHH of the traffic */
+    const char *value;      /* first-seen second, bytes uploaded, or the hour's upload total */
+};
+
+typedef void (*store_event_fn)(void *ctx, const struct store_event *e);
+
 struct store_config {
     struct redis_target target;
     char sensor_id[128];
     uint32_t day_retention_days;   /* day keys expire this long after their day; 0 = never */
     uint32_t month_retention_days; /* month keys expire this long after their month; 0 = never */
     uint32_t cells_per_batch;      /* >= 1 */
+    uint64_t upload_threshold;     /* bytes per department, service and hour; 0 = no event */
+    uint32_t stream_maxlen;        /* approximate length kept of shadowtap:events */
+    store_event_fn on_event;       /* called for each event of an applied batch; may be NULL */
+    void *event_ctx;
 };
 
 struct store_stats {

@@ -1,12 +1,18 @@
 -- shadowtap flush script: applies one batch of tally cells exactly once.
--- Loaded with SCRIPT LOAD, called with EVALSHA sha 0 ARGV...  (see store.c)
+-- Loaded with SCRIPT LOAD, called by its SHA with no keys (see store.c and
+-- docs/redis-schema.md).
 --
--- ARGV: sensor, seq, prev, now, ncells, then per cell:
---   day (YYYY-MM-DD), day_expireat, month_expireat (unix seconds, "0" = keep),
---   department, service, country ("" if unknown),
---   bytes_up, bytes_down, packets_up, packets_down, flows,
---   first_seen, last_seen (unix seconds), ndevices, device pseudonyms...
--- Returns {1, seq} applied, {0, last} already applied, {-1, last} out of order.
+-- ARGV: sensor, seq, prev, now, upload_threshold, stream_maxlen, ncells, then
+-- per cell:
+--   hour (YYYY-MM-DDTHH), day (YYYY-MM-DD), day_expireat, month_expireat
+--   (unix seconds, "0" = keep), department, service, country ("" if unknown),
+--   status (policy status when counted), bytes_up, bytes_down, packets_up,
+--   packets_down, flows, first_seen, last_seen (unix seconds), ndevices,
+--   device pseudonyms...
+-- Returns {1, seq, event fields...} applied, {0, last} already applied,
+-- {-1, last} out of order.  Events are also added to the stream
+-- shadowtap:events; each is 6 fields: action, department, service, status,
+-- hour, value.
 local P = 'shadowtap:'
 local sensor = ARGV[1]
 local skey = P .. 'sensor:' .. sensor
@@ -14,6 +20,9 @@ local last_s = redis.call('HGET', skey, 'seq') or '0'
 local last = tonumber(last_s)
 if tonumber(ARGV[2]) <= last then return {0, last_s} end
 if tonumber(ARGV[3]) ~= last then return {-1, last_s} end
+local now = ARGV[4]
+local upload_threshold = tonumber(ARGV[5])
+local stream_maxlen = ARGV[6]
 
 local expire = {}
 local function touch(key, at)
@@ -22,23 +31,34 @@ end
 local function incr(key, field, v)
   if v ~= '0' then redis.call('HINCRBY', key, field, v) end
 end
+
+local events = {1, ARGV[2]}
+local function event(action, dept, svc, status, hour, value)
+  redis.call('XADD', P .. 'events', 'MAXLEN', '~', stream_maxlen, '*',
+             'action', action, 'department', dept, 'service', svc, 'status', status,
+             'hour', hour, 'value', value, 'sensor', sensor, 'time', now)
+  for _, v in ipairs({action, dept, svc, status, hour, value}) do events[#events + 1] = v end
+end
+
+-- first_seen / last_seen; an absent first_seen is news.
 local first_key, last_key = P .. 'first_seen', P .. 'last_seen'
 local function seen(field, first, lastv)
   local f = redis.call('HGET', first_key, field)
   if not f or tonumber(first) < tonumber(f) then redis.call('HSET', first_key, field, first) end
   local l = redis.call('HGET', last_key, field)
   if not l or tonumber(lastv) > tonumber(l) then redis.call('HSET', last_key, field, lastv) end
+  return f == false
 end
 
 local months = {}
-local i = 6
-for _ = 1, tonumber(ARGV[5]) do
-  local day, day_exp, month_exp = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  local dept, svc, cc = ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
-  local bu, bd, pu, pd, fl = ARGV[i + 6], ARGV[i + 7], ARGV[i + 8], ARGV[i + 9], ARGV[i + 10]
-  local first, lastv = ARGV[i + 11], ARGV[i + 12]
-  local ndev = tonumber(ARGV[i + 13])
-  local devs = i + 14
+local i = 8
+for _ = 1, tonumber(ARGV[7]) do
+  local hour, day, day_exp, month_exp = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local dept, svc, cc, status = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
+  local bu, bd, pu, pd, fl = ARGV[i + 8], ARGV[i + 9], ARGV[i + 10], ARGV[i + 11], ARGV[i + 12]
+  local first, lastv = ARGV[i + 13], ARGV[i + 14]
+  local ndev = tonumber(ARGV[i + 15])
+  local devs = i + 16
   i = devs + ndev
   local month = string.sub(day, 1, 7)
   months[month] = true
@@ -69,12 +89,32 @@ for _ = 1, tonumber(ARGV[5]) do
     end
   end
   if first ~= '0' then
-    seen(svc, first, lastv)
-    seen(cell, first, lastv)
+    local new_service = seen(svc, first, lastv)
+    local new_in_dept = seen(cell, first, lastv)
+    if svc ~= 'unclassified' then
+      if new_service then event('service-first-seen', dept, svc, status, hour, first) end
+      if new_in_dept then event('service-first-seen-in-department', dept, svc, status, hour, first) end
+    end
+  end
+  -- At most one unsanctioned-use event per department, service and hour, whichever
+  -- sensor saw it first.
+  if status == 'unsanctioned' or status == 'prohibited' then
+    if redis.call('SET', P .. 'alerted:' .. hour .. ':' .. cell, now, 'NX', 'EX', 7200) then
+      event('unsanctioned-use', dept, svc, status, hour, bu)
+    end
+  end
+  -- Uploads per department, service and hour, summed over every sensor.
+  if upload_threshold > 0 and bu ~= '0' then
+    local u = P .. 'upload:' .. hour
+    local total = redis.call('HINCRBY', u, cell, bu)
+    redis.call('EXPIRE', u, 7200)
+    if total >= upload_threshold and total - tonumber(bu) < upload_threshold then
+      event('upload-spike', dept, svc, status, hour, tostring(total))
+    end
   end
 end
 for key, at in pairs(expire) do redis.call('EXPIREAT', key, at) end
-redis.call('HSET', skey, 'seq', ARGV[2], 'last_flush', ARGV[4])
+redis.call('HSET', skey, 'seq', ARGV[2], 'last_flush', now)
 redis.call('SADD', P .. 'sensors', sensor)
 for month in pairs(months) do redis.call('SADD', P .. 'sensors:' .. month, sensor) end
-return {1, ARGV[2]}
+return events

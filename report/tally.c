@@ -23,7 +23,7 @@ struct tally {
 
 static uint64_t key_hash(const struct tally_key *k)
 {
-    uint64_t h = ((uint64_t)k->day << 32) ^ k->dept_sym;
+    uint64_t h = ((uint64_t)k->hour << 32) ^ k->dept_sym;
     h ^= ((uint64_t)k->service_sym << 16) ^ ((uint64_t)k->country << 48);
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdULL;
@@ -166,6 +166,8 @@ int tally_merge(struct tally *into, const struct tally *from)
             d->packets_up += c->packets_up;
             d->packets_down += c->packets_down;
             d->flows += c->flows;
+            if (c->status)
+                d->status = c->status; /* from is the newer tally */
             if (c->first_seen)
                 tally_cell_seen(d, c->first_seen);
             if (c->last_seen)

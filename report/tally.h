@@ -4,9 +4,11 @@
  * Each worker thread counts into its own tally without locks; on a flush it
  * hands the whole table to the flusher and starts a new one, and the flusher
  * merges the workers' tables before writing them to Redis.  A cell holds the
- * counters of one (day, department, service, destination country), the set of
- * device pseudonyms seen in it (for Redis HyperLogLogs), and the first and last
- * second it saw traffic.
+ * counters of one (hour, department, service, destination country), the set of
+ * device pseudonyms seen in it (for Redis HyperLogLogs), the first and last
+ * second it saw traffic, and the policy status the service had for the
+ * department when the cell was made.  Redis keeps days and months; the hour is
+ * kept here for the events that count per hour (store.h).
  *
  * Ids are symbols (classify/symbol.h) so a tally stays meaningful across a
  * rules reload.  Cells are allocated when first used, which happens per new
@@ -21,7 +23,7 @@
 #include <stdint.h>
 
 struct tally_key {
-    uint32_t day;         /* days since 1970-01-01 (UTC) */
+    uint32_t hour;        /* hours since 1970-01-01T00 (UTC) */
     uint32_t dept_sym;
     uint32_t service_sym;
     uint16_t country;     /* two ASCII letters ('U' << 8 | 'S'), 0 when unknown */
@@ -32,6 +34,7 @@ struct tally_cell {
     struct tally_key key;
     uint64_t bytes_up, bytes_down, packets_up, packets_down, flows;
     uint32_t first_seen, last_seen; /* unix seconds */
+    uint8_t status;                 /* enum policy_status when made; the newest wins a merge */
     uint32_t ndevices, devices_cap; /* open-addressing set; 0 marks an empty slot */
     uint64_t *devices;
     struct tally_cell *next;        /* hash chain */
@@ -70,6 +73,16 @@ uint64_t tally_alloc_failures(const struct tally *t);
 /* Calls fn for every cell, in no particular order. */
 void tally_each(const struct tally *t, void (*fn)(void *ctx, const struct tally_cell *c),
                 void *ctx);
+
+static inline uint32_t tally_hour_of(uint64_t us)
+{
+    return (uint32_t)(us / 3600000000ULL);
+}
+
+static inline uint32_t tally_day_of_hour(uint32_t hour)
+{
+    return hour / 24;
+}
 
 /* Formats a day number as YYYY-MM-DD into buf (at least 11 bytes). */
 void tally_day_format(uint32_t day, char *buf);

@@ -2,15 +2,25 @@
  * sensor.c - start-up, the capture loop, and shutdown.
  *
  * Start-up order matters: rules and configuration are checked first (exit 2
- * on any error), the capture handles are opened next (the only step that needs
- * root), privileges are dropped, and only then are Redis, spool files and
- * packets touched.  Spool files from an earlier run are replayed before the
- * first packet so that counts reach Redis in order.
+ * on any error), the capture handles are opened next (the step that needs
+ * root), then the files that may belong to root: the device key is read (and
+ * created), the flow log opened, the spool folder created for the user to come.
+ * Privileges are dropped, and only then are Redis, spool files and packets
+ * touched.  Spool files from an earlier run are replayed before the first
+ * packet so that counts reach Redis in order.  The statistics file is written
+ * once before the first packet: it is rewritten by rename, so its folder must be
+ * writable by the user the sensor runs as, and a sensor that cannot report its
+ * losses does not start.
+ *
+ * Live, signals are handled by the capture thread alone (the other threads
+ * block them), so a stop interrupts its poll at once; the packets the kernel
+ * had already taken are read before the pipeline is taken down.
  */
 #include "sensor.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +33,7 @@
 #include "dns.h"
 #include "dns_cache.h"
 #include "dpi.h"
+#include "events.h"
 #include "flow.h"
 #include "flowlog.h"
 #include "flusher.h"
@@ -40,7 +51,8 @@
 
 struct sensor_signals sensor_signals;
 
-#define TICK_US 1000000ULL /* packet-time tick to workers */
+#define TICK_US       1000000ULL /* packet-time tick to workers */
+#define STOP_DRAIN_MS 2000       /* live: longest read of the backlog after a stop */
 /* STUN endpoints remembered for call media (peers.h): a call's media follows its
  * STUN exchange within seconds; an hour covers calls whose path is renegotiated. */
 #define PEER_SLOTS      65536
@@ -55,6 +67,7 @@ struct sensor {
     struct fragment_table *fragments;
     struct geo *geo;
     struct flowlog *flowlog;
+    struct events *events;
     struct store *store;
     struct flusher *flusher;
     struct worker **workers;
@@ -73,10 +86,12 @@ static uint64_t wall_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* For intervals of seconds: the coarse clock is a few milliseconds behind but
+ * costs a few nanoseconds, cheap enough to read per packet when live. */
 static uint64_t mono_ms(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
@@ -184,6 +199,8 @@ static void reload_rules(struct sensor *s)
         worker_send_rules(s->workers[i], rules_retain(r));
     rules_release(s->rules);
     s->rules = r;
+    if (s->events)
+        events_set_rules(s->events, r);
     s->stats.reloads++;
     log_info("rules reloaded from %s: %zu services, %zu departments", s->cfg->rules_dir,
              catalog_count(r->catalog), departments_count(r->departments));
@@ -223,7 +240,8 @@ static void collect_view(struct sensor *s, struct stats_view *v, struct worker_s
     }
 }
 
-static void report_stats(struct sensor *s, bool threads_done, bool log_line)
+/* Returns -1 (errno set) if the statistics file could not be written. */
+static int report_stats(struct sensor *s, bool threads_done, bool log_line)
 {
     struct stats_view v;
     struct worker_stats *ws = calloc(s->nworkers, sizeof(*ws));
@@ -232,7 +250,7 @@ static void report_stats(struct sensor *s, bool threads_done, bool log_line)
     struct store_stats ss;
     struct flusher_stats fs;
     if (!ws)
-        return;
+        return -1;
     memset(&ds, 0, sizeof(ds));
     memset(&ss, 0, sizeof(ss));
     collect_view(s, &v, ws, &cc, &ds, &ss, &fs, threads_done);
@@ -241,12 +259,20 @@ static void report_stats(struct sensor *s, bool threads_done, bool log_line)
         stats_log_line(&v, line, sizeof(line));
         log_info("%s", line);
     }
-    if (s->cfg->stats_file[0] && stats_write_file(s->cfg->stats_file, &v) != 0)
+    int rc = 0;
+    if (s->cfg->stats_file[0] && stats_write_file(s->cfg->stats_file, &v) != 0) {
         log_warning("%s: cannot write statistics: %s", s->cfg->stats_file, strerror(errno));
+        rc = -1;
+    }
     free(ws);
+    return rc;
 }
 
-/* Returns 0 at the end of input or on a stop signal, -1 on a capture error. */
+/* Returns 0 at the end of input or on a stop signal, -1 on a capture error.
+ *
+ * Live, a stop does not end the loop at once: the packets the kernel had taken
+ * by then (capture_backlog) are read first, for at most STOP_DRAIN_MS, so that
+ * what the statistics say was received was also counted. */
 static int capture_loop(struct sensor *s)
 {
     const struct sensor_config *cfg = s->cfg;
@@ -254,9 +280,20 @@ static int capture_loop(struct sensor *s)
     uint64_t next_stats = mono_ms() + cfg->stats_interval * 1000u;
     bool live = capture_is_live(s->capture);
     unsigned since_clock = 0;
+    bool draining = false;
+    uint64_t drain_until_ms = 0, drain_until_packets = 0;
     for (;;) {
-        if (sensor_signals.stop)
-            return 0;
+        if (sensor_signals.stop) {
+            if (!live)
+                return 0;
+            if (!draining) {
+                draining = true;
+                drain_until_ms = mono_ms() + STOP_DRAIN_MS;
+                drain_until_packets = s->stats.packets + capture_backlog(s->capture);
+            }
+            if (s->stats.packets >= drain_until_packets || mono_ms() >= drain_until_ms)
+                return 0;
+        }
         if (sensor_signals.reload) {
             sensor_signals.reload = 0;
             reload_rules(s);
@@ -265,8 +302,10 @@ static int capture_loop(struct sensor *s)
         enum capture_result r = capture_next(s->capture, &cp);
         if (r == CAPTURE_PACKET) {
             handle_packet(s, &cp);
-            if (++since_clock < 256)
-                continue; /* the clock is read every 256 packets, not per packet */
+            /* Offline the clock is read every 256 packets, not per packet; live,
+             * per packet, or a slow trickle would hold flushes back. */
+            if (!live && ++since_clock < 256)
+                continue;
         } else if (r == CAPTURE_TIMEOUT) {
             if (live)
                 send_all_tick(s, wall_us());
@@ -320,6 +359,15 @@ static int open_capture(struct sensor *s, char *err, size_t errlen)
     return s->capture ? 0 : -1;
 }
 
+/* A folder the sensor writes once it runs as user: created now, while it can,
+ * owned by that user.  A folder that exists is left as it is (the operator's). */
+static int make_dir_for_user(const char *dir, uid_t uid, gid_t gid)
+{
+    if (mkdir(dir, 0700) == 0)
+        return chown(dir, uid, gid);
+    return errno == EEXIST ? 0 : -1;
+}
+
 static int ensure_parent_dir(const char *path)
 {
     char dir[4096];
@@ -348,6 +396,10 @@ static int setup_store(struct sensor *s, char *err, size_t errlen)
     sc.day_retention_days = (uint32_t)cfg->day_retention_days;
     sc.month_retention_days = (uint32_t)cfg->month_retention_days;
     sc.cells_per_batch = (uint32_t)cfg->cells_per_batch;
+    sc.upload_threshold = cfg->upload_threshold;
+    sc.stream_maxlen = (uint32_t)cfg->stream_maxlen;
+    sc.on_event = events_write;
+    sc.event_ctx = s->events;
     s->store = store_new(&sc);
     if (!s->store) {
         snprintf(err, errlen, "out of memory");
@@ -379,6 +431,8 @@ static void teardown(struct sensor *s)
     store_free(s->store);
     if (s->flowlog && flowlog_close(s->flowlog) != 0)
         log_error("errors writing the flow log %s", s->cfg->flow_log);
+    if (events_close(s->events) != 0)
+        log_error("errors writing the events file %s", s->cfg->events_file);
     geo_close(s->geo);
     fragment_table_free(s->fragments);
     peers_free(s->peers);
@@ -415,8 +469,33 @@ int sensor_run(const struct sensor_config *cfg)
         log_error("%s", err);
         goto out;
     }
+    /* The files that may be root's, while the sensor may still be root. */
+    struct siphash_key device_key;
+    err[0] = '\0';
+    errno = 0;
+    if (ensure_parent_dir(cfg->device_key_file) != 0 ||
+        pseudonym_key_load(cfg->device_key_file, true, &device_key, err, sizeof(err)) != 0) {
+        log_error("%s", err[0] ? err : strerror(errno));
+        goto out;
+    }
+    if (cfg->flow_log[0]) {
+        s.flowlog = flowlog_open(cfg->flow_log);
+        if (!s.flowlog) {
+            log_error("%s: cannot open the flow log: %s", cfg->flow_log, strerror(errno));
+            goto out;
+        }
+    }
     /* Everything that needs root is done: drop it before reading a packet. */
     if (cfg->user[0]) {
+        uid_t uid;
+        gid_t gid;
+        if (privdrop_lookup(cfg->user, &uid, &gid, err, sizeof(err)) != 0) {
+            log_error("cannot drop privileges: %s", err);
+            goto out;
+        }
+        if (cfg->spool_dir[0] && geteuid() == 0 && make_dir_for_user(cfg->spool_dir, uid, gid))
+            log_warning("%s: cannot create the spool folder for user %s: %s", cfg->spool_dir,
+                        cfg->user, strerror(errno));
         if (privdrop_to(cfg->user, err, sizeof(err)) != 0) {
             log_error("cannot drop privileges: %s", err);
             goto out;
@@ -425,14 +504,15 @@ int sensor_run(const struct sensor_config *cfg)
     } else if (geteuid() == 0 && capture_is_live(s.capture)) {
         log_warning("running as root; use -Z USER to drop privileges after opening capture");
     }
-
-    struct siphash_key device_key;
-    if (ensure_parent_dir(cfg->device_key_file) != 0 ||
-        pseudonym_key_load(cfg->device_key_file, true, &device_key, err, sizeof(err)) != 0) {
-        if (errno)
-            log_error("%s", err[0] ? err : strerror(errno));
+    if (geteuid() != 0 && privdrop_capabilities(err, sizeof(err)) != 0) {
+        log_error("cannot drop capabilities: %s", err);
         goto out;
     }
+    if (cfg->spool_dir[0] && access(cfg->spool_dir, W_OK | X_OK) != 0 && errno != ENOENT)
+        log_warning("%s: the spool folder is not writable (%s): counts still unstored at exit "
+                    "would be lost",
+                    cfg->spool_dir, strerror(errno));
+
     s.geo = geo_open(cfg->geoip_country_db, cfg->geoip_asn_db, err, sizeof(err));
     if (!s.geo) {
         log_error("%s", err);
@@ -452,13 +532,12 @@ int sensor_run(const struct sensor_config *cfg)
         log_error("out of memory");
         goto out;
     }
-    if (cfg->flow_log[0]) {
-        s.flowlog = flowlog_open(cfg->flow_log);
-        if (!s.flowlog) {
-            log_error("%s: cannot open the flow log: %s", cfg->flow_log, strerror(errno));
-            goto out;
-        }
+    s.events = events_open(cfg->events_file, s.sensor_id, cfg->upload_threshold);
+    if (!s.events) {
+        log_error("%s: cannot open the events file: %s", cfg->events_file, strerror(errno));
+        goto out;
     }
+    events_set_rules(s.events, s.rules);
     if (setup_store(&s, err, sizeof(err)) != 0) {
         log_error("%s", err);
         status = SENSOR_EXIT_USAGE;
@@ -490,23 +569,39 @@ int sensor_run(const struct sensor_config *cfg)
             goto out;
         }
     }
-    if (flusher_start(s.flusher) != 0) {
-        log_error("cannot start the flusher thread");
-        goto out;
-    }
+    /* The threads start with stop and reload signals blocked: they are the
+     * capture thread's, whose poll they should interrupt. */
+    sigset_t signals, old_mask;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, &old_mask);
+    int flusher_rc = flusher_start(s.flusher);
     unsigned started = 0;
-    for (; started < s.nworkers; started++) {
+    for (; flusher_rc == 0 && started < s.nworkers; started++) {
         if (worker_start(s.workers[started]) != 0)
             break;
+    }
+    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+    if (flusher_rc != 0) {
+        log_error("cannot start the flusher thread");
+        goto out;
     }
     char desc[512];
     capture_describe(s.capture, desc, sizeof(desc));
     log_info("capturing from %s with %u workers; rules from %s (%zu services)", desc, s.nworkers,
              cfg->rules_dir, catalog_count(s.rules->catalog));
 
-    int loop_rc = started == s.nworkers ? capture_loop(&s) : -1;
+    int loop_rc = -1;
     if (started != s.nworkers)
         log_error("cannot start worker threads");
+    else if (report_stats(&s, false, false) != 0)
+        log_error("%s: the statistics file must be writable by the user the sensor runs as; "
+                  "not starting blind",
+                  cfg->stats_file);
+    else
+        loop_rc = capture_loop(&s);
 
     for (unsigned i = 0; i < started; i++)
         worker_send_stop(s.workers[i]);

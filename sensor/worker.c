@@ -4,7 +4,7 @@
  * A flow is classified once: when DPI decides, when its budget is spent, or at
  * its end if neither happened.  Until then its bytes accumulate in the flow
  * only; at the decision they are counted in the tally cell of the flow's first
- * day, and from then on every packet adds to the cell of its own day through
+ * hour, and from then on every packet adds to the cell of its own hour through
  * a pointer cached in the flow (valid while the flow's tally_epoch matches the
  * worker's).  Flows to internal addresses are never tallied: they are not
  * cloud usage.
@@ -190,23 +190,25 @@ static uint16_t server_port(const struct flow *f)
     return f->key.port[(f->flags & FLOW_F_CLIENT_IS_1) ? 0 : 1];
 }
 
-static uint32_t day_of(uint64_t us)
-{
-    return (uint32_t)(us / 86400000000ULL);
-}
-
-/* The cell a decided flow counts into for traffic on the given day. */
-static struct tally_cell *cell_for(struct worker *w, struct flow *f, uint32_t day)
+/* The cell a decided flow counts into for traffic in the given hour. */
+static struct tally_cell *cell_for(struct worker *w, struct flow *f, uint32_t hour)
 {
     struct tally_cell *c = f->cell;
-    if (c && f->tally_epoch == w->tally_epoch && c->key.day == day)
+    if (c && f->tally_epoch == w->tally_epoch && c->key.hour == hour)
         return c;
-    struct tally_key k = {day, f->dept_sym, f->service_sym, f->country, 0};
+    struct tally_key k = {hour, f->dept_sym, f->service_sym, f->country, 0};
     c = tally_cell(w->tally, &k);
     if (!c) {
         w->stats.tally_failures++;
         f->cell = NULL;
         return NULL;
+    }
+    if (!c->status) {
+        /* The policy in force when the traffic was counted: events use it. */
+        const struct rules *r = w->rules;
+        int dept = departments_find(r->departments, symbol_name(f->dept_sym));
+        c->status = (uint8_t)policy_status(r->policy, catalog_find_sym(r->catalog, f->service_sym),
+                                           dept);
     }
     if (tally_cell_add_device(c, pseudonym_device(&w->cfg.device_key, client_of(f))) != 0)
         w->stats.tally_failures++;
@@ -273,8 +275,8 @@ static void decide(struct worker *w, struct flow *f, bool give_up)
 
     if (f->flags & FLOW_F_INTERNAL)
         return;
-    /* Everything the flow carried while undecided counts on its first day. */
-    struct tally_cell *c = cell_for(w, f, day_of(f->first_us));
+    /* Everything the flow carried while undecided counts in its first hour. */
+    struct tally_cell *c = cell_for(w, f, tally_hour_of(f->first_us));
     if (!c)
         return;
     c->bytes_up += f->bytes[0];
@@ -386,7 +388,7 @@ static void handle_packet(struct worker *w, const struct record_packet *rp, cons
     }
     if (f->flags & FLOW_F_INTERNAL)
         return;
-    struct tally_cell *c = cell_for(w, f, day_of(rp->ts_us));
+    struct tally_cell *c = cell_for(w, f, tally_hour_of(rp->ts_us));
     if (!c)
         return;
     if (dir == 0) {

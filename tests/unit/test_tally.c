@@ -13,7 +13,7 @@ static struct tally_key key(uint32_t day, uint32_t dept, uint32_t service, const
 {
     struct tally_key k;
     memset(&k, 0, sizeof(k));
-    k.day = day;
+    k.hour = day;
     k.dept_sym = dept;
     k.service_sym = service;
     k.country = cc ? (uint16_t)((uint8_t)cc[0] << 8 | (uint8_t)cc[1]) : 0;
@@ -43,10 +43,10 @@ TEST(cells)
     CHECK(tally_memory(t) > empty_memory);
 
     /* each part of the key makes its own cell */
-    tally_cell(t, &(struct tally_key){.day = 20001, .dept_sym = 1, .service_sym = 2});
-    tally_cell(t, &(struct tally_key){.day = 20000, .dept_sym = 3, .service_sym = 2});
-    tally_cell(t, &(struct tally_key){.day = 20000, .dept_sym = 1, .service_sym = 4});
-    tally_cell(t, &(struct tally_key){.day = 20000, .dept_sym = 1, .service_sym = 2});
+    tally_cell(t, &(struct tally_key){.hour = 20001, .dept_sym = 1, .service_sym = 2});
+    tally_cell(t, &(struct tally_key){.hour = 20000, .dept_sym = 3, .service_sym = 2});
+    tally_cell(t, &(struct tally_key){.hour = 20000, .dept_sym = 1, .service_sym = 4});
+    tally_cell(t, &(struct tally_key){.hour = 20000, .dept_sym = 1, .service_sym = 2});
     CHECK_INT(tally_count(t), 6);
 
     /* many cells: the table grows and every pointer stays valid */
@@ -102,12 +102,12 @@ TEST(device_sets)
         found += c->devices[i] != 0;
     CHECK_INT(found, 3002);
     /* devices that collide in the low bits are still distinct */
-    struct tally_cell *c2 = tally_cell(t, &(struct tally_key){.day = 1});
+    struct tally_cell *c2 = tally_cell(t, &(struct tally_key){.hour = 1});
     for (uint64_t d = 1; d <= 100; d++)
         tally_cell_add_device(c2, d << 40);
     CHECK_INT(c2->ndevices, 100);
     /* 0 marks an empty slot; a pseudonym of 0 still counts as a device */
-    struct tally_cell *c3 = tally_cell(t, &(struct tally_key){.day = 2});
+    struct tally_cell *c3 = tally_cell(t, &(struct tally_key){.hour = 2});
     CHECK_INT(tally_cell_add_device(c3, 0), 0);
     CHECK_INT(c3->ndevices, 1);
     tally_free(t);
@@ -116,7 +116,7 @@ TEST(device_sets)
 TEST(seen)
 {
     struct tally *t = tally_new();
-    struct tally_cell *c = tally_cell(t, &(struct tally_key){.day = 5});
+    struct tally_cell *c = tally_cell(t, &(struct tally_key){.hour = 5});
     tally_cell_seen(c, 1000);
     CHECK_INT(c->first_seen, 1000);
     CHECK_INT(c->last_seen, 1000);
