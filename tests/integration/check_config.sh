@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# --check-config reads the configuration and every rules file without starting
+# capture: exit 0 when all is well; a bad line appended to each rules file, or to
+# the configuration, is refused with exit 2 and its file:line.
+. "$(dirname "$0")/lib.sh"
+cp -r "$RULES" "$T/rules"
+cat >"$T/shadowtap.conf" <<CONF
+# a good configuration
+rules = $T/rules
+[redis]
+url = unix://$T/redis.sock
+flush_interval = 30s
+[flow]
+max_flows = 500000
+CONF
+
+check() { "$SENSOR" --check-config -c "$T/shadowtap.conf" "$@"; }
+out=$(check 2>&1) || fail "good configuration refused: $out"
+grep -q "configuration OK" <<<"$out" || fail "no OK line: $out"
+pass "good configuration and rules: exit 0"
+
+# expect_refused FILE LINE-TEXT: appends the line, expects exit 2 and FILE:N.
+expect_refused() {
+    local file=$1 text=$2 lines rc out
+    cp "$file" "$T/saved"
+    printf '%s\n' "$text" >>"$file"
+    lines=$(wc -l <"$file")
+    set +e
+    out=$(check 2>&1)
+    rc=$?
+    set -e
+    cp "$T/saved" "$file"
+    [ $rc -eq 2 ] || fail "$(basename "$file") + '$text': exit $rc, expected 2"
+    grep -q "^$file:$lines: " <<<"$out" || fail "$(basename "$file") + '$text': no '$file:$lines:' in: $out"
+    pass "$(basename "$file") + '$text' -> $(grep "^$file:$lines: " <<<"$out" | head -1)"
+}
+expect_refused "$T/rules/services.conf" "bogus line without equals"
+expect_refused "$T/rules/services.conf" "category = no-such-category"
+expect_refused "$T/rules/departments.conf" "networks = 10.0.0/8"
+expect_refused "$T/rules/policy.conf" "status = maybe"
+expect_refused "$T/shadowtap.conf" "max_flows = lots"
+expect_refused "$T/shadowtap.conf" "no_such_setting = 1"
+
+# Errors in several files are all reported in one run.
+printf 'oops\n' >>"$T/rules/departments.conf"
+printf 'oops\n' >>"$T/shadowtap.conf"
+set +e
+out=$(check 2>&1)
+rc=$?
+set -e
+expect_eq "exit status with two bad files" $rc 2
+[ "$(grep -c ': expected "key = value"' <<<"$out")" = 2 ] || fail "both errors not reported: $out"
+pass "errors in two files reported together"
