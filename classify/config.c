@@ -107,6 +107,8 @@ static const struct key_def keys[] = {
     {"geoip.asn_db", T_STRING, F(geoip_asn_db), "", 0, 0, "MaxMind-format ASN database"},
     {"privacy.min_devices", T_UINT, F(min_devices), "0", 0, 1000000,
      "reports show cells used by fewer devices as \"fewer than k\" (0 = off)"},
+    {"metrics.listen", T_STRING, F(metrics_listen), "", 0, 0,
+     "serve Prometheus metrics on this loopback HOST:PORT, e.g. 127.0.0.1:9560 (off if empty)"},
     {"log.level", T_STRING, F(log_level), "info", 0, 0, "error, warning, info or debug"},
     {"log.syslog", T_BOOL, F(log_syslog), "no", 0, 1, "log to syslog instead of stderr"},
 };

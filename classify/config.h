@@ -66,6 +66,8 @@ struct sensor_config {
     char *device_key_file;
     char *geoip_country_db, *geoip_asn_db;
     uint64_t min_devices;
+    /* health */
+    char *metrics_listen;
     /* logging */
     char *log_level;
     int log_syslog;

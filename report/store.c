@@ -588,6 +588,50 @@ fail:
     return -1;
 }
 
+int store_write_health(struct store *s, const char *const *names, const uint64_t *values,
+                       size_t n, char *err, size_t errlen)
+{
+    if (!s->redis) {
+        snprintf(err, errlen, "not connected");
+        return -1;
+    }
+    size_t argc = 2 + 2 * (n + 1);
+    const char **argv = calloc(argc, sizeof(*argv));
+    char (*nums)[24] = calloc(n + 1, sizeof(*nums));
+    char key[256];
+    if (!argv || !nums) {
+        free(argv);
+        free(nums);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    snprintf(key, sizeof(key), STORE_KEY_PREFIX "sensor:%s:health", s->cfg.sensor_id);
+    argv[0] = "HSET";
+    argv[1] = key;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(nums[i], sizeof(nums[i]), "%" PRIu64, values[i]);
+        argv[2 + 2 * i] = names[i];
+        argv[3 + 2 * i] = nums[i];
+    }
+    snprintf(nums[n], sizeof(nums[n]), "%lld", (long long)time(NULL));
+    argv[2 + 2 * n] = "updated";
+    argv[3 + 2 * n] = nums[n];
+    redisReply *r = redisCommandArgv(s->redis, (int)argc, argv, NULL);
+    int rc = 0;
+    if (!r || r->type == REDIS_REPLY_ERROR) {
+        snprintf(err, errlen, "HSET %s: %s", key,
+                 r ? r->str : (s->redis->errstr[0] ? s->redis->errstr : "no reply"));
+        rc = -1;
+        if (!r)
+            store_disconnect(s);
+    }
+    if (r)
+        freeReplyObject(r);
+    free(argv);
+    free(nums);
+    return rc;
+}
+
 void store_get_stats(const struct store *s, struct store_stats *out)
 {
     *out = s->stats;

@@ -96,6 +96,12 @@ size_t store_queued(const struct store *s);
 
 void store_get_stats(const struct store *s, struct store_stats *out);
 
+/* Writes figures to the hash shadowtap:sensor:<id>:health (HSET, with the
+ * field "updated" set to now).  Returns 0, or -1 with the reason in err (the
+ * connection is dropped if it failed). */
+int store_write_health(struct store *s, const char *const *names, const uint64_t *values,
+                       size_t n, char *err, size_t errlen);
+
 /* The Lua source of the flush script, for documentation and tests. */
 const char *store_script_source(void);
 

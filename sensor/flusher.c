@@ -41,6 +41,9 @@ struct flusher {
     time_t outage_since;
     int result;
     struct flusher_stats stats; /* under lock for readers */
+    struct flusher_health health[FLUSHER_MAX_HEALTH]; /* under lock */
+    size_t nhealth;
+    bool health_posted;
 };
 
 static struct timespec now_mono(void)
@@ -130,11 +133,59 @@ void flusher_submit(struct flusher *f, unsigned worker, struct tally *t, bool fi
     pthread_mutex_unlock(&f->lock);
 }
 
+static void publish_store_stats(struct flusher *f)
+{
+    struct store_stats ss;
+    store_get_stats(f->store, &ss);
+    pthread_mutex_lock(&f->lock);
+    f->stats.store = ss;
+    pthread_mutex_unlock(&f->lock);
+}
+
+/* Writes the posted health figures, if any, while Redis is reachable. */
+static void write_health(struct flusher *f)
+{
+    struct flusher_health h[FLUSHER_MAX_HEALTH];
+    size_t n = 0;
+    pthread_mutex_lock(&f->lock);
+    if (f->health_posted) {
+        n = f->nhealth;
+        memcpy(h, f->health, n * sizeof(h[0]));
+        f->health_posted = false;
+    }
+    pthread_mutex_unlock(&f->lock);
+    if (n == 0 || !store_is_connected(f->store))
+        return;
+    const char *names[FLUSHER_MAX_HEALTH];
+    uint64_t values[FLUSHER_MAX_HEALTH];
+    for (size_t i = 0; i < n; i++) {
+        names[i] = h[i].name;
+        values[i] = h[i].value;
+    }
+    char err[256];
+    if (store_write_health(f->store, names, values, n, err, sizeof(err)) != 0)
+        log_debug("health figures not written: %s", err);
+}
+
+void flusher_post_health(struct flusher *f, const struct flusher_health *h, size_t n)
+{
+    if (n > FLUSHER_MAX_HEALTH)
+        n = FLUSHER_MAX_HEALTH;
+    pthread_mutex_lock(&f->lock);
+    memcpy(f->health, h, n * sizeof(h[0]));
+    f->nhealth = n;
+    f->health_posted = true;
+    pthread_cond_signal(&f->cond);
+    pthread_mutex_unlock(&f->lock);
+}
+
 /* Sends what the store has queued; handles outage bookkeeping and back-off. */
 static void try_send(struct flusher *f)
 {
     char err[512];
-    if (store_send(f->store, err, sizeof(err)) == 0) {
+    int rc = store_send(f->store, err, sizeof(err));
+    publish_store_stats(f);
+    if (rc == 0) {
         if (f->outage_since) {
             log_warning("Redis is reachable again after %lld s; the counts kept in memory are "
                         "stored",
@@ -196,7 +247,7 @@ static void *flusher_main(void *arg)
     struct flusher *f = arg;
     pthread_mutex_lock(&f->lock);
     for (;;) {
-        while (!f->inbox_head && !(f->finishing && all_finished(f))) {
+        while (!f->inbox_head && !f->health_posted && !(f->finishing && all_finished(f))) {
             if (store_queued(f->store) > 0) {
                 if (pthread_cond_timedwait(&f->cond, &f->lock, &f->next_retry) == ETIMEDOUT)
                     break;
@@ -233,6 +284,7 @@ static void *flusher_main(void *arg)
         }
         if (store_queued(f->store) > 0 && (round || passed(f->next_retry)))
             try_send(f);
+        write_health(f);
 
         pthread_mutex_lock(&f->lock);
         f->stats.pending_cells = tally_count(f->pending);

@@ -23,6 +23,13 @@ struct flusher_stats {
     uint64_t outages, outage_seconds;
     bool in_outage;
     size_t pending_cells;
+    struct store_stats store; /* the store's figures after the last send */
+};
+
+/* One figure for the sensor's health hash in Redis. */
+struct flusher_health {
+    char name[48];
+    uint64_t value;
 };
 
 struct flusher;
@@ -43,5 +50,11 @@ void flusher_submit(struct flusher *f, unsigned worker, struct tally *t, bool fi
 int flusher_finish(struct flusher *f, unsigned timeout_ms);
 
 void flusher_get_stats(struct flusher *f, struct flusher_stats *out);
+
+/* Hands the latest health figures to the flusher, which writes them to the
+ * hash shadowtap:sensor:<id>:health when it next talks to Redis (the flusher
+ * owns the connection).  Thread-safe; n <= FLUSHER_MAX_HEALTH. */
+#define FLUSHER_MAX_HEALTH 48
+void flusher_post_health(struct flusher *f, const struct flusher_health *h, size_t n);
 
 #endif

@@ -4,9 +4,9 @@
  * Start-up order matters: rules and configuration are checked first (exit 2
  * on any error), the capture handles are opened next (the step that needs
  * root), then the files that may belong to root: the device key is read (and
- * created), the flow log opened, the spool folder created for the user to come.
- * Privileges are dropped, and only then are Redis, spool files and packets
- * touched.  Spool files from an earlier run are replayed before the first
+ * created), the flow log and events file opened, the spool folder created for
+ * the user to come.  Privileges are dropped before any thread is started, and
+ * only then are Redis, spool files and packets touched.  Spool files from an earlier run are replayed before the first
  * packet so that counts reach Redis in order.  The statistics file is written
  * once before the first packet: it is rewritten by rename, so its folder must be
  * writable by the user the sensor runs as, and a sensor that cannot report its
@@ -40,6 +40,7 @@
 #include "fragment.h"
 #include "geo.h"
 #include "log.h"
+#include "metrics.h"
 #include "peers.h"
 #include "privdrop.h"
 #include "pseudonym.h"
@@ -70,6 +71,7 @@ struct sensor {
     struct events *events;
     struct store *store;
     struct flusher *flusher;
+    struct metrics *metrics;
     struct worker **workers;
     unsigned nworkers;
     struct capture_thread_stats stats;
@@ -217,9 +219,12 @@ static void collect_view(struct sensor *s, struct stats_view *v, struct worker_s
     if (s->dns)
         dns_cache_get_stats(s->dns, ds);
     flusher_get_stats(s->flusher, fs);
-    /* The store belongs to the flusher thread; read it only once that ended. */
+    /* The store belongs to the flusher thread: while it runs, use the copy it
+     * publishes after each send. */
     if (threads_done)
         store_get_stats(s->store, ss);
+    else
+        *ss = fs->store;
     v->sensor_id = s->sensor_id;
     v->source = s->cfg->read_file[0] ? s->cfg->read_file : s->cfg->interfaces;
     v->live = capture_is_live(s->capture);
@@ -230,7 +235,7 @@ static void collect_view(struct sensor *s, struct stats_view *v, struct worker_s
     v->workers = ws;
     v->nworkers = s->nworkers;
     v->dns = s->dns ? ds : NULL;
-    v->store = threads_done ? ss : NULL;
+    v->store = ss;
     v->flusher = fs;
     v->dpi_memory = dpi_memory_in_use();
     v->dpi_refused = dpi_flows_refused();
@@ -240,7 +245,32 @@ static void collect_view(struct sensor *s, struct stats_view *v, struct worker_s
     }
 }
 
-/* Returns -1 (errno set) if the statistics file could not be written. */
+/* The health figures to the sensor's Redis hash: through the flusher while it
+ * runs (it owns the connection), directly once it has ended. */
+static void publish_health(struct sensor *s, const struct stats_view *v, bool threads_done)
+{
+    struct flusher_health h[FLUSHER_MAX_HEALTH];
+    size_t n = stats_health(v, h, FLUSHER_MAX_HEALTH);
+    if (!threads_done) {
+        flusher_post_health(s->flusher, h, n);
+        return;
+    }
+    if (!store_is_connected(s->store))
+        return;
+    const char *names[FLUSHER_MAX_HEALTH];
+    uint64_t values[FLUSHER_MAX_HEALTH];
+    char err[256];
+    for (size_t i = 0; i < n; i++) {
+        names[i] = h[i].name;
+        values[i] = h[i].value;
+    }
+    if (store_write_health(s->store, names, values, n, err, sizeof(err)) != 0)
+        log_debug("final health figures not written: %s", err);
+}
+
+/* Statistics file; with log_line (the interval has come, or the end) also the
+ * log line and the Redis health hash; the Prometheus text when it is served.
+ * Returns -1 (errno set) if the statistics file could not be written. */
 static int report_stats(struct sensor *s, bool threads_done, bool log_line)
 {
     struct stats_view v;
@@ -264,8 +294,36 @@ static int report_stats(struct sensor *s, bool threads_done, bool log_line)
         log_warning("%s: cannot write statistics: %s", s->cfg->stats_file, strerror(errno));
         rc = -1;
     }
+    if (log_line)
+        publish_health(s, &v, threads_done);
+    if (s->metrics) {
+        char *text = stats_prometheus(&v);
+        if (text)
+            metrics_update(s->metrics, text);
+        free(text);
+    }
     free(ws);
     return rc;
+}
+
+/* The Prometheus text alone, refreshed every second while it is served. */
+static void refresh_metrics(struct sensor *s)
+{
+    struct stats_view v;
+    struct worker_stats *ws = calloc(s->nworkers, sizeof(*ws));
+    struct capture_counters cc;
+    struct dns_cache_stats ds;
+    struct store_stats ss;
+    struct flusher_stats fs;
+    if (!ws)
+        return;
+    memset(&ds, 0, sizeof(ds));
+    collect_view(s, &v, ws, &cc, &ds, &ss, &fs, false);
+    char *text = stats_prometheus(&v);
+    if (text)
+        metrics_update(s->metrics, text);
+    free(text);
+    free(ws);
 }
 
 /* Returns 0 at the end of input or on a stop signal, -1 on a capture error.
@@ -278,6 +336,7 @@ static int capture_loop(struct sensor *s)
     const struct sensor_config *cfg = s->cfg;
     uint64_t next_flush = mono_ms() + cfg->flush_interval * 1000u;
     uint64_t next_stats = mono_ms() + cfg->stats_interval * 1000u;
+    uint64_t next_metrics = mono_ms() + 1000u;
     bool live = capture_is_live(s->capture);
     unsigned since_clock = 0;
     bool draining = false;
@@ -327,6 +386,10 @@ static int capture_loop(struct sensor *s)
         if (now >= next_stats) {
             report_stats(s, false, true);
             next_stats = now + cfg->stats_interval * 1000u;
+            next_metrics = now + 1000u;
+        } else if (s->metrics && now >= next_metrics) {
+            refresh_metrics(s);
+            next_metrics = now + 1000u;
         }
     }
 }
@@ -427,6 +490,7 @@ static void teardown(struct sensor *s)
             worker_free(s->workers[i]);
         free(s->workers);
     }
+    metrics_stop(s->metrics);
     flusher_free(s->flusher);
     store_free(s->store);
     if (s->flowlog && flowlog_close(s->flowlog) != 0)
@@ -485,6 +549,12 @@ int sensor_run(const struct sensor_config *cfg)
             goto out;
         }
     }
+    s.events = events_open(cfg->events_file, s.sensor_id, cfg->upload_threshold);
+    if (!s.events) {
+        log_error("%s: cannot open the events file: %s", cfg->events_file, strerror(errno));
+        goto out;
+    }
+    events_set_rules(s.events, s.rules);
     /* Everything that needs root is done: drop it before reading a packet. */
     if (cfg->user[0]) {
         uid_t uid;
@@ -513,6 +583,25 @@ int sensor_run(const struct sensor_config *cfg)
                     "would be lost",
                     cfg->spool_dir, strerror(errno));
 
+    /* Threads from here on: none may exist before the drop (capabilities are
+     * per thread), and all start with stop and reload signals blocked, which
+     * are the capture thread's: they interrupt its poll. */
+    sigset_t signals, old_mask;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, &old_mask);
+    if (cfg->metrics_listen[0]) {
+        s.metrics = metrics_start(cfg->metrics_listen, err, sizeof(err));
+        if (!s.metrics) {
+            log_error("%s", err);
+            status = SENSOR_EXIT_USAGE;
+            goto out;
+        }
+        log_info("serving Prometheus metrics on http://%s/metrics", cfg->metrics_listen);
+    }
+
     s.geo = geo_open(cfg->geoip_country_db, cfg->geoip_asn_db, err, sizeof(err));
     if (!s.geo) {
         log_error("%s", err);
@@ -532,12 +621,6 @@ int sensor_run(const struct sensor_config *cfg)
         log_error("out of memory");
         goto out;
     }
-    s.events = events_open(cfg->events_file, s.sensor_id, cfg->upload_threshold);
-    if (!s.events) {
-        log_error("%s: cannot open the events file: %s", cfg->events_file, strerror(errno));
-        goto out;
-    }
-    events_set_rules(s.events, s.rules);
     if (setup_store(&s, err, sizeof(err)) != 0) {
         log_error("%s", err);
         status = SENSOR_EXIT_USAGE;
@@ -569,14 +652,6 @@ int sensor_run(const struct sensor_config *cfg)
             goto out;
         }
     }
-    /* The threads start with stop and reload signals blocked: they are the
-     * capture thread's, whose poll they should interrupt. */
-    sigset_t signals, old_mask;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &signals, &old_mask);
     int flusher_rc = flusher_start(s.flusher);
     unsigned started = 0;
     for (; flusher_rc == 0 && started < s.nworkers; started++) {
@@ -649,6 +724,8 @@ int sensor_check_config(const struct sensor_config *cfg)
     char err[512];
     if (redis_target_parse(cfg->redis_url, &t, err, sizeof(err)) != 0)
         diag_error(&d, "configuration", 0, "redis.url: %s", err);
+    if (cfg->metrics_listen[0] && metrics_check_address(cfg->metrics_listen, err, sizeof(err)) != 0)
+        diag_error(&d, "configuration", 0, "%s", err);
     diag_print(&d, stderr);
     int status = d.errors ? SENSOR_EXIT_USAGE : SENSOR_EXIT_OK;
     if (r) {

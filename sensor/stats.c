@@ -167,3 +167,113 @@ void stats_log_line(const struct stats_view *v, char *buf, size_t len)
              w.flows_ended[FLOW_END_EVICTED], v->store ? v->store->queued_batches : 0,
              v->flusher ? v->flusher->outages : 0);
 }
+
+/* One table drives both the Redis hash and the Prometheus text, so the two
+ * never disagree on a name or a meaning. */
+struct health_def {
+    const char *name;
+    const char *type; /* "counter" or "gauge" */
+    const char *help;
+};
+
+static const struct health_def health_defs[] = {
+    {"packets_received", "counter", "Packets the capture handed to the sensor."},
+    {"bytes_received", "counter", "Bytes on the wire of those packets."},
+    {"packets_not_decoded", "counter", "Packets the decoder could not read (all reasons)."},
+    {"packets_dropped_kernel", "counter", "Packets the kernel dropped for lack of buffer."},
+    {"packets_dropped_interface", "counter", "Packets the interface or driver dropped."},
+    {"flows_active", "gauge", "Flows being tracked now."},
+    {"flows_created", "counter", "Flows started."},
+    {"flows_ended", "counter", "Flows ended, for any reason."},
+    {"flows_evicted", "counter", "Flows ended early to make room in a full flow table."},
+    {"dpi_memory_bytes", "gauge", "Memory held by nDPI."},
+    {"dns_cache_entries", "gauge", "Address-to-name entries from DNS answers."},
+    {"redis_outages", "counter", "Times Redis became unreachable."},
+    {"redis_in_outage", "gauge", "1 while Redis is unreachable."},
+    {"redis_pending_cells", "gauge", "Tally cells waiting in memory for Redis."},
+    {"spool_backlog_batches", "gauge", "Flush batches not yet acknowledged by Redis."},
+    {"flush_latency_microseconds", "gauge", "Time the last successful flush took."},
+    {"last_flush_unixtime", "gauge", "When counts last reached Redis (0: never)."},
+};
+
+#define NHEALTH (sizeof(health_defs) / sizeof(health_defs[0]))
+
+static void health_values(const struct stats_view *v, uint64_t *out)
+{
+    struct worker_stats w;
+    sum_workers(v, &w);
+    uint64_t not_decoded = 0;
+    for (int i = 1; i < DECODE_STATUS_COUNT; i++)
+        not_decoded += v->reader->decode[i];
+    const struct store_stats *ss = v->store;
+    uint64_t values[NHEALTH] = {
+        v->reader->packets,
+        v->reader->bytes,
+        not_decoded,
+        v->capture->kernel_dropped,
+        v->capture->interface_dropped,
+        w.flows_active,
+        w.flows_created,
+        w.flows_ended[FLOW_END_IDLE] + w.flows_ended[FLOW_END_EVICTED] +
+            w.flows_ended[FLOW_END_SHUTDOWN],
+        w.flows_ended[FLOW_END_EVICTED],
+        v->dpi_memory,
+        v->dns ? v->dns->entries : 0,
+        v->flusher ? v->flusher->outages : 0,
+        v->flusher ? v->flusher->in_outage : 0,
+        v->flusher ? v->flusher->pending_cells : 0,
+        ss ? ss->queued_batches : 0,
+        ss ? ss->last_flush_latency_us : 0,
+        ss ? ss->last_flush_unix : 0,
+    };
+    memcpy(out, values, sizeof(values));
+}
+
+size_t stats_health(const struct stats_view *v, struct flusher_health *out, size_t max)
+{
+    uint64_t values[NHEALTH];
+    health_values(v, values);
+    size_t n = NHEALTH < max ? NHEALTH : max;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(out[i].name, sizeof(out[i].name), "%s", health_defs[i].name);
+        out[i].value = values[i];
+    }
+    return n;
+}
+
+char *stats_prometheus(const struct stats_view *v)
+{
+    uint64_t values[NHEALTH];
+    health_values(v, values);
+    /* A label value escapes backslash, double quote and newline. */
+    char id[256];
+    size_t k = 0;
+    for (const char *p = v->sensor_id; *p && k + 2 < sizeof(id); p++) {
+        if (*p == '\\' || *p == '"' || *p == '\n') {
+            id[k++] = '\\';
+            id[k++] = *p == '\n' ? 'n' : *p;
+        } else {
+            id[k++] = *p;
+        }
+    }
+    id[k] = '\0';
+    size_t cap = 8192, len = 0;
+    char *text = malloc(cap);
+    if (!text)
+        return NULL;
+    for (size_t i = 0; i < NHEALTH; i++) {
+        const struct health_def *d = &health_defs[i];
+        const char *suffix = strcmp(d->type, "counter") == 0 ? "_total" : "";
+        int n = snprintf(text + len, cap - len,
+                         "# HELP shadowtap_%s%s %s\n# TYPE shadowtap_%s%s %s\n"
+                         "shadowtap_%s%s{sensor=\"%s\"} %" PRIu64 "\n",
+                         d->name, suffix, d->help, d->name, suffix, d->type, d->name, suffix,
+                         id, values[i]);
+        if (n < 0 || (size_t)n >= cap - len) {
+            free(text);
+            return NULL;
+        }
+        len += (size_t)n;
+    }
+    return text;
+}

@@ -47,4 +47,12 @@ int stats_write_file(const char *path, const struct stats_view *v);
 /* One human line for the log. */
 void stats_log_line(const struct stats_view *v, char *buf, size_t len);
 
+/* The health figures (packets, drops, flows, evictions, flush latency, spool
+ * backlog, last successful flush, ...) as name/value pairs for the sensor's
+ * Redis hash.  Returns how many were written (at most max). */
+size_t stats_health(const struct stats_view *v, struct flusher_health *out, size_t max);
+/* The same figures in Prometheus text exposition format, labelled with the
+ * sensor id.  The caller frees the text; NULL on allocation failure. */
+char *stats_prometheus(const struct stats_view *v);
+
 #endif
