@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,7 @@
 #include "metrics.h"
 #include "peers.h"
 #include "privdrop.h"
+#include "quic.h"
 #include "pseudonym.h"
 #include "rules.h"
 #include "spool.h"
@@ -396,10 +398,15 @@ static int capture_loop(struct sensor *s)
 
 /* ---- start-up and shutdown ---- */
 
+/* One worker per core the sensor may run on: the cores of its affinity mask
+ * (taskset, systemd's CPUAffinity=), not all the machine's. */
 static unsigned worker_count(const struct sensor_config *cfg)
 {
     if (cfg->workers)
         return (unsigned)cfg->workers;
+    cpu_set_t cpus;
+    if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) > 0)
+        return (unsigned)CPU_COUNT(&cpus);
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (unsigned)n : 1;
 }
@@ -629,6 +636,8 @@ int sensor_run(const struct sensor_config *cfg)
 
     s.nworkers = worker_count(cfg);
     dpi_global_init((size_t)cfg->dpi_memory_cap);
+    if (!quic_global_init())
+        log_warning("libgcrypt is unusable: QUIC names beyond nDPI's are not read");
     s.flusher = flusher_new(s.store, s.nworkers);
     s.workers = calloc(s.nworkers, sizeof(*s.workers));
     if (!s.flusher || !s.workers) {
@@ -672,8 +681,8 @@ int sensor_run(const struct sensor_config *cfg)
     if (started != s.nworkers)
         log_error("cannot start worker threads");
     else if (report_stats(&s, false, false) != 0)
-        log_error("%s: the statistics file must be writable by the user the sensor runs as; "
-                  "not starting blind",
+        log_error("%s: its folder must be writable by the user the sensor runs as; not "
+                  "starting without statistics",
                   cfg->stats_file);
     else
         loop_rc = capture_loop(&s);

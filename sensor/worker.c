@@ -20,6 +20,8 @@
 #include "geo.h"
 #include "log.h"
 #include "plaintext.h"
+#include "quic.h"
+#include "tls_hello.h"
 #include "pseudonym.h"
 #include "ring.h"
 #include "symbol.h"
@@ -57,7 +59,14 @@ struct flow_dpi {
     /* a name our own readers found where nDPI 4.2 finds none */
     enum dpi_name_source own_source;
     char own_name[HOSTNAME_MAX + 1];
+    bool ndpi_done;           /* nDPI has decided; our readers may still want packets */
+    struct quic_state *quic;  /* QUIC Initials being reassembled (client to server) */
+    uint8_t *tls;             /* the client's first TCP bytes, while a ClientHello grows */
+    uint32_t tls_len;
+    uint32_t packets;         /* packets seen while undecided */
 };
+
+#define OWN_TLS_MAX 16384 /* client bytes kept to find a ClientHello nDPI missed */
 
 /*
  * The names a flow keeps once decided live in one allocation, so the flow
@@ -217,6 +226,16 @@ static struct tally_cell *cell_for(struct worker *w, struct flow *f, uint32_t ho
     return c;
 }
 
+static void flow_dpi_free(struct flow_dpi *fd)
+{
+    if (!fd)
+        return;
+    dpi_flow_free(fd->nd);
+    quic_state_free(fd->quic);
+    free(fd->tls);
+    free(fd);
+}
+
 static void decide(struct worker *w, struct flow *f, bool give_up)
 {
     struct flow_dpi *fd = f->dpi;
@@ -262,11 +281,8 @@ static void decide(struct worker *w, struct flow *f, bool give_up)
         if (geo_lookup(w->geo, server_of(f), &g) && g.country[0])
             f->country = (uint16_t)((uint8_t)g.country[0] << 8 | (uint8_t)g.country[1]);
     }
-    if (fd) {
-        dpi_flow_free(fd->nd);
-        free(fd);
-        f->dpi = NULL;
-    }
+    flow_dpi_free(fd);
+    f->dpi = NULL;
     f->flags |= FLOW_F_DECIDED;
     if (svc)
         w->stats.flows_classified++;
@@ -341,14 +357,84 @@ static void start_flow(struct worker *w, struct flow *f, const struct record_pac
     f->dpi = fd;
 }
 
+/* Reads the client's first TCP bytes for a ClientHello: nDPI 4.2 misses some,
+ * e.g. when the connection's start was not captured. */
+static void read_tls(struct flow_dpi *fd, const uint8_t *payload, uint32_t len)
+{
+    if (!fd->tls) {
+        if (len < 6 || payload[0] != 0x16 || payload[1] != 0x03)
+            return; /* not a TLS handshake: stop looking */
+        fd->tls = malloc(OWN_TLS_MAX);
+        if (!fd->tls)
+            return;
+    }
+    uint32_t room = OWN_TLS_MAX - fd->tls_len;
+    uint32_t n = len < room ? len : room;
+    memcpy(fd->tls + fd->tls_len, payload, n);
+    fd->tls_len += n;
+    uint8_t scratch[OWN_TLS_MAX];
+    struct tls_hello hello;
+    enum tls_hello_status st =
+        tls_hello_from_records(fd->tls, fd->tls_len, scratch, sizeof(scratch), &hello);
+    if (st == TLS_HELLO_NEED_MORE && fd->tls_len < OWN_TLS_MAX)
+        return;
+    if (st == TLS_HELLO_FOUND) {
+        memcpy(fd->own_name, hello.sni, sizeof(fd->own_name) < sizeof(hello.sni)
+                                            ? sizeof(fd->own_name)
+                                            : sizeof(hello.sni));
+        fd->own_name[sizeof(fd->own_name) - 1] = '\0';
+        fd->own_source = DPI_NAME_SNI;
+    }
+    free(fd->tls); /* a verdict either way: the bytes are no longer needed */
+    fd->tls = NULL;
+    fd->tls_len = OWN_TLS_MAX; /* and do not start again */
+}
+
+/* Reassembles the client's QUIC Initials: nDPI 4.2 reads a ClientHello only
+ * when it fits one packet, which modern browsers' do not. */
+static void read_quic(struct flow_dpi *fd, const uint8_t *payload, uint32_t len)
+{
+    if (!fd->quic) {
+        if (!quic_is_initial(payload, len))
+            return;
+        fd->quic = quic_state_new();
+        if (!fd->quic)
+            return;
+    }
+    if (quic_get_status(fd->quic) == QUIC_MORE &&
+        quic_feed(fd->quic, payload, len) == QUIC_FOUND) {
+        snprintf(fd->own_name, sizeof(fd->own_name), "%s", quic_sni(fd->quic));
+        fd->own_source = DPI_NAME_QUIC_SNI;
+    }
+}
+
+/* True while one of our own readers has started and wants more packets. */
+static bool own_readers_waiting(const struct flow_dpi *fd)
+{
+    if (fd->own_source != DPI_NAME_NONE)
+        return false;
+    return (fd->quic && quic_get_status(fd->quic) == QUIC_MORE) ||
+           (fd->tls && fd->tls_len < OWN_TLS_MAX);
+}
+
 /* Names nDPI 4.2 does not read, from the client's payloads while undecided. */
 static void read_own_names(struct flow_dpi *fd, const struct record_packet *rp,
-                           const uint8_t *l3)
+                           const uint8_t *l3, bool from_client)
 {
     const uint8_t *payload = l3 + rp->payload_off;
-    if (rp->key.proto == 17 && rp->key.port[!rp->from_1] == 1900 &&
-        plaintext_ssdp_host(payload, rp->payload_len, fd->own_name, sizeof(fd->own_name)) > 0)
-        fd->own_source = DPI_NAME_SSDP;
+    if (fd->own_source != DPI_NAME_NONE || !from_client)
+        return;
+    if (rp->key.proto == 17) {
+        if (rp->key.port[!rp->from_1] == 1900 &&
+            plaintext_ssdp_host(payload, rp->payload_len, fd->own_name,
+                                sizeof(fd->own_name)) > 0) {
+            fd->own_source = DPI_NAME_SSDP;
+            return;
+        }
+        read_quic(fd, payload, rp->payload_len);
+    } else if (rp->key.proto == 6 && fd->tls_len < OWN_TLS_MAX) {
+        read_tls(fd, payload, rp->payload_len);
+    }
 }
 
 static void handle_packet(struct worker *w, const struct record_packet *rp, const uint8_t *l3)
@@ -376,14 +462,22 @@ static void handle_packet(struct worker *w, const struct record_packet *rp, cons
 
     if (!(f->flags & FLOW_F_DECIDED)) {
         struct flow_dpi *fd = f->dpi;
-        if (fd && rp->payload_len && fd->own_source == DPI_NAME_NONE)
-            read_own_names(fd, rp, l3);
         if (!fd || !fd->nd) {
             decide(w, f, false);
-        } else if (rp->fragment != FRAGMENT_LATER &&
-                   dpi_process(w->dpi, fd->nd, l3, rp->l3_len, rp->ip_len, rp->ts_us / 1000u)) {
-            decide(w, f, false);
+            return;
         }
+        fd->packets++;
+        if (rp->payload_len && rp->fragment != FRAGMENT_LATER)
+            read_own_names(fd, rp, l3, dir == 0);
+        if (!fd->ndpi_done && rp->fragment != FRAGMENT_LATER &&
+            dpi_process(w->dpi, fd->nd, l3, rp->l3_len, rp->ip_len, rp->ts_us / 1000u))
+            fd->ndpi_done = true;
+        /* nDPI may be done before our readers (a ClientHello in two QUIC
+         * packets); they get the rest of the packet budget. */
+        if (fd->ndpi_done && (!own_readers_waiting(fd) || fd->packets >= w->cfg.dpi.max_packets))
+            decide(w, f, false);
+        else if (!fd->ndpi_done && fd->own_source == DPI_NAME_QUIC_SNI)
+            decide(w, f, false); /* the SNI nDPI could not read: nothing more to learn */
         return; /* this packet is counted by the decision or later */
     }
     if (f->flags & FLOW_F_INTERNAL)

@@ -39,7 +39,8 @@ rcli() { redis-cli -s "$REDIS_SOCK" "$@"; }
 
 # sensor ARGS...: runs the sensor with the test's key file and quiet logs.
 sensor() {
-    "$SENSOR" --set privacy.key_file="$T/device.key" --set log.level=warning "$@"
+    "$SENSOR" --set privacy.key_file="$T/device.key" --set log.level=warning \
+        --set output.spool_dir="$T/spool" "$@"
 }
 
 # sample [ARGS...]: generates the sample office day into $T/sample.pcap and $T/truth.json.
