@@ -41,7 +41,7 @@ static const struct key_def keys[] = {
     {"sensor.user", T_STRING, F(user), "", 0, 0,
      "user to switch to once capture is open (-Z)"},
     {"sensor.workers", T_UINT, F(workers), "0", 0, 64, "worker threads, 0 = one per core"},
-    {"sensor.ring_size", T_SIZE, F(ring_bytes), "8M", 1 << 16, GB,
+    {"sensor.ring_size", T_SIZE, F(ring_bytes), "4M", 1 << 16, GB,
      "packet ring between the capture thread and each worker"},
     {"sensor.pidfile", T_STRING, F(pidfile), "", 0, 0, "write the process id here"},
     {"sensor.daemon", T_BOOL, F(daemonize), "no", 0, 1, "run in the background (-D)"},

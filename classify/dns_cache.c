@@ -89,6 +89,10 @@ struct dns_cache {
 
     struct cache_entry *pool;
     uint32_t capacity, count, free_head;
+    /* count, readable without the lock: lets a look-up in an empty cache (a
+     * network with no DNS in view, a flood of new flows) skip the lock, whose
+     * cache line the workers would otherwise fight over. */
+    atomic_uint published_count;
     uint32_t never_used; /* pool entries from here on were never handed out */
     uint32_t *buckets; /* entry index or ENTRY_NONE */
     uint32_t bucket_mask;
@@ -251,6 +255,7 @@ static void entry_remove(struct dns_cache *c, uint32_t i)
 
     uint32_t pos = e->heap_pos, last = c->heap[c->count - 1];
     c->count--;
+    atomic_store_explicit(&c->published_count, c->count, memory_order_release);
     if (pos < c->count) {
         heap_set(c, pos, last);
         heap_fix(c, pos);
@@ -328,6 +333,7 @@ static uint32_t insert_one(struct dns_cache *c, const struct netaddr *client,
     e->next = c->buckets[h & c->bucket_mask];
     c->buckets[h & c->bucket_mask] = i;
     c->count++;
+    atomic_store_explicit(&c->published_count, c->count, memory_order_release);
     heap_set(c, c->count - 1, i);
     heap_sift_up(c, c->count - 1);
     return i;
@@ -459,6 +465,13 @@ bool dns_cache_lookup(struct dns_cache *c, const struct netaddr *client,
                       const struct netaddr *server, uint64_t now_us, uint64_t seq, char *name,
                       size_t namesz, bool *per_client)
 {
+    if (atomic_load_explicit(&c->published_count, memory_order_acquire) == 0) {
+        bump(&c->lookups);
+        bump(&c->misses);
+        if (per_client)
+            *per_client = false;
+        return false;
+    }
     /* The key is fixed at creation: hash before taking the lock. */
     uint32_t h_client = key_hash(c, client, server), h_any = key_hash(c, NULL, server);
     const struct cache_version *v = NULL;

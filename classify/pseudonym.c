@@ -29,6 +29,9 @@ static int parse_hex_key(const char *text, struct siphash_key *key)
     return 0;
 }
 
+/* Writes a new key under a temporary name and links it into place, so that a
+ * reader never sees a half-written key and of two sensors starting together
+ * one key wins (the loser gets EEXIST and reads the winner's). */
 static int create_key(const char *path, char *err, size_t errlen)
 {
     uint8_t b[16];
@@ -41,19 +44,32 @@ static int create_key(const char *path, char *err, size_t errlen)
         snprintf(text + 2 * i, 3, "%02x", b[i]);
     text[32] = '\n';
     text[33] = '\0';
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot create the device key: %s", path, strerror(errno));
+        int e = errno;
+        snprintf(err, errlen, "%s: cannot create the device key: %s", path, strerror(e));
+        errno = e;
         return -1;
     }
-    ssize_t n = write(fd, text, 33);
-    if (n != 33 || fsync(fd) != 0) {
-        snprintf(err, errlen, "%s: cannot write the device key: %s", path, strerror(errno));
+    if (write(fd, text, 33) != 33 || fsync(fd) != 0) {
+        int e = errno;
+        snprintf(err, errlen, "%s: cannot write the device key: %s", path, strerror(e));
         close(fd);
-        unlink(path);
+        unlink(tmp);
+        errno = e;
         return -1;
     }
     close(fd);
+    int rc = link(tmp, path);
+    int e = errno;
+    unlink(tmp);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: cannot create the device key: %s", path, strerror(e));
+        errno = e;
+        return -1;
+    }
     return 0;
 }
 
@@ -62,7 +78,9 @@ int pseudonym_key_load(const char *path, bool create, struct siphash_key *key, c
 {
     int fd = open(path, O_RDONLY | O_NOFOLLOW);
     if (fd < 0 && errno == ENOENT && create) {
-        if (create_key(path, err, errlen) != 0)
+        /* Another sensor starting at the same moment may create it first: then
+         * its key is the one to use. */
+        if (create_key(path, err, errlen) != 0 && errno != EEXIST)
             return -1;
         fd = open(path, O_RDONLY | O_NOFOLLOW);
     }

@@ -57,7 +57,7 @@ TEST(defaults)
     CHECK_INT(cfg.read_timeout_ms, 100);
     CHECK_INT(cfg.promiscuous, 1);
     CHECK_INT(cfg.workers, 0);
-    CHECK_INT(cfg.ring_bytes, 8ULL << 20);
+    CHECK_INT(cfg.ring_bytes, 4ULL << 20);
     CHECK_INT(cfg.daemonize, 0);
     CHECK_STR(cfg.rules_dir, "/etc/shadowtap/rules");
     CHECK_STR(cfg.redis_url, "redis://127.0.0.1:6379");
@@ -340,6 +340,28 @@ TEST(help_lists_every_key)
     free(text);
 }
 
+TEST(buffer_reads_like_a_file)
+{
+    /* Not NUL-terminated: the length bounds the read (fuzz_config relies on it). */
+    static const char text[] = "[flow]\nmax_flows = 2000\n[capture]\nsnaplen = 10\n"
+                               "[log]\nlevel = debugXX";
+    size_t len = sizeof(text) - 1 - 2; /* cut "XX" */
+    char *buf = malloc(len);
+    memcpy(buf, text, len);
+    struct sensor_config cfg;
+    config_init(&cfg);
+    struct diag d;
+    diag_init(&d);
+    CHECK_INT(config_load_buffer(&cfg, "inline.conf", buf, len, &d), -1);
+    CHECK_INT(d.errors, 1);
+    CHECK_ERROR(&d, "inline.conf:4: ", "capture.snaplen: 10 is out of range");
+    CHECK_INT(cfg.max_flows, 2000);
+    CHECK_STR(cfg.log_level, "debug");
+    diag_free(&d);
+    config_free(&cfg);
+    free(buf);
+}
+
 int main(void)
 {
     RUN(defaults);
@@ -349,5 +371,6 @@ int main(void)
     RUN(command_line_wins_over_the_file);
     RUN(checks_across_settings);
     RUN(help_lists_every_key);
+    RUN(buffer_reads_like_a_file);
     return test_report();
 }
