@@ -13,6 +13,11 @@ struct lpm_node {
 struct lpm {
     struct lpm_node *nodes;
     uint32_t count, cap;
+    /* Every IPv4 address shares the 96-bit prefix ::ffff:0:0/96: the node it
+     * leads to and the best value on the way there, kept up to date by
+     * lpm_insert, spare IPv4 look-ups 96 steps. */
+    uint32_t v4_node; /* 0 when the trie does not reach that deep */
+    int32_t v4_best;
 };
 
 struct lpm *lpm_new(void)
@@ -28,6 +33,8 @@ struct lpm *lpm_new(void)
     }
     t->nodes[0] = (struct lpm_node){{0, 0}, -1};
     t->count = 1;
+    t->v4_node = 0;
+    t->v4_best = -1;
     return t;
 }
 
@@ -64,6 +71,23 @@ int32_t lpm_insert(struct lpm *t, const struct netprefix *p, int32_t value)
     }
     int32_t old = t->nodes[n].value;
     t->nodes[n].value = value;
+    /* Recompute the IPv4 shortcut (96 steps, at insert time only). */
+    static const struct netaddr mapped = {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff}};
+    uint32_t m = 0;
+    int32_t best = t->nodes[0].value;
+    t->v4_node = 0;
+    for (unsigned i = 0; i < 96; i++) {
+        int32_t c = t->nodes[m].child[bit_at(&mapped, i)];
+        if (c == 0) {
+            m = 0;
+            break;
+        }
+        m = (uint32_t)c;
+        if (t->nodes[m].value >= 0)
+            best = t->nodes[m].value;
+    }
+    t->v4_node = m;
+    t->v4_best = best;
     return old;
 }
 
@@ -71,7 +95,15 @@ int32_t lpm_lookup(const struct lpm *t, const struct netaddr *a)
 {
     int32_t best = t->nodes[0].value;
     uint32_t n = 0;
-    for (unsigned i = 0; i < 128; i++) {
+    unsigned i = 0;
+    if (netaddr_is_v4(a)) {
+        if (t->v4_node == 0)
+            return t->v4_best; /* no prefix under ::ffff:0:0/96 */
+        n = t->v4_node;
+        best = t->v4_best;
+        i = 96;
+    }
+    for (; i < 128; i++) {
         int32_t c = t->nodes[n].child[bit_at(a, i)];
         if (c == 0)
             break;

@@ -3,7 +3,14 @@
  *
  * With several live interfaces, capture_next polls their selectable file
  * descriptors and reads from them in turn so that a busy interface cannot
- * starve a quiet one.
+ * starve a quiet one.  The handles are non-blocking: capture_next waits in
+ * poll for at most the read timeout, so the caller gets control back at least
+ * that often (ticks, flushes, statistics, signals) whatever the traffic.
+ *
+ * libpcap's pcap_stat counters are 32 bits wide and wrap after 2^32 packets
+ * (a few hours at a busy mirror port); each read adds the difference since the
+ * previous one to 64-bit totals, which stay right as long as they are read
+ * more often than that (every statistics interval is plenty).
  */
 #include "capture.h"
 
@@ -14,13 +21,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+struct kernel_counts {
+    struct pcap_stat last; /* libpcap's 32-bit counters at the previous read */
+    uint64_t received, dropped, if_dropped;
+};
+
+#define CAPTURE_FILE_BUFFER (1 << 20)
 
 struct capture {
     pcap_t *handles[CAPTURE_MAX_INTERFACES];
     char names[CAPTURE_MAX_INTERFACES][64];
     struct pollfd fds[CAPTURE_MAX_INTERFACES];
+    uint64_t read[CAPTURE_MAX_INTERFACES]; /* packets returned, per handle */
+    struct kernel_counts kernel[CAPTURE_MAX_INTERFACES];
     size_t count;
     size_t next; /* round-robin position */
+    int timeout_ms;
     bool live;
     volatile sig_atomic_t interrupted;
     char error[PCAP_ERRBUF_SIZE + 128];
@@ -49,9 +67,24 @@ struct capture *capture_open_file(const char *path, const struct capture_config 
                                   size_t errlen)
 {
     char ebuf[PCAP_ERRBUF_SIZE];
-    pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+    pcap_t *p;
+    /* libpcap reads a file through stdio's 4 KiB buffer: a system call per 4 KiB
+     * is a good part of the capture thread's time.  A large buffer (stdio
+     * allocates it) cuts that, except for standard input and FIFOs, where a
+     * full buffer would hold packets back. */
+    FILE *f = strcmp(path, "-") == 0 ? NULL : fopen(path, "rb");
+    struct stat st;
+    if (f && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
+        setvbuf(f, NULL, _IOFBF, CAPTURE_FILE_BUFFER);
+    if (f) {
+        p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+        if (!p)
+            fclose(f);
+    } else {
+        p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+    }
     if (!p) {
-        snprintf(err, errlen, "%s: %s", path, ebuf);
+        snprintf(err, errlen, "%s: %s", path, f || strcmp(path, "-") == 0 ? ebuf : strerror(errno));
         return NULL;
     }
     if (apply_filter(p, cfg->filter, path, err, errlen) != 0) {
@@ -118,6 +151,7 @@ struct capture *capture_open_live(const char *interfaces, const struct capture_c
         return NULL;
     }
     c->live = true;
+    c->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 100;
     char *save = NULL;
     for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
         if (!*name)
@@ -171,7 +205,7 @@ bool capture_is_live(const struct capture *c)
     return c->live;
 }
 
-static void fill(struct capture *c, pcap_t *p, const struct pcap_pkthdr *h, const u_char *data,
+static void fill(struct capture *c, size_t i, const struct pcap_pkthdr *h, const u_char *data,
                  struct capture_packet *out)
 {
     out->data = data;
@@ -182,7 +216,8 @@ static void fill(struct capture *c, pcap_t *p, const struct pcap_pkthdr *h, cons
         out->len = h->caplen;
     }
     out->ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
-    out->linktype = pcap_datalink(p);
+    out->linktype = pcap_datalink(c->handles[i]);
+    c->read[i]++;
     c->received++;
 }
 
@@ -193,7 +228,7 @@ enum capture_result capture_next(struct capture *c, struct capture_packet *out)
     if (!c->live) {
         int rc = pcap_next_ex(c->handles[0], &h, &data);
         if (rc == 1) {
-            fill(c, c->handles[0], h, data, out);
+            fill(c, 0, h, data, out);
             return CAPTURE_PACKET;
         }
         if (rc == PCAP_ERROR_BREAK)
@@ -213,7 +248,7 @@ enum capture_result capture_next(struct capture *c, struct capture_packet *out)
             int rc = pcap_next_ex(c->handles[i], &h, &data);
             if (rc == 1) {
                 c->next = (i + 1) % c->count;
-                fill(c, c->handles[i], h, data, out);
+                fill(c, i, h, data, out);
                 return CAPTURE_PACKET;
             }
             if (rc == PCAP_ERROR) {
@@ -225,8 +260,7 @@ enum capture_result capture_next(struct capture *c, struct capture_packet *out)
         if (round == 0) {
             if (c->interrupted)
                 return CAPTURE_TIMEOUT;
-            int timeout = 100;
-            int rc = poll(c->fds, c->count, timeout);
+            int rc = poll(c->fds, c->count, c->timeout_ms);
             if (rc < 0 && errno != EINTR) {
                 snprintf(c->error, sizeof(c->error), "poll: %s", strerror(errno));
                 return CAPTURE_ERROR;
@@ -259,13 +293,34 @@ void capture_get_counters(struct capture *c, struct capture_counters *out)
     if (!c->live)
         return;
     for (size_t i = 0; i < c->count; i++) {
+        struct kernel_counts *k = &c->kernel[i];
         struct pcap_stat st;
         if (pcap_stats(c->handles[i], &st) == 0) {
-            out->kernel_received += st.ps_recv;
-            out->kernel_dropped += st.ps_drop;
-            out->interface_dropped += st.ps_ifdrop;
+            /* unsigned differences: right across a wrap of the 32-bit counter */
+            k->received += (u_int)(st.ps_recv - k->last.ps_recv);
+            k->dropped += (u_int)(st.ps_drop - k->last.ps_drop);
+            k->if_dropped += (u_int)(st.ps_ifdrop - k->last.ps_ifdrop);
+            k->last = st;
         }
+        out->kernel_received += k->received;
+        out->kernel_dropped += k->dropped;
+        out->interface_dropped += k->if_dropped;
     }
+}
+
+uint64_t capture_backlog(struct capture *c)
+{
+    struct capture_counters cc;
+    capture_get_counters(c, &cc); /* brings the per-handle totals up to date */
+    uint64_t backlog = 0;
+    for (size_t i = 0; c->live && i < c->count; i++) {
+        /* Linux counts a dropped packet in ps_recv too. */
+        const struct kernel_counts *k = &c->kernel[i];
+        uint64_t queued = k->received - k->dropped;
+        if (queued > c->read[i])
+            backlog += queued - c->read[i];
+    }
+    return backlog;
 }
 
 void capture_describe(const struct capture *c, char *buf, size_t len)

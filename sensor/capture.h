@@ -22,7 +22,7 @@ struct capture_config {
     const char *filter;   /* BPF expression, NULL or "" for none */
     int snaplen;
     int buffer_bytes;     /* kernel buffer (live) */
-    int timeout_ms;       /* read timeout (live) */
+    int timeout_ms;       /* read timeout (live); capture_next waits no longer */
     bool promiscuous;
     bool immediate;       /* deliver packets as they come rather than in blocks */
 };
@@ -36,7 +36,7 @@ struct capture_packet {
 
 struct capture_counters {
     uint64_t received;          /* handed to us */
-    uint64_t kernel_received;   /* pcap_stats ps_recv, summed (live) */
+    uint64_t kernel_received;   /* ps_recv, summed (live); on Linux, drops included */
     uint64_t kernel_dropped;    /* ps_drop: no room in the buffer */
     uint64_t interface_dropped; /* ps_ifdrop: dropped by the interface/driver */
     uint64_t caplen_over_len;   /* records claiming more captured than on the wire */
@@ -45,7 +45,7 @@ struct capture_counters {
 
 enum capture_result {
     CAPTURE_PACKET = 1,
-    CAPTURE_TIMEOUT = 0,  /* live: nothing within the timeout */
+    CAPTURE_TIMEOUT = 0,  /* live: nothing within the read timeout, or a signal came */
     CAPTURE_END = -1,     /* offline: end of file, or a damaged record where reading
                              must stop (counted in file_errors; see capture_error) */
     CAPTURE_ERROR = -2,   /* read error; the message is in capture_error() */
@@ -69,6 +69,10 @@ enum capture_result capture_next(struct capture *c, struct capture_packet *out);
 void capture_interrupt(struct capture *c);
 const char *capture_error(const struct capture *c);
 void capture_get_counters(struct capture *c, struct capture_counters *out);
+/* Live: packets the kernel has already taken for us (in its buffer, or still in
+ * the block it is filling) that capture_next has not returned yet; what is
+ * left to read before stopping without losing anything.  0 offline. */
+uint64_t capture_backlog(struct capture *c);
 /* Names of the link types in use, for the log. */
 void capture_describe(const struct capture *c, char *buf, size_t len);
 

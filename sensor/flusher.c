@@ -309,6 +309,7 @@ int flusher_start(struct flusher *f)
 {
     if (pthread_create(&f->thread, NULL, flusher_main, f) != 0)
         return -1;
+    pthread_setname_np(f->thread, "st-flusher"); /* names show in top -H and perf */
     f->started = true;
     return 0;
 }

@@ -170,7 +170,9 @@ struct metrics *metrics_start(const char *address, char *err, size_t errlen)
         return NULL;
     }
     pthread_mutex_init(&m->lock, NULL);
-    if (pthread_create(&m->thread, NULL, serve, m) != 0) {
+    if (pthread_create(&m->thread, NULL, serve, m) == 0) {
+        pthread_setname_np(m->thread, "st-metrics");
+    } else {
         snprintf(err, errlen, "cannot start the metrics thread");
         close(m->fd);
         close(m->wake[0]);

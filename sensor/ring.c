@@ -81,9 +81,11 @@ size_t ring_max_record(const struct ring *r)
     return r->cap / 4 - HEADER;
 }
 
+/* The sleeper sets its flag again before each wait, under the lock; taking
+ * the flag here means one wake-up (one futex call) per sleep, not per record. */
 static void wake(struct ring *r, atomic_bool *sleeping)
 {
-    if (atomic_load(sleeping)) {
+    if (atomic_load(sleeping) && atomic_exchange(sleeping, false)) {
         pthread_mutex_lock(&r->lock);
         pthread_cond_broadcast(&r->cond);
         pthread_mutex_unlock(&r->lock);
@@ -129,9 +131,12 @@ void *ring_reserve(struct ring *r, size_t len)
             continue;
         }
         pthread_mutex_lock(&r->lock);
-        atomic_store(&r->producer_sleeping, true);
-        while (!has_space(r, head, need))
+        while (!has_space(r, head, need)) {
+            atomic_store(&r->producer_sleeping, true);
+            if (has_space(r, head, need))
+                break;
             pthread_cond_wait(&r->cond, &r->lock);
+        }
         atomic_store(&r->producer_sleeping, false);
         pthread_mutex_unlock(&r->lock);
     }
@@ -151,6 +156,16 @@ void ring_commit(struct ring *r)
 {
     atomic_store(&r->head, r->reserved_at + r->reserved_len);
     wake(r, &r->consumer_sleeping);
+}
+
+void ring_commit_lazy(struct ring *r)
+{
+    uint64_t head = r->reserved_at + r->reserved_len;
+    atomic_store(&r->head, head);
+    /* A sleeping consumer is woken once an eighth of the ring waits for it:
+     * waking it for every packet costs a system call each. */
+    if (head - r->cached_tail >= r->cap / 8 || head - atomic_load(&r->tail) >= r->cap / 8)
+        wake(r, &r->consumer_sleeping);
 }
 
 static bool has_data(struct ring *r, uint64_t tail)
@@ -179,9 +194,12 @@ void *ring_peek(struct ring *r, size_t *len)
                 continue;
             }
             pthread_mutex_lock(&r->lock);
-            atomic_store(&r->consumer_sleeping, true);
-            while (!has_data(r, tail) && !atomic_load(&r->closed))
+            while (!has_data(r, tail) && !atomic_load(&r->closed)) {
+                atomic_store(&r->consumer_sleeping, true);
+                if (has_data(r, tail) || atomic_load(&r->closed))
+                    break;
                 pthread_cond_wait(&r->cond, &r->lock);
+            }
             atomic_store(&r->consumer_sleeping, false);
             pthread_mutex_unlock(&r->lock);
         }

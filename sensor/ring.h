@@ -33,8 +33,12 @@ size_t ring_max_record(const struct ring *r);
 /* Producer: returns space for len bytes (8-byte aligned), waiting while the
  * ring is full; NULL only if len exceeds ring_max_record(). */
 void *ring_reserve(struct ring *r, size_t len);
-/* Producer: publishes the record reserved last. */
+/* Producer: publishes the record reserved last, waking a sleeping consumer. */
 void ring_commit(struct ring *r);
+/* Producer: publishes it, waking a sleeping consumer only once an eighth of
+ * the ring is waiting (for bulk records that need no prompt reader; a later
+ * ring_commit wakes it for everything). */
+void ring_commit_lazy(struct ring *r);
 
 /* Consumer: returns the next record and its length, waiting while the ring is
  * empty.  NULL when the ring is closed and drained. */

@@ -13,6 +13,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -654,6 +655,9 @@ int worker_start(struct worker *w)
 {
     if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
         return -1;
+    char name[16];
+    snprintf(name, sizeof(name), "st-worker-%u", w->id);
+    pthread_setname_np(w->thread, name);
     w->started = true;
     return 0;
 }
@@ -703,7 +707,7 @@ void worker_send_packet(struct worker *w, const struct packet *p, const struct f
         l3_len = (uint32_t)max;
     uint8_t *rec = ring_reserve(w->ring, sizeof(struct record_packet) + l3_len);
     fill_record(rec, p, key, from_1, hash, ts_us, seq, l3_len);
-    ring_commit(w->ring);
+    ring_commit_lazy(w->ring); /* ticks (every second, or 100 ms live) wake it too */
 }
 
 void worker_feed_packet(struct worker *w, const struct packet *p, const struct flow_key *key,

@@ -15,7 +15,16 @@ packets=$(jq .packets "$T/truth.json")
 port=$((20000 + $$ % 20000))
 ns=st-health-$$
 ip netns add "$ns" || fail "cannot create network namespace $ns"
-trap 'kill $pid 2>/dev/null; ip netns del "$ns" 2>/dev/null; cleanup' EXIT
+pid=
+health_cleanup() {
+    local rc=$?
+    set +e # a failing step here must not skip lib.sh's cleanup (Redis, $T)
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null
+    ip netns del "$ns" 2>/dev/null
+    (exit $rc) # lib.sh's cleanup reads the status from $?
+    cleanup
+}
+trap health_cleanup EXIT
 ip netns exec "$ns" ip link set lo up
 
 # The metrics port belongs to the namespace's own loopback; the scrapes are
