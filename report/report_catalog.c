@@ -30,13 +30,12 @@ json_t *report_catalog(const struct rules *r)
         }
         int alt = policy_alternative(r->policy, (int)i);
         const struct service *a = catalog_service(r->catalog, alt);
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s}", "id", s->id,
-                              "name", s->name, "vendor", s->vendor, "category",
-                              catalog_category_name(s->category), "risk",
-                              catalog_risk_name(s->risk), "reasons", reasons, "domains",
-                              strings(s->domains, s->ndomains), "ndpi",
-                              strings(s->ndpi, s->nndpi), "ip", ranges, "status",
-                              policy_status_name(policy_status(r->policy, (int)i, -1)));
+        json_t *o =
+            json_pack("{s:s, s:s, s:s?, s:s, s:s, s:o, s:o, s:o, s:o, s:s}", "id", s->id, "name",
+                      s->name, "vendor", s->vendor, "category", catalog_category_name(s->category),
+                      "risk", catalog_risk_name(s->risk), "reasons", reasons, "domains",
+                      strings(s->domains, s->ndomains), "ndpi", strings(s->ndpi, s->nndpi), "ip",
+                      ranges, "status", policy_status_name(policy_status(r->policy, (int)i, -1)));
         json_object_set_new(o, "alternative", a ? json_string(a->id) : json_null());
         json_array_append_new(services, o);
     }

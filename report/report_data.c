@@ -1,9 +1,16 @@
 /*
  * report_data.c - read a period's hashes and HyperLogLogs from Redis.
  *
- * Device keys are named from the cells found in the counter hash, never found
- * with KEYS or SCAN, so a report costs a few round trips whatever the size of
- * the database: one HGETALL per hash and one pipelined PFCOUNT per cell.
+ * Keys are named from what the schema defines (the period's month and day
+ * hashes) and device keys from the cells found in those hashes, never found
+ * with KEYS or SCAN, so a report costs a few pipelined round trips whatever
+ * the size of the database: one HGETALL per hash read and one PFCOUNT per
+ * cell or group counted.
+ *
+ * A month of a large organisation is some 25,000 cells and 125,000 hash
+ * fields: each field is handed over by the reply parser as it is read (no
+ * reply object per element, see read_hash), split in place, and its cell
+ * found through a hash index.
  */
 #include "report_data.h"
 
@@ -11,84 +18,86 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report_dates.h"
 #include "store.h"
 
-static struct report_cell *find_cell(struct report_period *p, const char *dept,
-                                     const char *service, int create)
+#define KEY_MAX 512
+
+static void set_err(char *err, size_t errlen, const char *what, redisContext *c,
+                    const redisReply *r)
 {
-    for (size_t i = 0; i < p->ncells; i++) {
-        if (strcmp(p->cells[i].dept, dept) == 0 && strcmp(p->cells[i].service, service) == 0)
-            return &p->cells[i];
-    }
-    if (!create)
-        return NULL;
-    struct report_cell *nc = realloc(p->cells, (p->ncells + 1) * sizeof(*nc));
-    if (!nc)
-        return NULL;
-    p->cells = nc;
-    struct report_cell *c = &p->cells[p->ncells];
-    memset(c, 0, sizeof(*c));
-    c->dept = strdup(dept);
-    c->service = strdup(service);
-    if (!c->dept || !c->service) {
-        free(c->dept);
-        free(c->service);
-        return NULL;
-    }
-    p->ncells++;
-    return c;
+    snprintf(err, errlen, "%s: %s", what,
+             r && r->type == REDIS_REPLY_ERROR ? r->str
+             : c->err                          ? c->errstr
+                                               : "unexpected reply from Redis");
 }
 
-/* Splits "a|b|c[|d]" into parts; returns the number of parts (at most max). */
-static int split_field(char *s, char **parts, int max)
-{
-    int n = 0;
-    parts[n++] = s;
-    for (char *q = s; *q && n < max; q++) {
-        if (*q == '|') {
-            *q = '\0';
-            parts[n++] = q + 1;
-        }
-    }
-    return n;
-}
+/* ---- cells ---- */
 
-static int hgetall(redisContext *c, const char *key, redisReply **out, char *err, size_t errlen)
+static long cell_of(struct report_period *p, const char *key, size_t len)
 {
-    redisReply *r = redisCommand(c, "HGETALL %s", key);
-    if (!r || r->type != REDIS_REPLY_ARRAY) {
-        snprintf(err, errlen, "HGETALL %s: %s", key,
-                 r && r->type == REDIS_REPLY_ERROR ? r->str : c->errstr);
-        if (r)
-            freeReplyObject(r);
+    long at = report_index_get(&p->index, key, len);
+    if (at >= 0)
+        return at;
+    const char *bar = memchr(key, '|', len);
+    if (!bar || bar == key || bar + 1 == key + len ||
+        memchr(bar + 1, '|', len - (size_t)(bar - key) - 1))
+        return -2; /* not "dept|service": not a field of ours */
+    if (p->ncells == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 256;
+        struct report_cell *cells = realloc(p->cells, cap * sizeof(*cells));
+        if (!cells)
+            return -1;
+        p->cells = cells;
+        p->cap = cap;
+    }
+    /* One allocation: "dept\0service\0dept|service\0". */
+    char *ids = malloc(2 * len + 2);
+    if (!ids)
+        return -1;
+    memcpy(ids, key, len);
+    ids[len] = '\0';
+    memcpy(ids + len + 1, key, len);
+    ids[2 * len + 1] = '\0';
+    size_t dept_len = (size_t)(bar - key);
+    ids[dept_len] = '\0';
+    if (report_index_put(&p->index, key, len, (long)p->ncells) != 0) {
+        free(ids);
         return -1;
     }
-    *out = r;
-    return 0;
+    struct report_cell *cell = &p->cells[p->ncells];
+    memset(cell, 0, sizeof(*cell));
+    cell->dept = ids;
+    cell->service = ids + dept_len + 1;
+    cell->key = ids + len + 1;
+    cell->key_len = len;
+    return (long)p->ncells++;
 }
 
-static int add_counter(struct report_cell *cell, const char *counter, uint64_t v)
+/* The counter a field names ("bytes_up"...), or NULL for a name not ours. */
+static uint64_t *counter_of(struct report_cell *cell, const char *name, size_t len)
 {
-    if (strcmp(counter, "bytes_up") == 0)
-        cell->bytes_up += v;
-    else if (strcmp(counter, "bytes_down") == 0)
-        cell->bytes_down += v;
-    else if (strcmp(counter, "packets_up") == 0)
-        cell->packets_up += v;
-    else if (strcmp(counter, "packets_down") == 0)
-        cell->packets_down += v;
-    else if (strcmp(counter, "flows") == 0)
-        cell->flows += v;
-    else
-        return -1;
-    return 0;
+#define IS(s) (len == sizeof(s) - 1 && memcmp(name, s, len) == 0)
+    return IS("bytes_up")       ? &cell->bytes_up
+           : IS("bytes_down")   ? &cell->bytes_down
+           : IS("packets_up")   ? &cell->packets_up
+           : IS("packets_down") ? &cell->packets_down
+           : IS("flows")        ? &cell->flows
+                                : NULL;
+#undef IS
 }
 
-static int add_country(struct report_cell *cell, const char *code, const char *dir, uint64_t v)
+static int is_counter(const char *name, size_t len)
+{
+    struct report_cell probe;
+    return counter_of(&probe, name, len) != NULL;
+}
+
+static int country_add(struct report_cell *cell, const char *code, int up, uint64_t v)
 {
     struct report_country *rc = NULL;
-    for (size_t i = 0; i < cell->ncountries; i++) {
-        if (strcmp(cell->countries[i].code, code) == 0)
+    for (size_t i = 0; i < cell->ncountries && !rc; i++) {
+        if (memcmp(cell->countries[i].code, code, 2) == 0)
             rc = &cell->countries[i];
     }
     if (!rc) {
@@ -98,122 +107,712 @@ static int add_country(struct report_cell *cell, const char *code, const char *d
         cell->countries = n;
         rc = &n[cell->ncountries++];
         memset(rc, 0, sizeof(*rc));
-        snprintf(rc->code, sizeof(rc->code), "%s", code);
+        memcpy(rc->code, code, 2);
     }
-    if (strcmp(dir, "bytes_up") == 0)
+    if (up)
         rc->bytes_up += v;
     else
         rc->bytes_down += v;
     return 0;
 }
 
-static const char *period_kind(const char *label)
+static uint64_t reply_u64(const redisReply *r)
 {
-    return strlen(label) == 7 ? "month" : "day";
-}
-
-int report_period_load(redisContext *c, const char *label, struct report_period *out, char *err,
-                       size_t errlen)
-{
-    memset(out, 0, sizeof(*out));
-    out->label = strdup(label);
-    char key[256];
-    snprintf(key, sizeof(key), STORE_KEY_PREFIX "%s:%s", period_kind(label), label);
-    redisReply *r;
-    if (!out->label || hgetall(c, key, &r, err, errlen) != 0)
-        return -1;
-    for (size_t i = 0; i + 1 < r->elements; i += 2) {
-        char field[512];
-        snprintf(field, sizeof(field), "%s", r->element[i]->str);
-        char *parts[4];
-        if (split_field(field, parts, 4) != 3)
-            continue; /* not ours */
-        struct report_cell *cell = find_cell(out, parts[0], parts[1], 1);
-        if (!cell) {
-            snprintf(err, errlen, "out of memory");
-            freeReplyObject(r);
-            return -1;
-        }
-        add_counter(cell, parts[2], strtoull(r->element[i + 1]->str, NULL, 10));
-    }
-    freeReplyObject(r);
-
-    snprintf(key, sizeof(key), STORE_KEY_PREFIX "geo:%s:%s", period_kind(label), label);
-    if (hgetall(c, key, &r, err, errlen) != 0)
-        return -1;
-    for (size_t i = 0; i + 1 < r->elements; i += 2) {
-        char field[512];
-        snprintf(field, sizeof(field), "%s", r->element[i]->str);
-        char *parts[5];
-        if (split_field(field, parts, 5) != 4)
-            continue;
-        struct report_cell *cell = find_cell(out, parts[0], parts[1], 1);
-        if (!cell || add_country(cell, parts[2], parts[3],
-                                 strtoull(r->element[i + 1]->str, NULL, 10)) != 0) {
-            snprintf(err, errlen, "out of memory");
-            freeReplyObject(r);
-            return -1;
-        }
-    }
-    freeReplyObject(r);
-
-    /* Devices per cell, pipelined. */
-    for (size_t i = 0; i < out->ncells; i++)
-        redisAppendCommand(c, "PFCOUNT " STORE_KEY_PREFIX "devices:%s:%s:%s|%s", period_kind(label),
-                           label, out->cells[i].dept, out->cells[i].service);
-    for (size_t i = 0; i < out->ncells; i++) {
-        redisReply *pr = NULL;
-        if (redisGetReply(c, (void **)&pr) != REDIS_OK || !pr) {
-            snprintf(err, errlen, "PFCOUNT: %s", c->errstr);
-            return -1;
-        }
-        if (pr->type == REDIS_REPLY_INTEGER)
-            out->cells[i].devices = (uint64_t)pr->integer;
-        freeReplyObject(pr);
-    }
-    out->devices_total = report_period_devices(c, out, NULL, NULL);
+    if (r->type == REDIS_REPLY_INTEGER)
+        return r->integer > 0 ? (uint64_t)r->integer : 0;
+    if (r->type == REDIS_REPLY_STRING && r->str[0] != '-')
+        return strtoull(r->str, NULL, 10);
     return 0;
 }
 
-uint64_t report_period_devices(redisContext *c, const struct report_period *p,
-                               const char *match_dept, const char *match_service)
+/* ---- reading a hash without a reply object per element ----
+ *
+ * hiredis builds a redisReply for every element of a reply: for a month's
+ * hash, 250,000 small objects made and freed, which cost more than all the
+ * rest of the report.  For HGETALL the report gives the reader its own
+ * object functions instead: each field/value pair goes straight to a
+ * function of ours as it is parsed, and nothing is allocated.
+ */
+
+#define FIELD_MAX 512
+
+struct hash_reader {
+    int (*pair)(void *ctx, const char *field, size_t flen, const char *value, size_t vlen);
+    void *ctx;
+    char field[FIELD_MAX];
+    size_t field_len;
+    int field_ok;
+    int type;        /* of the top-level reply */
+    int failed;      /* pair() returned non-zero */
+    char error[256]; /* an error reply's text */
+};
+
+static char reply_marker; /* what our functions give hiredis for any element */
+
+static void *hash_string(const redisReadTask *t, char *str, size_t len)
 {
-    size_t n = 0;
-    const char **argv = malloc((p->ncells + 1) * sizeof(*argv));
-    char **keys = calloc(p->ncells + 1, sizeof(*keys));
-    if (!argv || !keys) {
-        free(argv);
-        free(keys);
+    struct hash_reader *h = t->privdata;
+    if (!t->parent) {
+        h->type = t->type;
+        snprintf(h->error, sizeof(h->error), "%.*s", (int)(len < 200 ? len : 200), str);
+    } else if (t->idx % 2 == 0) {
+        h->field_ok = len < sizeof(h->field);
+        if (h->field_ok) {
+            memcpy(h->field, str, len);
+            h->field_len = len;
+        }
+    } else if (h->field_ok && !h->failed &&
+               h->pair(h->ctx, h->field, h->field_len, str, len) != 0) {
+        h->failed = 1;
+    }
+    return &reply_marker;
+}
+
+static void *hash_array(const redisReadTask *t, int elements)
+{
+    struct hash_reader *h = t->privdata;
+    if (!t->parent)
+        h->type = REDIS_REPLY_ARRAY;
+    return &reply_marker;
+}
+
+static void *hash_integer(const redisReadTask *t, long long v)
+{
+    struct hash_reader *h = t->privdata;
+    if (!t->parent)
+        h->type = REDIS_REPLY_INTEGER;
+    return &reply_marker;
+}
+
+static void *hash_nil(const redisReadTask *t)
+{
+    struct hash_reader *h = t->privdata;
+    if (!t->parent)
+        h->type = REDIS_REPLY_NIL;
+    return &reply_marker;
+}
+
+static void hash_free(void *obj) {}
+
+static redisReplyObjectFunctions hash_functions = {hash_string, hash_array, hash_integer, hash_nil,
+                                                   hash_free};
+
+/* Reads the next reply, which must be a HGETALL's, calling pair for each
+ * field and value.  Returns 0, or -1 with the reason in err (pair's failure
+ * is "out of memory"). */
+static int read_hash(redisContext *c,
+                     int (*pair)(void *, const char *, size_t, const char *, size_t), void *ctx,
+                     char *err, size_t errlen)
+{
+    struct hash_reader h = {.pair = pair, .ctx = ctx, .type = -1};
+    redisReplyObjectFunctions *fn = c->reader->fn;
+    void *privdata = c->reader->privdata;
+    c->reader->fn = &hash_functions;
+    c->reader->privdata = &h;
+    void *reply = NULL;
+    int rc = redisGetReply(c, &reply);
+    c->reader->fn = fn;
+    c->reader->privdata = privdata;
+    if (rc != REDIS_OK || !reply) {
+        set_err(err, errlen, "HGETALL", c, NULL);
+        return -1;
+    }
+    if (h.type != REDIS_REPLY_ARRAY) {
+        snprintf(err, errlen, "HGETALL: %.200s",
+                 h.type == REDIS_REPLY_ERROR ? h.error : "unexpected reply from Redis");
+        return -1;
+    }
+    if (h.failed) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* Digits to a number; anything else reads as 0 (counters are never negative). */
+static uint64_t parse_u64(const char *s, size_t len)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    return v;
+}
+
+static int wanted(const char *only_dept, size_t only_len, const char *field, size_t len)
+{
+    return !only_dept ||
+           (len > only_len && field[only_len] == '|' && memcmp(field, only_dept, only_len) == 0);
+}
+
+struct period_sink {
+    struct report_period *p;
+    const char *only_dept;
+    size_t only_len;
+};
+
+/* "dept|service|counter" */
+static int counter_pair(void *ctx, const char *field, size_t len, const char *value, size_t vlen)
+{
+    struct period_sink *k = ctx;
+    if (!wanted(k->only_dept, k->only_len, field, len))
         return 0;
-    }
-    argv[n++] = "PFCOUNT";
-    for (size_t i = 0; i < p->ncells; i++) {
-        const struct report_cell *cell = &p->cells[i];
-        if ((match_dept && strcmp(cell->dept, match_dept) != 0) ||
-            (match_service && strcmp(cell->service, match_service) != 0))
+    const char *counter = memrchr(field, '|', len);
+    if (!counter)
+        return 0;
+    const char *name = counter + 1;
+    size_t name_len = len - (size_t)(name - field);
+    if (!is_counter(name, name_len))
+        return 0; /* a field of someone else's: no cell for it */
+    long at = cell_of(k->p, field, (size_t)(counter - field));
+    if (at == -1)
+        return -1;
+    if (at >= 0)
+        *counter_of(&k->p->cells[at], name, name_len) += parse_u64(value, vlen);
+    return 0;
+}
+
+/* "dept|service|CC|bytes_up" */
+static int geo_pair(void *ctx, const char *field, size_t len, const char *value, size_t vlen)
+{
+    struct period_sink *k = ctx;
+    if (!wanted(k->only_dept, k->only_len, field, len))
+        return 0;
+    const char *dir = memrchr(field, '|', len);
+    if (!dir || dir == field)
+        return 0;
+    const char *cc = memrchr(field, '|', (size_t)(dir - field));
+    if (!cc)
+        return 0;
+    size_t dir_len = len - (size_t)(dir - field) - 1;
+    int up = dir_len == 8 && memcmp(dir + 1, "bytes_up", 8) == 0;
+    if (!up && !(dir_len == 10 && memcmp(dir + 1, "bytes_down", 10) == 0))
+        return 0;
+    if (dir - cc != 3 || cc[1] < 'A' || cc[1] > 'Z' || cc[2] < 'A' || cc[2] > 'Z')
+        return 0; /* not an ISO 3166 code: not ours */
+    long at = cell_of(k->p, field, (size_t)(cc - field));
+    if (at == -1)
+        return -1;
+    if (at >= 0 && country_add(&k->p->cells[at], cc + 1, up, parse_u64(value, vlen)) != 0)
+        return -1;
+    return 0;
+}
+
+/* ---- the period's keys ---- */
+
+static int add_part(struct report_period *p, const char *kind, const char *when)
+{
+    char **parts = realloc(p->parts, (p->nparts + 1) * sizeof(*parts));
+    if (!parts)
+        return -1;
+    p->parts = parts;
+    size_t len = strlen(kind) + strlen(when) + 2;
+    char *part = malloc(len);
+    if (!part)
+        return -1;
+    snprintf(part, len, "%s:%s", kind, when);
+    p->parts[p->nparts++] = part;
+    return 0;
+}
+
+/* Whole months from their month hash, the rest day by day. */
+static int plan_parts(struct report_period *p)
+{
+    uint32_t day = p->first_day;
+    while (day <= p->last_day) {
+        uint32_t month_first = report_month_first(day), month_last = report_month_last(day);
+        if (day == month_first && month_last <= p->last_day) {
+            char month[REPORT_MONTH_LEN];
+            report_month_of(day, month);
+            if (add_part(p, "month", month) != 0)
+                return -1;
+            day = month_last + 1;
             continue;
-        size_t len = strlen(cell->dept) + strlen(cell->service) + strlen(p->label) + 64;
-        keys[n] = malloc(len);
-        if (!keys[n])
+        }
+        char d[REPORT_DAY_LEN];
+        report_day_format(day, d);
+        if (add_part(p, "day", d) != 0)
+            return -1;
+        day++;
+    }
+    return 0;
+}
+
+int report_period_request(redisContext *c, uint32_t first_day, uint32_t last_day, bool with_geo,
+                          struct report_period *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof(*out));
+    out->with_geo = with_geo;
+    out->first_day = first_day;
+    out->last_day = last_day;
+    if (first_day > last_day) {
+        snprintf(err, errlen, "the period ends before it starts");
+        return -1;
+    }
+    if (plan_parts(out) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < out->nparts; i++) {
+        if (redisAppendCommand(c, "HGETALL " STORE_KEY_PREFIX "%s", out->parts[i]) != REDIS_OK) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        out->pending++;
+        if (!with_geo)
+            continue;
+        if (redisAppendCommand(c, "HGETALL " STORE_KEY_PREFIX "geo:%s", out->parts[i]) !=
+            REDIS_OK) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        out->pending++;
+    }
+    return 0;
+}
+
+int report_period_receive(redisContext *c, struct report_period *p, const char *only_dept,
+                          char *err, size_t errlen)
+{
+    /* Read every reply even after a failure, so the connection stays in step. */
+    struct period_sink sink = {p, only_dept, only_dept ? strlen(only_dept) : 0};
+    int rc = 0;
+    char why[256];
+    for (size_t i = 0; p->pending > 0; i++, p->pending--) {
+        int geo = p->with_geo && i % 2 == 1;
+        if (read_hash(c, geo ? geo_pair : counter_pair, &sink, why, sizeof(why)) != 0) {
+            if (rc == 0)
+                snprintf(err, errlen, "%s", why);
+            rc = -1;
+            if (c->err) { /* the connection is gone: nothing more will come */
+                p->pending = 0;
+                break;
+            }
+        }
+    }
+    return rc;
+}
+
+int report_period_load_days(redisContext *c, uint32_t first_day, uint32_t last_day,
+                            const char *only_dept, struct report_period *out, char *err,
+                            size_t errlen)
+{
+    if (report_period_request(c, first_day, last_day, true, out, err, errlen) != 0)
+        return -1;
+    return report_period_receive(c, out, only_dept, err, errlen);
+}
+
+/* ---- devices ---- */
+
+/* The arguments of one PFCOUNT: "PFCOUNT", then the device key of each cell
+ * for each part of the period, built in one growing buffer (a month's total
+ * names 25,000 keys: no allocation or formatting per key). */
+struct keyvec {
+    const char **argv; /* set from offset just before sending */
+    size_t *argvlen;
+    size_t *offset; /* of each key in text */
+    size_t argc, cap;
+    char *text;
+    size_t used, text_cap;
+    char **prefixes; /* per part: "shadowtap:devices:month:2026-10:" */
+    size_t *prefix_len;
+};
+
+static int keyvec_init(struct keyvec *v, const struct report_period *p)
+{
+    memset(v, 0, sizeof(*v));
+    v->prefixes = calloc(p->nparts ? p->nparts : 1, sizeof(*v->prefixes));
+    v->prefix_len = calloc(p->nparts ? p->nparts : 1, sizeof(*v->prefix_len));
+    if (!v->prefixes || !v->prefix_len)
+        return -1;
+    for (size_t k = 0; k < p->nparts; k++) {
+        size_t len = sizeof(STORE_KEY_PREFIX "devices::") + strlen(p->parts[k]);
+        v->prefixes[k] = malloc(len);
+        if (!v->prefixes[k])
+            return -1;
+        snprintf(v->prefixes[k], len, STORE_KEY_PREFIX "devices:%s:", p->parts[k]);
+        v->prefix_len[k] = strlen(v->prefixes[k]);
+    }
+    return 0;
+}
+
+static void keyvec_free(struct keyvec *v, const struct report_period *p)
+{
+    for (size_t k = 0; v->prefixes && k < p->nparts; k++)
+        free(v->prefixes[k]);
+    free(v->prefixes);
+    free(v->prefix_len);
+    free(v->argv);
+    free(v->argvlen);
+    free(v->offset);
+    free(v->text);
+}
+
+/* Makes room for n more arguments of at most bytes characters in all. */
+static int keyvec_reserve(struct keyvec *v, size_t n, size_t bytes)
+{
+    if (v->argc + n > v->cap) {
+        size_t cap = v->cap ? v->cap : 64;
+        while (cap < v->argc + n)
+            cap *= 2;
+        const char **argv = realloc(v->argv, cap * sizeof(*argv));
+        if (!argv)
+            return -1;
+        v->argv = argv;
+        size_t *lens = realloc(v->argvlen, cap * sizeof(*lens));
+        if (!lens)
+            return -1;
+        v->argvlen = lens;
+        size_t *offset = realloc(v->offset, cap * sizeof(*offset));
+        if (!offset)
+            return -1;
+        v->offset = offset;
+        v->cap = cap;
+    }
+    if (v->used + bytes > v->text_cap) {
+        size_t cap = v->text_cap ? v->text_cap : 4096;
+        while (cap < v->used + bytes)
+            cap *= 2;
+        char *text = realloc(v->text, cap);
+        if (!text)
+            return -1;
+        v->text = text;
+        v->text_cap = cap;
+    }
+    return 0;
+}
+
+static int keyvec_start(struct keyvec *v)
+{
+    v->argc = 0;
+    v->used = 0;
+    if (keyvec_reserve(v, 1, 0) != 0)
+        return -1;
+    v->argv[0] = "PFCOUNT";
+    v->argvlen[0] = 7;
+    v->argc = 1;
+    return 0;
+}
+
+static int keyvec_add_cell(struct keyvec *v, const struct report_period *p,
+                           const struct report_cell *cell)
+{
+    size_t bytes = 0;
+    for (size_t k = 0; k < p->nparts; k++)
+        bytes += v->prefix_len[k] + cell->key_len;
+    if (keyvec_reserve(v, p->nparts, bytes) != 0)
+        return -1;
+    for (size_t k = 0; k < p->nparts; k++) {
+        char *key = v->text + v->used;
+        memcpy(key, v->prefixes[k], v->prefix_len[k]);
+        memcpy(key + v->prefix_len[k], cell->key, cell->key_len);
+        v->offset[v->argc] = v->used;
+        v->argvlen[v->argc++] = v->prefix_len[k] + cell->key_len;
+        v->used += v->prefix_len[k] + cell->key_len;
+    }
+    return 0;
+}
+
+static void keyvec_finish(struct keyvec *v)
+{
+    for (size_t i = 1; i < v->argc; i++)
+        v->argv[i] = v->text + v->offset[i];
+}
+
+static int counts_reserve(struct report_counts *q)
+{
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 256;
+        uint64_t **n = realloc(q->out, cap * sizeof(*n));
+        if (!n)
+            return -1;
+        q->out = n;
+        q->cap = cap;
+    }
+    return 0;
+}
+
+/* Appends one PFCOUNT over the keys of cells (for every part of the period);
+ * its reply goes to *out.  No cells: *out is 0 and nothing is sent. */
+static int counts_append(struct report_counts *q, redisContext *c, const struct report_period *p,
+                         struct keyvec *v, const size_t *cells, size_t n, uint64_t *out)
+{
+    *out = 0;
+    if (n == 0)
+        return 0;
+    int rc = keyvec_start(v);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = keyvec_add_cell(v, p, &p->cells[cells[i]]);
+    if (rc == 0)
+        rc = counts_reserve(q);
+    if (rc == 0) {
+        /* Sent and noted together, so every reply has its place. */
+        keyvec_finish(v);
+        if (redisAppendCommandArgv(c, (int)v->argc, v->argv, v->argvlen) != REDIS_OK)
+            rc = -1;
+        else
+            q->out[q->n++] = out;
+    }
+    return rc;
+}
+
+int report_counts_cells(struct report_counts *q, redisContext *c, struct report_period *p,
+                        const size_t *cells, size_t ncells)
+{
+    struct keyvec v;
+    int rc = keyvec_init(&v, p);
+    size_t n = cells ? ncells : p->ncells;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        size_t at = cells ? cells[i] : i;
+        rc = counts_append(q, c, p, &v, &at, 1, &p->cells[at].devices);
+    }
+    keyvec_free(&v, p);
+    if (rc != 0)
+        q->failed = 1;
+    return rc;
+}
+
+int report_counts_groups(struct report_counts *q, redisContext *c, const struct report_period *p,
+                         struct report_device_group *groups, size_t ngroups)
+{
+    struct keyvec v;
+    int rc = keyvec_init(&v, p);
+    for (size_t g = 0; g < ngroups && rc == 0; g++)
+        rc = counts_append(q, c, p, &v, groups[g].cells, groups[g].ncells, &groups[g].devices);
+    keyvec_free(&v, p);
+    if (rc != 0)
+        q->failed = 1;
+    return rc;
+}
+
+int report_counts_receive(struct report_counts *q, redisContext *c, char *err, size_t errlen)
+{
+    int rc = 0;
+    if (q->failed) {
+        snprintf(err, errlen, "out of memory");
+        rc = -1;
+    }
+    for (size_t i = 0; i < q->n; i++) {
+        redisReply *r = NULL;
+        if (redisGetReply(c, (void **)&r) != REDIS_OK || !r) {
+            set_err(err, errlen, "PFCOUNT", c, NULL);
+            rc = -1;
             break;
-        snprintf(keys[n], len, STORE_KEY_PREFIX "devices:%s:%s:%s|%s", period_kind(p->label),
-                 p->label, cell->dept, cell->service);
-        argv[n] = keys[n];
-        n++;
+        }
+        if (r->type == REDIS_REPLY_INTEGER)
+            *q->out[i] = r->integer > 0 ? (uint64_t)r->integer : 0;
+        else if (rc == 0) {
+            set_err(err, errlen, "PFCOUNT", c, r);
+            rc = -1;
+        }
+        freeReplyObject(r);
     }
-    uint64_t count = 0;
-    if (n > 1) {
-        redisReply *r = redisCommandArgv(c, (int)n, argv, NULL);
-        if (r && r->type == REDIS_REPLY_INTEGER)
-            count = (uint64_t)r->integer;
-        if (r)
-            freeReplyObject(r);
+    report_counts_free(q);
+    return rc;
+}
+
+void report_counts_free(struct report_counts *q)
+{
+    free(q->out);
+    memset(q, 0, sizeof(*q));
+}
+
+/* ---- days ---- */
+
+int report_daily_bytes(redisContext *c, const char *dept, const char *const *services,
+                       size_t nservices, uint32_t first_day, uint32_t last_day, uint64_t *out,
+                       char *err, size_t errlen)
+{
+    size_t ndays = last_day >= first_day ? last_day - first_day + 1 : 0;
+    memset(out, 0, nservices * ndays * 2 * sizeof(*out));
+    if (!nservices || !ndays)
+        return 0;
+    size_t argc = 2 + 2 * nservices;
+    char **argv = calloc(argc, sizeof(*argv));
+    if (!argv) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
     }
-    for (size_t i = 0; i < n; i++)
-        free(keys[i]);
-    free(keys);
+    int rc = 0;
+    argv[0] = strdup("HMGET");
+    argv[1] = malloc(KEY_MAX);
+    for (size_t s = 0; s < nservices; s++) {
+        for (int up = 0; up < 2; up++) {
+            size_t len = strlen(dept) + strlen(services[s]) + sizeof("||bytes_down");
+            char *f = malloc(len);
+            if (f)
+                snprintf(f, len, "%s|%s|%s", dept, services[s], up ? "bytes_down" : "bytes_up");
+            argv[2 + 2 * s + (size_t)up] = f;
+        }
+    }
+    for (size_t i = 0; i < argc; i++) {
+        if (!argv[i])
+            rc = -1;
+    }
+    size_t sent = 0;
+    for (uint32_t day = first_day; rc == 0 && day <= last_day; day++) {
+        char d[REPORT_DAY_LEN];
+        report_day_format(day, d);
+        snprintf(argv[1], KEY_MAX, STORE_KEY_PREFIX "day:%s", d);
+        if (redisAppendCommandArgv(c, (int)argc, (const char **)argv, NULL) != REDIS_OK)
+            rc = -1;
+        else
+            sent++;
+    }
+    if (rc != 0)
+        snprintf(err, errlen, "out of memory");
+    for (size_t day = 0; day < sent; day++) {
+        redisReply *r = NULL;
+        if (redisGetReply(c, (void **)&r) != REDIS_OK || !r) {
+            set_err(err, errlen, "HMGET", c, NULL);
+            rc = -1;
+            break;
+        }
+        if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 * nservices) {
+            for (size_t s = 0; s < nservices; s++) {
+                for (size_t k = 0; k < 2; k++)
+                    out[(s * ndays + day) * 2 + k] = reply_u64(r->element[2 * s + k]);
+            }
+        } else if (rc == 0) {
+            set_err(err, errlen, "HMGET", c, r);
+            rc = -1;
+        }
+        freeReplyObject(r);
+    }
+    for (size_t i = 0; i < argc; i++)
+        free(argv[i]);
     free(argv);
-    return count;
+    return rc;
+}
+
+/* ---- first and last seen ---- */
+
+static int seen_slot(struct report_seen *s, const char *key, size_t len)
+{
+    long at = report_index_get(&s->index, key, len);
+    if (at >= 0)
+        return (int)at;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 256;
+        uint64_t *first = realloc(s->first, cap * sizeof(*first));
+        if (!first)
+            return -1;
+        s->first = first;
+        uint64_t *last = realloc(s->last, cap * sizeof(*last));
+        if (!last)
+            return -1;
+        s->last = last;
+        s->cap = cap;
+    }
+    if (report_index_put(&s->index, key, len, (long)s->n) != 0)
+        return -1;
+    s->first[s->n] = s->last[s->n] = 0;
+    return (int)s->n++;
+}
+
+struct seen_sink {
+    struct report_seen *s;
+    int first;
+};
+
+static int seen_pair(void *ctx, const char *field, size_t len, const char *value, size_t vlen)
+{
+    struct seen_sink *k = ctx;
+    int at = seen_slot(k->s, field, len);
+    if (at < 0)
+        return -1;
+    (k->first ? k->s->first : k->s->last)[at] = parse_u64(value, vlen);
+    return 0;
+}
+
+int report_seen_request(redisContext *c, struct report_seen *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (redisAppendCommand(c, "HGETALL " STORE_KEY_PREFIX "first_seen") != REDIS_OK)
+        return -1;
+    out->pending++;
+    if (redisAppendCommand(c, "HGETALL " STORE_KEY_PREFIX "last_seen") != REDIS_OK)
+        return -1;
+    out->pending++;
+    return 0;
+}
+
+int report_seen_receive(redisContext *c, struct report_seen *out, char *err, size_t errlen)
+{
+    int rc = 0;
+    char why[256];
+    for (int k = 0; out->pending > 0; k++, out->pending--) {
+        struct seen_sink sink = {out, k == 0};
+        if (read_hash(c, seen_pair, &sink, why, sizeof(why)) != 0) {
+            if (rc == 0)
+                snprintf(err, errlen, "%s", why);
+            rc = -1;
+            if (c->err) {
+                out->pending = 0;
+                break;
+            }
+        }
+    }
+    return rc;
+}
+
+int report_seen_load(redisContext *c, struct report_seen *out, char *err, size_t errlen)
+{
+    if (report_seen_request(c, out) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return report_seen_receive(c, out, err, errlen);
+}
+
+static long seen_find(const struct report_seen *s, const char *dept, const char *service)
+{
+    if (!dept)
+        return report_index_get(&s->index, service, strlen(service));
+    char key[KEY_MAX];
+    size_t a = strlen(dept), b = strlen(service);
+    if (a + b + 1 > sizeof(key))
+        return -1;
+    memcpy(key, dept, a);
+    key[a] = '|';
+    memcpy(key + a + 1, service, b);
+    return report_index_get(&s->index, key, a + b + 1);
+}
+
+uint64_t report_seen_cell_first(const struct report_seen *s, const struct report_cell *c)
+{
+    long at = report_index_get(&s->index, c->key, c->key_len);
+    return at >= 0 ? s->first[at] : 0;
+}
+
+uint64_t report_seen_cell_last(const struct report_seen *s, const struct report_cell *c)
+{
+    long at = report_index_get(&s->index, c->key, c->key_len);
+    return at >= 0 ? s->last[at] : 0;
+}
+
+uint64_t report_seen_first(const struct report_seen *s, const char *dept, const char *service)
+{
+    long at = seen_find(s, dept, service);
+    return at >= 0 ? s->first[at] : 0;
+}
+
+uint64_t report_seen_last(const struct report_seen *s, const char *dept, const char *service)
+{
+    long at = seen_find(s, dept, service);
+    return at >= 0 ? s->last[at] : 0;
+}
+
+void report_seen_free(struct report_seen *s)
+{
+    if (!s)
+        return;
+    report_index_free(&s->index);
+    free(s->first);
+    free(s->last);
+    memset(s, 0, sizeof(*s));
 }
 
 void report_period_free(struct report_period *p)
@@ -222,10 +821,12 @@ void report_period_free(struct report_period *p)
         return;
     for (size_t i = 0; i < p->ncells; i++) {
         free(p->cells[i].dept);
-        free(p->cells[i].service);
         free(p->cells[i].countries);
     }
     free(p->cells);
-    free(p->label);
+    for (size_t i = 0; i < p->nparts; i++)
+        free(p->parts[i]);
+    free(p->parts);
+    report_index_free(&p->index);
     memset(p, 0, sizeof(*p));
 }

@@ -1,203 +1,439 @@
 /*
- * report_monthly.c - totals, services and departments of one month.
+ * report_monthly.c - one month of the organisation, for the IT leader.
  *
- * Figures come from the month's aggregates (docs/redis-schema.md); names,
- * categories, risk and policy status come from the rules in use now, so a
- * report always speaks the organisation's current policy.  A service id that
- * the catalog no longer knows is still reported, under its id.
+ * Reads the month and the month before (their month hashes, device
+ * HyperLogLogs and countries) and the first-seen times, builds a view of each
+ * (report_view.h: rules, privacy and grouping), and derives every section
+ * from the two views.  Per-service figures come from visible cells only, so
+ * the privacy threshold holds in every section.
  */
 #include "report_monthly.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "classify.h"
 #include "report_data.h"
-#include "store.h"
+#include "report_dates.h"
+#include "report_json.h"
+#include "report_view.h"
 
-static json_t *u64(uint64_t v)
-{
-    return json_integer((json_int_t)v);
-}
+struct month {
+    char label[REPORT_MONTH_LEN];
+    uint32_t first_day, last_day;
+    struct report_period period;
+    struct report_view view;
+};
 
-/* Adds a cell's figures to an object's bytes_up, bytes_down and flows. */
-static void add_figures(json_t *o, const struct report_cell *c)
+static int month_bounds(struct month *m, char *err, size_t errlen)
 {
-    const char *names[] = {"bytes_up", "bytes_down", "flows"};
-    uint64_t v[] = {c->bytes_up, c->bytes_down, c->flows};
-    for (int i = 0; i < 3; i++) {
-        json_t *cur = json_object_get(o, names[i]);
-        json_object_set_new(o, names[i],
-                            u64((cur ? (uint64_t)json_integer_value(cur) : 0) + v[i]));
+    if (report_month_parse(m->label, &m->first_day, &m->last_day) != 0) {
+        snprintf(err, errlen, "\"%s\" is not a month (YYYY-MM)", m->label);
+        return -1;
     }
+    return 0;
 }
 
-static void describe_service(json_t *o, const struct rules *r, const char *id, int dept_idx)
+/*
+ * Reads both months and the first-seen times, and counts devices, in as few
+ * round trips as the dependencies allow, so that Redis works while this
+ * process parses:
+ *
+ *   send      HGETALL this month, the previous month, first and last seen
+ *   read      this month                  (Redis reads the rest meanwhile)
+ *   send      this month's PFCOUNTs
+ *   read      the previous month, seen    (Redis counts meanwhile)
+ *   send      the previous month's PFCOUNTs
+ *   read      the counts; then what needed them (privacy), and read those.
+ *
+ * The previous month is compared per service only: its countries are not
+ * read, its services' and total unions are counted, and its cells only when
+ * privacy needs them.
+ */
+static int load(redisContext *c, const struct rules *r, const struct report_options *opt,
+                struct month *cur, struct month *prev, struct report_seen *seen, char *err,
+                size_t errlen)
 {
-    int idx = catalog_find(r->catalog, id);
-    const struct service *s = catalog_service(r->catalog, idx);
-    json_object_set_new(o, "id", json_string(id));
-    if (s) {
-        json_object_set_new(o, "name", json_string(s->name));
-        json_object_set_new(o, "category", json_string(catalog_category_name(s->category)));
-        json_object_set_new(o, "risk", json_string(catalog_risk_name(s->risk)));
-    } else {
-        json_object_set_new(o, "name", json_string(strcmp(id, SERVICE_UNCLASSIFIED) == 0
-                                                       ? "Unclassified"
-                                                       : id));
-        json_object_set_new(o, "category", json_null());
-        json_object_set_new(o, "risk", json_null());
+    struct report_counts q = {0};
+    if (month_bounds(cur, err, errlen) != 0 || month_bounds(prev, err, errlen) != 0)
+        return -1;
+    if (report_period_request(c, cur->first_day, cur->last_day, true, &cur->period, err, errlen) !=
+            0 ||
+        report_period_request(c, prev->first_day, prev->last_day, false, &prev->period, err,
+                              errlen) != 0 ||
+        report_seen_request(c, seen) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
     }
-    json_object_set_new(o, "status",
-                        json_string(policy_status_name(policy_status(r->policy, idx, dept_idx))));
+    if (report_period_receive(c, &cur->period, NULL, err, errlen) != 0 ||
+        report_view_prepare(&cur->view, &cur->period, r, opt->min_devices, REPORT_COUNT_ALL, NULL,
+                            NULL, err, errlen) != 0 ||
+        report_view_request(&cur->view, c, &q, err, errlen) != 0 ||
+        report_period_receive(c, &prev->period, NULL, err, errlen) != 0 ||
+        report_seen_receive(c, seen, err, errlen) != 0 ||
+        report_view_prepare(&prev->view, &prev->period, r, opt->min_devices,
+                            REPORT_COUNT_SERVICES | REPORT_COUNT_TOTAL, NULL, NULL, err,
+                            errlen) != 0 ||
+        report_view_request(&prev->view, c, &q, err, errlen) != 0 ||
+        report_counts_receive(&q, c, err, errlen) != 0 ||
+        report_view_continue(&cur->view, c, &q, err, errlen) != 0 ||
+        report_view_continue(&prev->view, c, &q, err, errlen) != 0 ||
+        report_counts_receive(&q, c, err, errlen) != 0) {
+        report_counts_free(&q);
+        return -1;
+    }
+    report_view_finish(&cur->view);
+    report_view_finish(&prev->view);
+    return 0;
 }
 
-static int by_bytes_desc(const void *a, const void *b)
+static void month_free(struct month *m)
 {
-    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    json_int_t bx = json_integer_value(json_object_get(x, "bytes_up")) +
-                    json_integer_value(json_object_get(x, "bytes_down"));
-    json_int_t by = json_integer_value(json_object_get(y, "bytes_up")) +
-                    json_integer_value(json_object_get(y, "bytes_down"));
-    if (bx != by)
-        return bx > by ? -1 : 1;
-    return strcmp(json_string_value(json_object_get(x, "id")),
-                  json_string_value(json_object_get(y, "id")));
+    report_view_free(&m->view);
+    report_period_free(&m->period);
 }
 
-/* Turns an object of objects into an array sorted by bytes. */
-static json_t *sorted_values(json_t *obj)
+/* Inside the month: [first_day, last_day] in unix seconds. */
+static int in_month(const struct month *m, uint64_t t)
 {
-    size_t n = json_object_size(obj), i = 0;
-    json_t **items = malloc((n ? n : 1) * sizeof(*items));
-    const char *key;
-    json_t *value;
-    json_object_foreach(obj, key, value) items[i++] = value;
-    qsort(items, n, sizeof(*items), by_bytes_desc);
+    return t && t >= (uint64_t)m->first_day * 86400 && t < ((uint64_t)m->last_day + 1) * 86400;
+}
+
+static size_t visible_cells(const struct report_view_group *g)
+{
+    return g->ncells - g->nhidden;
+}
+
+/* Devices of a service group: the union of its visible cells, null without any. */
+static json_t *service_devices(const struct report_view *v, const struct report_view_group *g)
+{
+    return visible_cells(g) ? report_json_u64(g->devices) : json_null();
+}
+
+static json_t *dept_ids(const struct report_view *v, const struct report_view_group *g)
+{
     json_t *arr = json_array();
-    for (i = 0; i < n; i++)
-        json_array_append(arr, items[i]);
-    free(items);
+    for (size_t k = 0; k < g->ncells; k++)
+        json_array_append_new(arr, report_json_id(v->cells[g->cells[k]].data->dept));
     return arr;
 }
 
-static json_t *month_bounds(const char *month)
+static json_t *services_section(const struct month *m, const struct report_seen *seen)
 {
-    int y, m;
-    if (sscanf(month, "%4d-%2d", &y, &m) != 2)
-        return json_null();
-    struct tm first = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = 1};
-    struct tm next = {.tm_year = y - 1900, .tm_mon = m, .tm_mday = 1};
-    time_t last = timegm(&next) - 86400;
-    char a[16], b[16];
-    strftime(a, sizeof(a), "%Y-%m-%d", &first);
-    struct tm lt;
-    gmtime_r(&last, &lt);
-    strftime(b, sizeof(b), "%Y-%m-%d", &lt);
-    return json_pack("{s:s, s:s, s:s}", "month", month, "start", a, "end", b);
-}
-
-static json_t *sensors_of(redisContext *c, const char *month)
-{
+    const struct report_view *v = &m->view;
     json_t *arr = json_array();
-    redisReply *r = redisCommand(c, "SMEMBERS " STORE_KEY_PREFIX "sensors:%s", month);
-    if (!r || r->type != REDIS_REPLY_ARRAY) {
-        if (r)
-            freeReplyObject(r);
-        return arr;
+    for (size_t i = 0; i < v->nservices; i++) {
+        const struct report_view_group *g = &v->services[i];
+        json_t *o = json_object();
+        report_json_describe_service(o, v->rules, g->id, -1);
+        report_json_set_figures(o, &g->shown);
+        json_object_set_new(o, "devices", service_devices(v, g));
+        json_object_set_new(o, "departments", dept_ids(v, g));
+        json_object_set_new(o, "hidden_cells", report_json_u64(g->nhidden));
+        json_object_set_new(o, "countries", report_json_countries(g->countries, g->ncountries));
+        uint64_t first = report_seen_first(seen, NULL, g->id);
+        json_object_set_new(o, "first_seen", report_json_time(first));
+        json_object_set_new(o, "last_seen", report_json_time(report_seen_last(seen, NULL, g->id)));
+        json_object_set_new(o, "new", json_boolean(in_month(m, first)));
+        json_object_set_new(o, "alternative", report_json_alternative(v->rules, g->id, -1));
+        json_array_append_new(arr, o);
     }
-    for (size_t i = 0; i < r->elements; i++) {
-        const char *id = r->element[i]->str;
-        redisReply *f = redisCommand(c, "HGET " STORE_KEY_PREFIX "sensor:%s last_flush", id);
-        json_t *s = json_pack("{s:s}", "id", id);
-        if (f && f->type == REDIS_REPLY_STRING) {
-            time_t t = (time_t)strtoll(f->str, NULL, 10);
-            struct tm tm;
-            char buf[32];
-            gmtime_r(&t, &tm);
-            strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-            json_object_set_new(s, "last_flush", json_string(buf));
-        }
-        if (f)
-            freeReplyObject(f);
-        json_array_append_new(arr, s);
-    }
-    freeReplyObject(r);
+    report_json_sort_by_bytes(arr);
     return arr;
 }
 
-json_t *report_monthly(redisContext *c, const struct rules *r, const char *month, char *err,
-                       size_t errlen)
+static json_t *departments_section(const struct month *m, const struct report_seen *seen)
 {
-    struct report_period p;
-    if (report_period_load(c, month, &p, err, errlen) != 0) {
-        report_period_free(&p);
-        return NULL;
-    }
-    json_t *services = json_object(); /* id -> service object */
-    json_t *departments = json_object();
-    json_t *totals = json_pack("{s:i, s:i, s:i}", "bytes_up", 0, "bytes_down", 0, "flows", 0);
-
-    for (size_t i = 0; i < p.ncells; i++) {
-        const struct report_cell *cell = &p.cells[i];
-        int dept_idx = departments_find(r->departments, cell->dept);
-        json_t *svc = json_object_get(services, cell->service);
-        if (!svc) {
-            svc = json_object();
-            describe_service(svc, r, cell->service, -1);
-            json_object_set_new(svc, "departments", json_array());
-            json_object_set_new(services, cell->service, svc);
+    const struct report_view *v = &m->view;
+    json_t *arr = json_array();
+    for (size_t i = 0; i < v->ndepts; i++) {
+        const struct report_view_group *g = &v->depts[i];
+        json_t *o = json_pack("{s:s, s:s}", "id", g->id, "name", report_dept_name(v->rules, g->id));
+        struct report_figures all = g->shown;
+        all.bytes_up += g->hidden.bytes_up;
+        all.bytes_down += g->hidden.bytes_down;
+        all.packets_up += g->hidden.packets_up;
+        all.packets_down += g->hidden.packets_down;
+        all.flows += g->hidden.flows;
+        report_json_set_figures(o, &all);
+        json_object_set_new(o, "devices", report_json_devices(v, g->devices));
+        json_t *shown = json_array(), *hidden = json_array();
+        for (size_t k = 0; k < g->ncells; k++) {
+            const struct report_view_cell *vc = &v->cells[g->cells[k]];
+            json_t *cell = report_json_cell(v, vc, seen);
+            json_object_set_new(cell, "new",
+                                json_boolean(in_month(m, report_seen_cell_first(seen, vc->data))));
+            json_object_set_new(
+                cell, "alternative",
+                vc->status == POLICY_SANCTIONED
+                    ? json_null()
+                    : report_json_alternative(v->rules, vc->data->service, vc->dept_idx));
+            json_array_append_new(vc->hidden ? hidden : shown, cell);
         }
-        add_figures(svc, cell);
-        json_array_append_new(json_object_get(svc, "departments"), json_string(cell->dept));
+        report_json_sort_by_bytes(shown);
+        report_json_sort_by_bytes(hidden); /* all null: by id */
+        json_array_extend(shown, hidden);
+        json_decref(hidden);
+        json_object_set_new(o, "services", shown);
+        json_object_set_new(o, "other", report_json_other(g->nhidden, &g->hidden));
+        json_array_append_new(arr, o);
+    }
+    report_json_sort_by_bytes(arr);
+    return arr;
+}
 
-        json_t *dep = json_object_get(departments, cell->dept);
-        if (!dep) {
-            const struct department *d = departments_get(r->departments, dept_idx);
-            dep = json_pack("{s:s, s:s}", "id", cell->dept, "name", d ? d->name : cell->dept);
-            json_object_set_new(dep, "services", json_object());
-            json_object_set_new(departments, cell->dept, dep);
+static json_t *totals_section(const struct month *m, size_t new_services)
+{
+    const struct report_view *v = &m->view;
+    json_t *o = json_object();
+    report_json_set_figures(o, &v->total);
+    json_object_set_new(o, "devices", report_json_devices(v, v->devices));
+    json_object_set_new(o, "services", report_json_u64(v->nservices));
+    json_object_set_new(o, "departments", report_json_u64(v->ndepts));
+    json_object_set_new(o, "new_services", report_json_u64(new_services));
+
+    /* Per policy status, from the visible cells and each cell's own status. */
+    json_t *by_status = json_object();
+    for (int s = 0; s < POLICY_STATUS_COUNT; s++) {
+        struct report_figures f = {0};
+        uint64_t services = 0;
+        for (size_t i = 0; i < v->nservices; i++) {
+            const struct report_view_group *g = &v->services[i];
+            int used = 0;
+            for (size_t k = 0; k < g->ncells; k++) {
+                const struct report_view_cell *vc = &v->cells[g->cells[k]];
+                if ((int)vc->status != s)
+                    continue;
+                used = 1;
+                if (vc->hidden)
+                    continue;
+                f.bytes_up += vc->data->bytes_up;
+                f.bytes_down += vc->data->bytes_down;
+                f.packets_up += vc->data->packets_up;
+                f.packets_down += vc->data->packets_down;
+                f.flows += vc->data->flows;
+            }
+            services += (uint64_t)used;
         }
-        add_figures(dep, cell);
-        json_t *ds = json_object();
-        describe_service(ds, r, cell->service, dept_idx);
-        add_figures(ds, cell);
-        json_object_set_new(ds, "devices", u64(cell->devices));
-        json_object_set_new(json_object_get(dep, "services"), cell->service, ds);
-        add_figures(totals, cell);
+        json_t *st = json_pack("{s:o}", "services", report_json_u64(services));
+        report_json_set_figures(st, &f);
+        json_object_set_new(by_status, policy_status_name(s), st);
     }
+    json_object_set_new(o, "by_status", by_status);
+    return o;
+}
 
-    const char *key;
-    json_t *value;
-    json_object_foreach(services, key, value)
-    {
-        json_object_set_new(value, "devices", u64(report_period_devices(c, &p, NULL, key)));
+static json_t *new_section(const struct month *m, const struct report_seen *seen, size_t *count)
+{
+    const struct report_view *v = &m->view;
+    json_t *org = json_array();
+    for (size_t i = 0; i < v->nservices; i++) {
+        const struct report_view_group *g = &v->services[i];
+        uint64_t first = report_seen_first(seen, NULL, g->id);
+        if (!in_month(m, first))
+            continue;
+        json_t *o = json_object();
+        report_json_describe_service(o, v->rules, g->id, -1);
+        json_object_set_new(o, "first_seen", report_json_time(first));
+        json_object_set_new(o, "departments", dept_ids(v, g));
+        json_object_set_new(o, "devices", service_devices(v, g));
+        json_object_set_new(o, "bytes_up", report_json_u64(g->shown.bytes_up));
+        json_object_set_new(o, "bytes_down", report_json_u64(g->shown.bytes_down));
+        json_object_set_new(o, "alternative", report_json_alternative(v->rules, g->id, -1));
+        json_array_append_new(org, o);
     }
-    json_object_foreach(departments, key, value)
-    {
-        json_object_set_new(value, "devices", u64(report_period_devices(c, &p, key, NULL)));
-        json_t *list = sorted_values(json_object_get(value, "services"));
-        json_object_set_new(value, "services", list);
+    report_json_sort_by(org, "devices");
+    *count = json_array_size(org);
+
+    json_t *depts = json_array();
+    for (size_t i = 0; i < v->ndepts; i++) {
+        const struct report_view_group *g = &v->depts[i];
+        json_t *list = json_array();
+        for (size_t k = 0; k < g->ncells; k++) {
+            const struct report_view_cell *vc = &v->cells[g->cells[k]];
+            const char *svc = vc->data->service;
+            uint64_t first = report_seen_cell_first(seen, vc->data);
+            if (!in_month(m, first))
+                continue;
+            json_t *o = json_object();
+            report_json_describe_cell(o, v->rules, svc, vc->dept_idx);
+            json_object_set_new(o, "first_seen", report_json_time(first));
+            json_object_set_new(o, "new_in_organisation",
+                                json_boolean(in_month(m, report_seen_first(seen, NULL, svc))));
+            json_object_set_new(o, "devices",
+                                vc->hidden ? json_null() : report_json_u64(vc->data->devices));
+            json_object_set_new(o, "hidden", json_boolean(vc->hidden));
+            json_array_append_new(list, o);
+        }
+        if (!json_array_size(list)) {
+            json_decref(list);
+            continue;
+        }
+        report_json_sort_by(list, "devices");
+        json_array_append_new(depts,
+                              json_pack("{s:s, s:s, s:o}", "id", g->id, "name",
+                                        report_dept_name(v->rules, g->id), "services", list));
     }
-    json_object_set_new(totals, "devices", u64(p.devices_total));
-    json_object_set_new(totals, "services", u64(json_object_size(services)));
-    json_object_set_new(totals, "departments", u64(json_object_size(departments)));
+    return json_pack("{s:o, s:o}", "services", org, "departments", depts);
+}
 
-    char generated[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(generated, sizeof(generated), "%Y-%m-%dT%H:%M:%SZ", &tm);
+static json_t *month_figures(const struct report_view *v)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "bytes_up", report_json_u64(v->total.bytes_up));
+    json_object_set_new(o, "bytes_down", report_json_u64(v->total.bytes_down));
+    json_object_set_new(o, "flows", report_json_u64(v->total.flows));
+    json_object_set_new(o, "devices", report_json_devices(v, v->devices));
+    json_object_set_new(o, "services", report_json_u64(v->nservices));
+    json_object_set_new(o, "departments", report_json_u64(v->ndepts));
+    return o;
+}
 
-    json_t *out = json_pack("{s:s, s:s, s:o, s:o, s:o}", "report", "monthly", "generated",
-                            generated, "period", month_bounds(month), "sensors",
-                            sensors_of(c, month), "totals", totals);
-    json_object_set_new(out, "services", sorted_values(services));
-    json_object_set_new(out, "departments", sorted_values(departments));
-    json_decref(services);
-    json_decref(departments);
-    report_period_free(&p);
+static json_t *change_section(const struct month *cur, const struct month *prev)
+{
+    const struct report_view *v = &cur->view, *pv = &prev->view;
+    json_t *services = json_array(), *added = json_array(), *dropped = json_array();
+    for (size_t i = 0; i < v->nservices; i++) {
+        const struct report_view_group *g = &v->services[i];
+        const struct report_view_group *pg = report_view_service(pv, g->id);
+        json_t *o = json_object();
+        report_json_describe_service(o, v->rules, g->id, -1);
+        json_object_set_new(o, "bytes_up", report_json_u64(g->shown.bytes_up));
+        json_object_set_new(o, "bytes_down", report_json_u64(g->shown.bytes_down));
+        json_object_set_new(o, "devices", service_devices(v, g));
+        json_object_set_new(o, "bytes_up_previous", report_json_u64(pg ? pg->shown.bytes_up : 0));
+        json_object_set_new(o, "bytes_down_previous",
+                            report_json_u64(pg ? pg->shown.bytes_down : 0));
+        json_object_set_new(o, "devices_previous",
+                            pg ? service_devices(pv, pg) : report_json_u64(0));
+        json_array_append_new(pg ? services : added, o);
+    }
+    for (size_t i = 0; i < pv->nservices; i++) {
+        const struct report_view_group *pg = &pv->services[i];
+        if (report_view_service(v, pg->id))
+            continue;
+        json_t *o = json_object();
+        report_json_describe_service(o, v->rules, pg->id, -1);
+        json_object_set_new(o, "bytes_up", report_json_u64(0));
+        json_object_set_new(o, "bytes_down", report_json_u64(0));
+        json_object_set_new(o, "devices", report_json_u64(0));
+        json_object_set_new(o, "bytes_up_previous", report_json_u64(pg->shown.bytes_up));
+        json_object_set_new(o, "bytes_down_previous", report_json_u64(pg->shown.bytes_down));
+        json_object_set_new(o, "devices_previous", service_devices(pv, pg));
+        json_array_append_new(dropped, o);
+    }
+    report_json_sort_by_bytes(services);
+    report_json_sort_by_bytes(added);
+    report_json_sort_by(dropped, "bytes_up_previous");
+    json_t *o = json_object();
+    json_object_set_new(o, "previous", report_json_period(prev->first_day, prev->last_day));
+    json_object_set_new(o, "previous_has_data", json_boolean(prev->period.ncells > 0));
+    json_object_set_new(o, "current_totals", month_figures(v));
+    json_object_set_new(o, "previous_totals", month_figures(pv));
+    json_object_set_new(o, "services", services);
+    json_object_set_new(o, "new", added);
+    json_object_set_new(o, "dropped", dropped);
+    return o;
+}
+
+static json_t *candidates_section(const struct month *m, const struct report_options *opt)
+{
+    const struct report_view *v = &m->view;
+    json_t *list = json_array();
+    for (size_t i = 0; i < v->nservices; i++) {
+        const struct report_view_group *g = &v->services[i];
+        const struct service *s = catalog_service(v->rules->catalog, g->idx);
+        if (!s || (s->risk != RISK_LOW && s->risk != RISK_MEDIUM) ||
+            policy_status(v->rules->policy, g->idx, -1) != POLICY_UNSANCTIONED ||
+            !visible_cells(g) || g->devices < opt->candidate_devices ||
+            g->ncells < opt->candidate_departments)
+            continue;
+        json_t *o = json_object();
+        report_json_describe_service(o, v->rules, g->id, -1);
+        json_object_set_new(o, "devices", report_json_u64(g->devices));
+        json_object_set_new(o, "departments", dept_ids(v, g));
+        json_object_set_new(o, "bytes_up", report_json_u64(g->shown.bytes_up));
+        json_object_set_new(o, "bytes_down", report_json_u64(g->shown.bytes_down));
+        json_object_set_new(o, "alternative", report_json_alternative(v->rules, g->id, -1));
+        json_array_append_new(list, o);
+    }
+    report_json_sort_by(list, "devices");
+    json_t *criteria = json_pack("{s:[s], s:[s,s], s:I, s:I}", "statuses", "unsanctioned", "risks",
+                                 "low", "medium", "min_devices", (json_int_t)opt->candidate_devices,
+                                 "min_departments", (json_int_t)opt->candidate_departments);
+    return json_pack("{s:o, s:o}", "criteria", criteria, "services", list);
+}
+
+static json_t *genai_section(const struct month *m)
+{
+    const struct report_view *v = &m->view;
+    json_t *depts = json_array();
+    uint64_t total = 0, total_sanctioned = 0;
+    for (size_t i = 0; i < v->ndepts; i++) {
+        const struct report_view_group *g = &v->depts[i];
+        json_t *services = json_array();
+        uint64_t up = 0, sanctioned = 0;
+        for (size_t k = 0; k < g->ncells; k++) {
+            const struct report_view_cell *vc = &v->cells[g->cells[k]];
+            const struct service *s = catalog_service(v->rules->catalog, vc->service_idx);
+            if (!s || s->category != CATEGORY_GENAI || vc->hidden)
+                continue;
+            up += vc->data->bytes_up;
+            if (vc->status == POLICY_SANCTIONED)
+                sanctioned += vc->data->bytes_up;
+            json_array_append_new(services,
+                                  json_pack("{s:s, s:s, s:s, s:o}", "id", s->id, "name", s->name,
+                                            "status", policy_status_name(vc->status), "bytes_up",
+                                            report_json_u64(vc->data->bytes_up)));
+        }
+        if (!json_array_size(services)) {
+            json_decref(services);
+            continue;
+        }
+        report_json_sort_by(services, "bytes_up");
+        total += up;
+        total_sanctioned += sanctioned;
+        json_array_append_new(depts, json_pack("{s:s, s:s, s:o, s:o, s:o}", "id", g->id, "name",
+                                               report_dept_name(v->rules, g->id), "bytes_up",
+                                               report_json_u64(up), "bytes_up_sanctioned",
+                                               report_json_u64(sanctioned), "services", services));
+    }
+    report_json_sort_by(depts, "bytes_up");
+    return json_pack("{s:o, s:o, s:o}", "bytes_up", report_json_u64(total), "bytes_up_sanctioned",
+                     report_json_u64(total_sanctioned), "departments", depts);
+}
+
+json_t *report_monthly(redisContext *c, const struct rules *r, const char *month,
+                       const struct report_options *opt, char *err, size_t errlen)
+{
+    struct month cur = {0}, prev = {0};
+    struct report_seen seen = {0};
+    json_t *out = NULL;
+    snprintf(cur.label, sizeof(cur.label), "%s", month);
+    if (report_month_previous(month, prev.label) != 0) {
+        snprintf(err, errlen, "\"%s\" is not a month (YYYY-MM)", month);
+        goto done;
+    }
+    if (load(c, r, opt, &cur, &prev, &seen, err, errlen) != 0)
+        goto done;
+
+    size_t new_services = 0;
+    json_t *added = new_section(&cur, &seen, &new_services);
+    out = json_pack("{s:s, s:o, s:o, s:o, s:o}", "report", "monthly", "generated",
+                    report_json_now(), "period", report_json_period(cur.first_day, cur.last_day),
+                    "sensors", report_json_sensors(c, cur.first_day, cur.last_day), "privacy",
+                    report_json_privacy(&cur.view));
+    json_object_set_new(out, "totals", totals_section(&cur, new_services));
+    json_object_set_new(out, "services", services_section(&cur, &seen));
+    json_object_set_new(out, "departments", departments_section(&cur, &seen));
+    json_object_set_new(out, "other", report_json_other(cur.view.nhidden, &cur.view.hidden));
+    json_object_set_new(out, "new_services", added);
+    json_object_set_new(out, "change", change_section(&cur, &prev));
+    json_object_set_new(out, "adoption_candidates", candidates_section(&cur, opt));
+    json_object_set_new(out, "genai_uploads", genai_section(&cur));
+done:
+    report_seen_free(&seen);
+    month_free(&cur);
+    month_free(&prev);
     return out;
 }

@@ -1,0 +1,194 @@
+/*
+ * report_csv.c - the (department, service) rows of any report, RFC 4180.
+ *
+ * Rows are read from the report's JSON, the one model every format renders:
+ * departments[].services[] (monthly, unsanctioned, new) or the department
+ * report's services[].
+ */
+#include "report_csv.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+static const char *const columns[] = {
+    "period_start", "period_end", "department",  "department_name", "service",
+    "service_name", "category",   "risk",        "status",          "devices",
+    "bytes_up",     "bytes_down", "flows",       "first_seen",      "last_seen",
+    "new",          "trend",      "alternative",
+};
+#define NCOLUMNS (sizeof(columns) / sizeof(columns[0]))
+
+void report_csv_field(FILE *out, const char *text)
+{
+    if (!text)
+        return;
+    int formula = strchr("=+-@", text[0]) && text[0];
+    if (!formula && !strpbrk(text, ",\"\r\n")) {
+        fputs(text, out);
+        return;
+    }
+    fputc('"', out);
+    if (formula)
+        fputc('\'', out);
+    for (const char *p = text; *p; p++) {
+        if (*p == '"')
+            fputc('"', out);
+        fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+static void row_end(FILE *out)
+{
+    fputs("\r\n", out);
+}
+
+/* The text of a JSON scalar: strings as they are, integers in decimal,
+ * booleans as yes/no, null and absent as nothing. */
+static void scalar(FILE *out, json_t *v)
+{
+    char buf[32];
+    if (json_is_string(v))
+        report_csv_field(out, json_string_value(v));
+    else if (json_is_integer(v)) {
+        snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        fputs(buf, out);
+    } else if (json_is_boolean(v))
+        fputs(json_is_true(v) ? "yes" : "no", out);
+}
+
+static void cell_row(FILE *out, json_t *period, json_t *dept, json_t *cell, json_int_t min_devices)
+{
+    json_t *values[NCOLUMNS] = {
+        json_object_get(period, "start"),
+        json_object_get(period, "end"),
+        json_object_get(dept, "id"),
+        json_object_get(dept, "name"),
+        json_object_get(cell, "id"),
+        json_object_get(cell, "name"),
+        json_object_get(cell, "category"),
+        json_object_get(cell, "risk"),
+        json_object_get(cell, "status"),
+        json_object_get(cell, "devices"),
+        json_object_get(cell, "bytes_up"),
+        json_object_get(cell, "bytes_down"),
+        json_object_get(cell, "flows"),
+        json_object_get(cell, "first_seen"),
+        json_object_get(cell, "last_seen"),
+        json_object_get(cell, "new"),
+        json_object_get(cell, "trend"),
+        json_object_get(json_object_get(cell, "alternative"), "id"),
+    };
+    for (size_t i = 0; i < NCOLUMNS; i++) {
+        if (i)
+            fputc(',', out);
+        if (i == 9 && json_is_true(json_object_get(cell, "hidden")))
+            fprintf(out, "fewer than %" JSON_INTEGER_FORMAT, min_devices);
+        else
+            scalar(out, values[i]);
+    }
+    row_end(out);
+}
+
+static void other_row(FILE *out, json_t *period, json_t *dept, json_t *other,
+                      json_int_t min_devices)
+{
+    json_int_t n = json_integer_value(json_object_get(other, "cells"));
+    if (n <= 0)
+        return;
+    char name[96];
+    snprintf(name, sizeof(name),
+             "%" JSON_INTEGER_FORMAT " service%s used by fewer than %" JSON_INTEGER_FORMAT
+             " devices each",
+             n, n == 1 ? "" : "s", min_devices);
+    json_t *values[NCOLUMNS] = {
+        json_object_get(period, "start"),
+        json_object_get(period, "end"),
+        json_object_get(dept, "id"),
+        json_object_get(dept, "name"),
+    };
+    for (size_t i = 0; i < NCOLUMNS; i++) {
+        if (i)
+            fputc(',', out);
+        if (i == 4)
+            fputs("other", out);
+        else if (i == 5)
+            report_csv_field(out, name);
+        else if (i == 10)
+            scalar(out, json_object_get(other, "bytes_up"));
+        else if (i == 11)
+            scalar(out, json_object_get(other, "bytes_down"));
+        else if (i == 12)
+            scalar(out, json_object_get(other, "flows"));
+        else
+            scalar(out, values[i]);
+    }
+    row_end(out);
+}
+
+static void catalog_rows(FILE *out, json_t *doc)
+{
+    fputs("service,service_name,vendor,category,risk,reasons,status,alternative", out);
+    row_end(out);
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(doc, "services"), i, s)
+    {
+        const char *keys[] = {"id", "name", "vendor", "category", "risk"};
+        for (size_t k = 0; k < 5; k++) {
+            if (k)
+                fputc(',', out);
+            scalar(out, json_object_get(s, keys[k]));
+        }
+        fputc(',', out);
+        char reasons[1024] = "";
+        size_t j;
+        json_t *r;
+        json_array_foreach(json_object_get(s, "reasons"), j, r)
+        {
+            size_t used = strlen(reasons);
+            snprintf(reasons + used, sizeof(reasons) - used, "%s%s", j ? " " : "",
+                     json_string_value(r) ? json_string_value(r) : "");
+        }
+        report_csv_field(out, reasons);
+        fputc(',', out);
+        scalar(out, json_object_get(s, "status"));
+        fputc(',', out);
+        scalar(out, json_object_get(s, "alternative"));
+        row_end(out);
+    }
+}
+
+int report_csv_write(FILE *out, json_t *doc)
+{
+    const char *kind = json_string_value(json_object_get(doc, "report"));
+    if (kind && strcmp(kind, "catalog") == 0) {
+        catalog_rows(out, doc);
+        return ferror(out) ? -1 : 0;
+    }
+    for (size_t i = 0; i < NCOLUMNS; i++) {
+        if (i)
+            fputc(',', out);
+        fputs(columns[i], out);
+    }
+    row_end(out);
+    json_t *period = json_object_get(doc, "period");
+    json_int_t k =
+        json_integer_value(json_object_get(json_object_get(doc, "privacy"), "min_devices"));
+    size_t i, j;
+    json_t *dept, *cell;
+    if (kind && strcmp(kind, "department") == 0) {
+        dept = json_object_get(doc, "department");
+        json_array_foreach(json_object_get(doc, "services"), j, cell)
+            cell_row(out, period, dept, cell, k);
+        other_row(out, period, dept, json_object_get(doc, "other"), k);
+    } else {
+        json_array_foreach(json_object_get(doc, "departments"), i, dept)
+        {
+            json_array_foreach(json_object_get(dept, "services"), j, cell)
+                cell_row(out, period, dept, cell, k);
+            other_row(out, period, dept, json_object_get(dept, "other"), k);
+        }
+    }
+    return ferror(out) ? -1 : 0;
+}

@@ -1,0 +1,29 @@
+/*
+ * report_department.h - a department head's report, as a JSON document.
+ *
+ * The tools one department used in a month: each with its status for that
+ * department, devices, figures, trend against the month before and day by
+ * day, and for each one not sanctioned the sanctioned alternative the policy
+ * names.  Sections and fields: docs/reports.md.
+ */
+#ifndef SHADOWTAP_REPORT_DEPARTMENT_H
+#define SHADOWTAP_REPORT_DEPARTMENT_H
+
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+
+#include "report_options.h"
+#include "rules.h"
+
+/* The department id a name given on the command line means: a department id
+ * of the rules, "unassigned", or a department's display name (any case).
+ * Returns the id (owned by the rules or static), or NULL. */
+const char *report_department_resolve(const struct rules *r, const char *name);
+
+/* Builds the report of department id for month ("YYYY-MM").  Returns a new
+ * JSON object, or NULL with the reason in err. */
+json_t *report_department(redisContext *c, const struct rules *r, const char *dept,
+                          const char *month, const struct report_options *opt, char *err,
+                          size_t errlen);
+
+#endif
