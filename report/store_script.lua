@@ -61,7 +61,7 @@ for _ = 1, tonumber(ARGV[7]) do
   local devs = i + 16
   i = devs + ndev
   local month = string.sub(day, 1, 7)
-  months[month] = true
+  months[month] = month_exp
   local cell = dept .. '|' .. svc
   for _, p in ipairs({{'day:' .. day, day_exp}, {'month:' .. month, month_exp}}) do
     local h = P .. p[1]
@@ -113,8 +113,11 @@ for _ = 1, tonumber(ARGV[7]) do
     end
   end
 end
-for key, at in pairs(expire) do redis.call('EXPIREAT', key, at) end
 redis.call('HSET', skey, 'seq', ARGV[2], 'last_flush', now)
 redis.call('SADD', P .. 'sensors', sensor)
-for month in pairs(months) do redis.call('SADD', P .. 'sensors:' .. month, sensor) end
+for month, at in pairs(months) do
+  redis.call('SADD', P .. 'sensors:' .. month, sensor)
+  touch(P .. 'sensors:' .. month, at)
+end
+for key, at in pairs(expire) do redis.call('EXPIREAT', key, at) end
 return events

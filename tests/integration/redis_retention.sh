@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Retention: after a run, every day key (counters, device HyperLogLogs, geo)
+# expires redis.retention_days days after the end of its day, every month key
+# (and the month's sensor set) redis.month_retention_days days after the end of
+# its month, and the keys that describe sensors and first sightings never
+# expire.  0 keeps keys for ever.  A day retention shorter than the capture's
+# age drops the day keys at once (with a warning) while the month keys, kept
+# longer, still give the whole monthly report.
+. "$(dirname "$0")/lib.sh"
+with_redis
+sample
+date=$(jq -r .date "$T/truth.json")
+month=${date:0:7}
+day_start=$(date -u -d "$date" +%s)
+month_end=$(date -u -d "$month-01 +1 month" +%s)
+# Short retentions that still end in the future, whatever the sample's date.
+age_days=$((($(date -u +%s) - day_start) / 86400))
+[ "$age_days" -ge 0 ] || age_days=0
+day_days=$((age_days + 3))
+month_days=$((age_days + 40))
+
+run() { # run DB RETENTION MONTH_RETENTION
+    sensor -r "$T/sample.pcap" --rules "$RULES" --redis "$REDIS_URL?db=$1" --sensor-id ret \
+        --set redis.retention_days="$2" --set redis.month_retention_days="$3" 2>"$T/run-$1.err" ||
+        fail "the sensor exited $? (db $1): $(cat "$T/run-$1.err")"
+}
+keys() { rcli -n "$1" --scan --pattern "$2"; }
+# expect_expiry DB PATTERN WANT: every key matching PATTERN has EXPIRETIME WANT
+# (-1: no expiry); prints how many keys it checked.
+expect_expiry() {
+    local n=0 k got
+    while read -r k; do
+        got=$(rcli -n "$1" expiretime "$k")
+        [ "$got" == "$3" ] || fail "db $1: $k expires at '$got', expected '$3'"
+        n=$((n + 1))
+    done < <(keys "$1" "$2")
+    [ $n -gt 0 ] || fail "db $1: no key matches $2"
+    echo $n
+}
+report() { "$REPORT" --rules "$RULES" --redis "$REDIS_URL?db=$1" monthly --month "$month" |
+    jq -S 'del(.generated, .sensors)'; }
+
+day_keys=("shadowtap:day:$date" "shadowtap:devices:day:$date:*")
+month_keys=("shadowtap:month:$month" "shadowtap:devices:month:$month:*" "shadowtap:sensors:$month")
+kept_keys=(shadowtap:first_seen shadowtap:last_seen shadowtap:sensor:ret shadowtap:sensors)
+
+# --- short retentions ------------------------------------------------------------
+run 1 "$day_days" "$month_days"
+want_day=$((day_start + 86400 * (1 + day_days)))
+want_month=$((month_end + 86400 * month_days))
+for p in "${day_keys[@]}"; do
+    n=$(expect_expiry 1 "$p" "$want_day")
+    say "  $n key(s) $p expire $day_days days after $date"
+done
+for p in "${month_keys[@]}"; do
+    n=$(expect_expiry 1 "$p" "$want_month")
+    say "  $n key(s) $p expire $month_days days after the end of $month"
+done
+for p in "${kept_keys[@]}"; do expect_expiry 1 "$p" -1 >/dev/null; done
+pass "retention $day_days/$month_days days: day keys at $(date -u -d "@$want_day" +%F), month keys at $(date -u -d "@$want_month" +%F), sensor keys kept"
+
+# --- the defaults: 400 and 1100 days ------------------------------------------------
+sensor -r "$T/sample.pcap" --rules "$RULES" --redis "$REDIS_URL?db=2" --sensor-id ret ||
+    fail "the sensor exited $? with the default retention"
+for p in "${day_keys[@]}"; do expect_expiry 2 "$p" $((day_start + 86400 * 401)) >/dev/null; done
+for p in "${month_keys[@]}"; do expect_expiry 2 "$p" $((month_end + 86400 * 1100)) >/dev/null; done
+pass "default retention: day keys 400 days, month keys 1100 days"
+
+# --- 0: kept for ever --------------------------------------------------------------
+run 3 0 0
+for p in "${day_keys[@]}" "${month_keys[@]}" "${kept_keys[@]}"; do expect_expiry 3 "$p" -1 >/dev/null; done
+pass "retention 0: no day or month key expires"
+
+# --- day keys already past their retention; month keys kept ------------------------
+run 4 1 0
+grep -q "older than redis.retention_days" "$T/run-4.err" ||
+    fail "no warning that the day keys expire at once: $(cat "$T/run-4.err")"
+[ -z "$(keys 4 "shadowtap:day:*")$(keys 4 "shadowtap:devices:day:*")" ] ||
+    fail "day keys past their retention are still in Redis"
+for p in "${month_keys[@]}"; do expect_expiry 4 "$p" -1 >/dev/null; done
+report 1 >"$T/report-1.json"
+report 4 >"$T/report-4.json"
+[ "$(jq '.totals.flows' "$T/report-4.json")" -gt 0 ] || fail "empty monthly report"
+diff "$T/report-1.json" "$T/report-4.json" >"$T/diff.txt" ||
+    { head "$T/diff.txt" >&2; fail "the monthly report changed when the day keys expired"; }
+pass "day keys past a 1-day retention are gone, with a warning; the month keys give the same report"
