@@ -296,40 +296,82 @@ static int authenticate(redisContext *c, const struct redis_target *t, char *err
     return 0;
 }
 
-/* Asks the sentinels in turn for the primary's address. */
-static int sentinel_primary(const struct redis_target *t, char *host, size_t hostlen, int *port,
-                            char *err, size_t errlen)
+/* Asks sentinel i for the primary's address. */
+static int sentinel_primary(const struct redis_target *t, size_t i, char *host, size_t hostlen,
+                            int *port, char *err, size_t errlen)
 {
-    char last[512] = "no sentinel answered";
+    redisContext *s = open_tcp(t->sentinels[i].host, t->sentinels[i].port, t, err, errlen);
+    if (!s)
+        return -1;
+    redisSetTimeout(s, ms_to_tv(t->command_timeout_ms));
+    redisReply *r = redisCommand(s, "SENTINEL get-master-addr-by-name %s", t->master);
+    int rc = -1;
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+        r->element[0]->type == REDIS_REPLY_STRING && r->element[1]->type == REDIS_REPLY_STRING) {
+        snprintf(host, hostlen, "%s", r->element[0]->str);
+        *port = atoi(r->element[1]->str);
+        rc = 0;
+    } else if (!r) {
+        snprintf(err, errlen, "sentinel %s:%d: %s", t->sentinels[i].host, t->sentinels[i].port,
+                 s->errstr[0] ? s->errstr : "no reply");
+    } else {
+        snprintf(err, errlen, "sentinel %s:%d does not know master \"%s\"", t->sentinels[i].host,
+                 t->sentinels[i].port, t->master);
+    }
+    if (r)
+        freeReplyObject(r);
+    redisFree(s);
+    return rc;
+}
+
+static int is_primary(redisContext *c)
+{
+    redisReply *r = redisCommand(c, "ROLE");
+    int primary = r && r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
+                  r->element[0]->type == REDIS_REPLY_STRING &&
+                  strcmp(r->element[0]->str, "master") == 0;
+    if (r)
+        freeReplyObject(r);
+    return primary;
+}
+
+/* Asks the sentinels in turn, and takes the first address that is a primary
+ * when asked: during a failover one sentinel may still name the old primary
+ * (now a replica, or down) while another already names the promoted one.
+ * Every call asks afresh, so a reconnect after a failover finds the new one. */
+static redisContext *connect_via_sentinels(const struct redis_target *t, char *err, size_t errlen)
+{
+    char last[1024] = "no sentinel answered";
     for (size_t i = 0; i < t->nsentinels; i++) {
-        char e[256];
-        redisContext *s = open_tcp(t->sentinels[i].host, t->sentinels[i].port, t, e, sizeof(e));
-        if (!s) {
-            snprintf(last, sizeof(last), "%s", e);
+        char host[256];
+        int port = 0;
+        if (sentinel_primary(t, i, host, sizeof(host), &port, last, sizeof(last)) != 0)
+            continue;
+        redisContext *c = open_tcp(host, port, t, last, sizeof(last));
+        if (!c)
+            continue;
+        redisSetTimeout(c, ms_to_tv(t->command_timeout_ms));
+        if (authenticate(c, t, last, sizeof(last)) != 0) {
+            redisFree(c);
             continue;
         }
-        redisSetTimeout(s, ms_to_tv(t->command_timeout_ms));
-        redisReply *r = redisCommand(s, "SENTINEL get-master-addr-by-name %s", t->master);
-        if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
-            r->element[0]->type == REDIS_REPLY_STRING && r->element[1]->type == REDIS_REPLY_STRING) {
-            snprintf(host, hostlen, "%s", r->element[0]->str);
-            *port = atoi(r->element[1]->str);
-            freeReplyObject(r);
-            redisFree(s);
-            return 0;
+        if (!is_primary(c)) {
+            snprintf(last, sizeof(last),
+                     "%s:%d, which sentinel %s:%d names for \"%s\", is not a primary", host, port,
+                     t->sentinels[i].host, t->sentinels[i].port, t->master);
+            redisFree(c);
+            continue;
         }
-        snprintf(last, sizeof(last), "sentinel %s:%d does not know master \"%s\"",
-                 t->sentinels[i].host, t->sentinels[i].port, t->master);
-        if (r)
-            freeReplyObject(r);
-        redisFree(s);
+        return c;
     }
     snprintf(err, errlen, "%s", last);
-    return -1;
+    return NULL;
 }
 
 redisContext *redis_target_connect(const struct redis_target *t, char *err, size_t errlen)
 {
+    if (t->kind == REDIS_KIND_SENTINEL)
+        return connect_via_sentinels(t, err, errlen);
     redisContext *c = NULL;
     if (t->kind == REDIS_KIND_UNIX) {
         c = redisConnectUnixWithTimeout(t->path, ms_to_tv(t->connect_timeout_ms));
@@ -339,14 +381,8 @@ redisContext *redis_target_connect(const struct redis_target *t, char *err, size
             redisFree(c);
             return NULL;
         }
-    } else if (t->kind == REDIS_KIND_TCP) {
-        c = open_tcp(t->host, t->port, t, err, errlen);
     } else {
-        char host[256];
-        int port = 0;
-        if (sentinel_primary(t, host, sizeof(host), &port, err, errlen) != 0)
-            return NULL;
-        c = open_tcp(host, port, t, err, errlen);
+        c = open_tcp(t->host, t->port, t, err, errlen);
     }
     if (!c)
         return NULL;
@@ -354,21 +390,6 @@ redisContext *redis_target_connect(const struct redis_target *t, char *err, size
     if (authenticate(c, t, err, errlen) != 0) {
         redisFree(c);
         return NULL;
-    }
-    if (t->kind == REDIS_KIND_SENTINEL) {
-        /* Right after a failover a sentinel may still name the old primary. */
-        redisReply *r = redisCommand(c, "ROLE");
-        int primary = r && r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
-                      r->element[0]->type == REDIS_REPLY_STRING &&
-                      strcmp(r->element[0]->str, "master") == 0;
-        if (r)
-            freeReplyObject(r);
-        if (!primary) {
-            snprintf(err, errlen, "the address Sentinel gave for \"%s\" is not a primary",
-                     t->master);
-            redisFree(c);
-            return NULL;
-        }
     }
     return c;
 }

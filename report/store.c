@@ -151,8 +151,16 @@ int store_connect(struct store *s, char *err, size_t errlen)
             freeReplyObject(r);
         goto fail;
     }
-    s->redis_last = r->type == REDIS_REPLY_STRING ? strtoull(r->str, NULL, 10) : 0;
+    uint64_t held = r->type == REDIS_REPLY_STRING ? strtoull(r->str, NULL, 10) : 0;
     freeReplyObject(r);
+    /* Below what this Redis acknowledged before: it lost applied batches, as a
+     * replica promoted before it had them does.  Nothing here can restore them;
+     * say so, so that a report short of its counts has an explanation. */
+    if (held < s->redis_last)
+        log_warning("Redis holds batch %" PRIu64 " of sensor %s but had acknowledged batch %" PRIu64
+                    ": counts acknowledged before a failover or restart were lost by Redis",
+                    held, s->cfg.sensor_id, s->redis_last);
+    s->redis_last = held;
     s->stats.connects++;
     return 0;
 fail:
@@ -569,8 +577,15 @@ int store_send(struct store *s, char *err, size_t errlen)
             }
             freeReplyObject(r);
         }
-        if (failed)
+        if (failed) {
+            /* An error reply may come from a server that is no longer the
+             * primary (READONLY after a failover, LOADING after a restart):
+             * reconnecting is what finds the right one, through Sentinel when
+             * configured.  A replica would refuse every retry on this
+             * connection. */
+            store_disconnect(s);
             goto fail;
+        }
         if (reload && load_script(s, err, errlen) != 0) {
             store_disconnect(s);
             goto fail;
@@ -622,8 +637,7 @@ int store_write_health(struct store *s, const char *const *names, const uint64_t
         snprintf(err, errlen, "HSET %s: %s", key,
                  r ? r->str : (s->redis->errstr[0] ? s->redis->errstr : "no reply"));
         rc = -1;
-        if (!r)
-            store_disconnect(s);
+        store_disconnect(s); /* as in store_send: READONLY means look for the primary */
     }
     if (r)
         freeReplyObject(r);
