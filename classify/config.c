@@ -248,6 +248,10 @@ int config_check(const struct sensor_config *cfg, struct diag *d)
     bool file = cfg->read_file && *cfg->read_file;
     if (live && file)
         diag_error(d, "command line", 0, "give either an interface (-i) or a file (-r), not both");
+    if (cfg->daemonize && cfg->flow_log && strcmp(cfg->flow_log, "-") == 0)
+        diag_error(d, "configuration", 0,
+                   "output.flow_log \"-\" (standard output) cannot be used with sensor.daemon "
+                   "(-D): a daemon's output goes to /dev/null; give a file");
     if (cfg->log_level && *cfg->log_level) {
         enum log_level lv;
         if (!log_level_parse(cfg->log_level, &lv))

@@ -5,6 +5,7 @@
  * Every configuration key can also be given as --set key=value; the named
  * options below are shorthands for the common ones.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,8 +13,10 @@
 #include <string.h>
 
 #include "config.h"
+#include "daemon.h"
 #include "diag.h"
 #include "log.h"
+#include "pidfile.h"
 #include "sensor.h"
 
 static void usage(FILE *out)
@@ -37,6 +40,9 @@ static void usage(FILE *out)
             "      --events FILE      events as JSON lines\n"
             "      --spool DIR        keep counts here while Redis is unreachable\n"
             "  -Z USER            switch to USER once capture is open\n"
+            "  -D, --daemon       run in the background once capture has started; log to syslog\n"
+            "      --pidfile FILE write the process id to FILE (refused if a running sensor\n"
+            "                     holds it), removed at exit\n"
             "  -w, --workers N    worker threads (default: one per core)\n"
             "  -o, --set KEY=VALUE  any configuration key (see below)\n"
             "  -v, --verbose      log debug messages\n"
@@ -60,6 +66,7 @@ enum long_only {
     OPT_EVENTS,
     OPT_SPOOL,
     OPT_CHECK_CONFIG,
+    OPT_PIDFILE,
 };
 
 struct setting {
@@ -93,6 +100,41 @@ static void install_signals(void)
     sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* The sensor, in the background with -D, holding its pidfile if it has one. */
+static int run(const struct sensor_config *cfg)
+{
+    char err[512];
+    if (cfg->daemonize) {
+        int parent_status;
+        int r = daemon_start(&parent_status, err, sizeof(err));
+        if (r < 0) {
+            log_error("%s", err);
+            return SENSOR_EXIT_FAILURE;
+        }
+        if (r > 0)
+            return parent_status; /* the original process: the daemon has reported */
+    }
+    int status = SENSOR_EXIT_FAILURE;
+    struct pidfile *pf = NULL;
+    if (cfg->pidfile[0]) {
+        long stale;
+        pf = pidfile_create(cfg->pidfile, &stale, err, sizeof(err));
+        if (!pf)
+            log_error("%s", err);
+        else if (stale)
+            log_info("%s: replaced a stale pidfile (pid %ld no longer holds it)", cfg->pidfile,
+                     stale);
+    }
+    if (pf || !cfg->pidfile[0]) {
+        install_signals();
+        status = sensor_run(cfg);
+    }
+    if (pidfile_remove(pf) != 0)
+        log_warning("%s: cannot remove or empty the pidfile: %s", cfg->pidfile, strerror(errno));
+    daemon_finish(status);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option options[] = {
@@ -103,6 +145,8 @@ int main(int argc, char **argv)
         {"stats", required_argument, NULL, OPT_STATS},
         {"events", required_argument, NULL, OPT_EVENTS},
         {"spool", required_argument, NULL, OPT_SPOOL},
+        {"daemon", no_argument, NULL, 'D'},
+        {"pidfile", required_argument, NULL, OPT_PIDFILE},
         {"workers", required_argument, NULL, 'w'},
         {"set", required_argument, NULL, 'o'},
         {"verbose", no_argument, NULL, 'v'},
@@ -119,7 +163,7 @@ int main(int argc, char **argv)
     int check_only = 0, verbose = 0, opt;
     if (!settings)
         return 1;
-    while ((opt = getopt_long(argc, argv, "r:i:f:c:Z:w:o:vhV", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "r:i:f:c:Z:w:o:DvhV", options, NULL)) != -1) {
         const char *key = NULL;
         switch (opt) {
         case 'r': key = "capture.file"; break;
@@ -134,6 +178,10 @@ int main(int argc, char **argv)
         case OPT_STATS: key = "output.stats"; break;
         case OPT_EVENTS: key = "output.events"; break;
         case OPT_SPOOL: key = "output.spool_dir"; break;
+        case OPT_PIDFILE: key = "sensor.pidfile"; break;
+        case 'D':
+            settings[nsettings++] = (struct setting){"sensor.daemon", "yes"};
+            continue;
         case 'c':
             config_file = optarg;
             continue;
@@ -207,10 +255,11 @@ int main(int argc, char **argv)
             enum log_level level;
             if (log_level_parse(cfg.log_level, &level))
                 log_set_level(level);
-            if (cfg.log_syslog)
+            /* A daemon's start-up messages go to the terminal it was started
+             * from, syslog only once it runs (daemon.h). */
+            if (cfg.log_syslog && !cfg.daemonize)
                 log_use_syslog(true);
-            install_signals();
-            status = sensor_run(&cfg);
+            status = run(&cfg);
         }
     }
     diag_free(&d);

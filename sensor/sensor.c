@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "daemon.h"
 #include "decode.h"
 #include "dns.h"
 #include "dns_cache.h"
@@ -684,8 +685,10 @@ int sensor_run(const struct sensor_config *cfg)
         log_error("%s: its folder must be writable by the user the sensor runs as; not "
                   "starting without statistics",
                   cfg->stats_file);
-    else
+    else {
+        daemon_ready(); /* with -D: the shell that started it gets its "ok" now */
         loop_rc = capture_loop(&s);
+    }
 
     for (unsigned i = 0; i < started; i++)
         worker_send_stop(s.workers[i]);
