@@ -19,7 +19,7 @@ if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null || ! command -v tcpreplay 
     exit 0
 fi
 ns=st-reload-$$
-pid= hup_pid=
+pid='' hup_pid=''
 reload_cleanup() {
     local rc=$?
     set +e # a failing step here must not skip lib.sh's cleanup (Redis, $T)
