@@ -11,6 +11,12 @@
  * (a few hours at a busy mirror port); each read adds the difference since the
  * previous one to 64-bit totals, which stay right as long as they are read
  * more often than that (every statistics interval is plenty).
+ *
+ * Damage is the file's, not a reason to stop: a record cut short ends the
+ * reading but what came before counts; a link type the decoder does not read,
+ * a record claiming more bytes captured than were on the wire, and an empty
+ * record are each logged once, naming the file, and counted (decode's reasons
+ * or capture_counters).  Only a file libpcap cannot open at all is an error.
  */
 #include "capture.h"
 
@@ -23,6 +29,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "decode.h"
+#include "log.h"
+
 struct kernel_counts {
     struct pcap_stat last; /* libpcap's 32-bit counters at the previous read */
     uint64_t received, dropped, if_dropped;
@@ -32,7 +41,7 @@ struct kernel_counts {
 
 struct capture {
     pcap_t *handles[CAPTURE_MAX_INTERFACES];
-    char names[CAPTURE_MAX_INTERFACES][64];
+    char names[CAPTURE_MAX_INTERFACES][256]; /* interfaces, or the file's path */
     struct pollfd fds[CAPTURE_MAX_INTERFACES];
     uint64_t read[CAPTURE_MAX_INTERFACES]; /* packets returned, per handle */
     struct kernel_counts kernel[CAPTURE_MAX_INTERFACES];
@@ -41,9 +50,22 @@ struct capture {
     int timeout_ms;
     bool live;
     volatile sig_atomic_t interrupted;
-    char error[PCAP_ERRBUF_SIZE + 128];
+    char error[PCAP_ERRBUF_SIZE + 768];
     uint64_t received, caplen_over_len, file_errors;
+    bool warned_caplen, warned_empty;
 };
+
+/* Said once per handle when it opens: its packets will all be "unsupported_link". */
+static void check_link_type(pcap_t *p, const char *name)
+{
+    int dlt = pcap_datalink(p);
+    if (decode_link_supported(dlt))
+        return;
+    const char *dlt_name = pcap_datalink_val_to_name(dlt);
+    log_warning("%s: link type %d (%s) is not one the sensor decodes: its packets are counted "
+                "as not decoded (packets.not_decoded_by_reason.unsupported_link)",
+                name, dlt, dlt_name ? dlt_name : "unknown");
+}
 
 static int apply_filter(pcap_t *p, const char *filter, const char *name, char *err, size_t errlen)
 {
@@ -84,7 +106,13 @@ struct capture *capture_open_file(const char *path, const struct capture_config 
         p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
     }
     if (!p) {
-        snprintf(err, errlen, "%s: %s", path, f || strcmp(path, "-") == 0 ? ebuf : strerror(errno));
+        if (f && S_ISREG(st.st_mode) && st.st_size == 0)
+            snprintf(err, errlen, "%s: the file is empty, not a pcap or pcapng capture", path);
+        else if (f && strstr(ebuf, "unknown file format"))
+            snprintf(err, errlen, "%s: not a pcap or pcapng capture (unknown file format)", path);
+        else
+            snprintf(err, errlen, "%s: %s", path,
+                     f || strcmp(path, "-") == 0 ? ebuf : strerror(errno));
         return NULL;
     }
     if (apply_filter(p, cfg->filter, path, err, errlen) != 0) {
@@ -100,6 +128,7 @@ struct capture *capture_open_file(const char *path, const struct capture_config 
     c->handles[0] = p;
     snprintf(c->names[0], sizeof(c->names[0]), "%s", path);
     c->count = 1;
+    check_link_type(p, path);
     return c;
 }
 
@@ -174,6 +203,7 @@ struct capture *capture_open_live(const char *interfaces, const struct capture_c
             pcap_close(p);
             goto fail;
         }
+        check_link_type(p, name);
         c->handles[c->count] = p;
         c->fds[c->count] = (struct pollfd){.fd = fd, .events = POLLIN};
         snprintf(c->names[c->count], sizeof(c->names[0]), "%s", name);
@@ -214,6 +244,19 @@ static void fill(struct capture *c, size_t i, const struct pcap_pkthdr *h, const
     if (h->caplen > h->len) {
         c->caplen_over_len++; /* a damaged record; believe the bytes we hold */
         out->len = h->caplen;
+        if (!c->warned_caplen) {
+            c->warned_caplen = true;
+            log_warning("%s: packet %" PRIu64 " claims %u bytes captured but %u on the wire; "
+                        "such packets are read to their captured length and counted "
+                        "(packets.caplen_over_len)",
+                        c->names[i], c->received + 1, h->caplen, h->len);
+        }
+    }
+    if (h->caplen == 0 && !c->warned_empty) {
+        c->warned_empty = true;
+        log_warning("%s: packet %" PRIu64 " is empty (0 bytes captured); such packets are "
+                    "counted as not decoded (truncated)",
+                    c->names[i], c->received + 1);
     }
     out->ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
     out->linktype = pcap_datalink(c->handles[i]);
@@ -235,9 +278,17 @@ enum capture_result capture_next(struct capture *c, struct capture_packet *out)
             return CAPTURE_END;
         if (rc == PCAP_ERROR) {
             /* A cut or damaged record: libpcap cannot find the next one, so
-             * reading stops here, but what was read still counts. */
-            snprintf(c->error, sizeof(c->error), "%s: %s after %" PRIu64 " packets",
-                     c->names[0], pcap_geterr(c->handles[0]), c->received);
+             * reading stops here, but what was read still counts.  libpcap
+             * 1.10 reads a pcapng file with one link type and snap length:
+             * a second interface that differs is where it stops. */
+            const char *why = pcap_geterr(c->handles[0]);
+            const char *hint = strstr(why, "different from") ? " (libpcap reads pcapng files "
+                                                               "whose interfaces share one link "
+                                                               "type and snap length: split the "
+                                                               "file per interface)"
+                                                             : "";
+            snprintf(c->error, sizeof(c->error), "%s: damaged or cut short after %" PRIu64 " packets: %s%s",
+                     c->names[0], c->received, why, hint);
             c->file_errors++;
         }
         return CAPTURE_END;
