@@ -202,38 +202,74 @@ static int move_batch(void *ctx, uint64_t seq, uint64_t prev, int argc, const ch
     return store_enqueue_raw(ctx, seq, prev, argc, argv, argvlen) != 0;
 }
 
-int spool_read(const char *path, const char *sensor_id, struct store *s, char *err,
-               size_t errlen)
+/* The "<len> " of an argument: decimal digits up to a space, within the buffer
+ * (the buffer need not be NUL-terminated, so no strtoull).  Returns the space,
+ * or NULL. */
+static const char *read_arg_len(const struct reader *r, size_t *out)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    if (load_file(path, &buf, &len, err, errlen) != 0)
-        return -1;
+    const char *p = r->buf + r->pos, *end = r->buf + r->len;
+    size_t v = 0;
+    if (p >= end || *p < '0' || *p > '9')
+        return NULL;
+    for (; p < end && *p >= '0' && *p <= '9'; p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (v > (SIZE_MAX - d) / 10)
+            return NULL;
+        v = v * 10 + d;
+    }
+    if (p >= end || *p != ' ')
+        return NULL;
+    *out = v;
+    return p;
+}
+
+/* Eight hex digits of the end line. */
+static int read_crc(const char *s, unsigned long *out)
+{
+    unsigned long v = 0;
+    for (int i = 0; i < 8; i++) {
+        char ch = s[i];
+        unsigned d;
+        if (ch >= '0' && ch <= '9')
+            d = (unsigned)(ch - '0');
+        else if (ch >= 'a' && ch <= 'f')
+            d = (unsigned)(ch - 'a' + 10);
+        else if (ch >= 'A' && ch <= 'F')
+            d = (unsigned)(ch - 'A' + 10);
+        else
+            return -1;
+        v = v << 4 | d;
+    }
+    *out = v;
+    return 0;
+}
+
+int spool_parse(const char *name, const char *buf, size_t len, const char *sensor_id,
+                struct store *s, char *err, size_t errlen)
+{
     /* Check the whole file before queueing anything: never half-applied. */
-    int rc = -1;
     const char *end = len >= 14 ? buf + len - 13 : NULL; /* "end xxxxxxxx\n" */
     unsigned long want = 0;
-    if (!end || strncmp(end, "end ", 4) != 0 || end[12] != '\n' ||
-        sscanf(end + 4, "%8lx", &want) != 1) {
-        snprintf(err, errlen, "%s: incomplete spool file (no end line)", path);
-        goto out;
+    if (!end || memcmp(end, "end ", 4) != 0 || end[12] != '\n' || read_crc(end + 4, &want) != 0) {
+        snprintf(err, errlen, "%s: incomplete spool file (no end line)", name);
+        return -1;
     }
     if (spool_crc32(0, buf, (size_t)(end - buf)) != want) {
-        snprintf(err, errlen, "%s: checksum mismatch: the file is damaged", path);
-        goto out;
+        snprintf(err, errlen, "%s: checksum mismatch: the file is damaged", name);
+        return -1;
     }
     struct reader r = {buf, (size_t)(end - buf), 0};
     size_t n;
     const char *line = read_line(&r, &n);
     if (!line || n + 1 != strlen(SPOOL_MAGIC) || memcmp(line, SPOOL_MAGIC, n) != 0) {
-        snprintf(err, errlen, "%s: not a shadowtap spool file", path);
-        goto out;
+        snprintf(err, errlen, "%s: not a shadowtap spool file", name);
+        return -1;
     }
     line = read_line(&r, &n);
     if (!line || n < 8 || memcmp(line, "sensor ", 7) != 0 || n - 7 != strlen(sensor_id) ||
         memcmp(line + 7, sensor_id, n - 7) != 0) {
-        snprintf(err, errlen, "%s: spool file of another sensor", path);
-        goto out;
+        snprintf(err, errlen, "%s: spool file of another sensor", name);
+        return -1;
     }
     /* Parse into a scratch store first, then move: all or nothing. */
     struct store_config scratch_cfg;
@@ -241,7 +277,7 @@ int spool_read(const char *path, const char *sensor_id, struct store *s, char *e
     struct store *scratch = store_new(&scratch_cfg);
     if (!scratch) {
         snprintf(err, errlen, "out of memory");
-        goto out;
+        return -1;
     }
     int batches = 0;
     while ((line = read_line(&r, &n)) != NULL) {
@@ -253,8 +289,10 @@ int spool_read(const char *path, const char *sensor_id, struct store *s, char *e
         uint64_t seq, prev;
         int argc;
         char extra;
+        /* Each argument takes at least "0 \n": a count the rest of the file
+         * cannot hold is refused before anything is allocated for it. */
         if (sscanf(head, "batch %" SCNu64 " %" SCNu64 " %d%c", &seq, &prev, &argc, &extra) != 3 ||
-            argc < 1 || argc > 10000000)
+            argc < 1 || argc > 10000000 || (size_t)argc > (r.len - r.pos) / 3)
             goto bad;
         const char **argv = calloc((size_t)argc, sizeof(*argv));
         size_t *lens = calloc((size_t)argc, sizeof(*lens));
@@ -265,17 +303,17 @@ int spool_read(const char *path, const char *sensor_id, struct store *s, char *e
         }
         int ok = 1;
         for (int i = 0; i < argc && ok; i++) {
-            char *sp = memchr(r.buf + r.pos, ' ', r.len - r.pos);
-            char *numend;
-            unsigned long long l = sp ? strtoull(r.buf + r.pos, &numend, 10) : 0;
-            if (!sp || numend != sp || l > r.len - (size_t)(sp + 1 - r.buf) - 1 ||
-                sp[1 + l] != '\n') {
+            size_t l;
+            const char *sp = read_arg_len(&r, &l);
+            /* The bytes and their newline must lie before the end line. */
+            size_t avail = sp ? r.len - (size_t)(sp + 1 - r.buf) : 0;
+            if (!sp || l >= avail || sp[1 + l] != '\n') {
                 ok = 0;
                 break;
             }
             argv[i] = sp + 1;
-            lens[i] = (size_t)l;
-            r.pos = (size_t)(sp + 1 - r.buf) + (size_t)l + 1;
+            lens[i] = l;
+            r.pos = (size_t)(sp + 1 - r.buf) + l + 1;
         }
         if (ok && store_enqueue_raw(scratch, seq, prev, argc, argv, lens) != 0)
             ok = 0;
@@ -288,16 +326,24 @@ int spool_read(const char *path, const char *sensor_id, struct store *s, char *e
     if (store_each_queued(scratch, move_batch, s) != 0) {
         snprintf(err, errlen, "out of memory");
         store_free(scratch);
-        goto out;
+        return -1;
     }
-    rc = batches;
     store_free(scratch);
-    goto out;
+    return batches;
 bad:
-    snprintf(err, errlen, "%s: malformed batch record", path);
+    snprintf(err, errlen, "%s: malformed batch record", name);
     store_free(scratch);
-    rc = -1;
-out:
+    return -1;
+}
+
+int spool_read(const char *path, const char *sensor_id, struct store *s, char *err,
+               size_t errlen)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    if (load_file(path, &buf, &len, err, errlen) != 0)
+        return -1;
+    int rc = spool_parse(path, buf, len, sensor_id, s, err, errlen);
     free(buf);
     return rc;
 }
@@ -343,7 +389,8 @@ int spool_replay(const char *dir, const char *sensor_id, struct store *s, char *
             count++;
     }
     closedir(d);
-    qsort(names, count, sizeof(*names), compare_names);
+    if (count > 1)
+        qsort(names, count, sizeof(*names), compare_names);
 
     int replayed = 0, rc = 0;
     for (size_t i = 0; i < count; i++) {

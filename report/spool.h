@@ -36,6 +36,11 @@ int spool_write(const char *dir, const char *sensor_id, struct store *s, char *p
 int spool_read(const char *path, const char *sensor_id, struct store *s, char *err,
                size_t errlen);
 
+/* Same over a file's bytes already in memory (buf need not be NUL-terminated;
+ * tests and fuzzing); name is used in messages. */
+int spool_parse(const char *name, const char *buf, size_t len, const char *sensor_id,
+                struct store *s, char *err, size_t errlen);
+
 /* Replays every spool file of this sensor in dir: queues, sends, and removes
  * each file once stored.  Bad files are moved aside.  Returns the number of
  * files replayed, or -1 if Redis failed (the files stay for next time). */
