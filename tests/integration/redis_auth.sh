@@ -18,7 +18,7 @@ print(s.getsockname()[1])')
 cat >"$T/users.acl" <<'EOF'
 user default off
 user admin on >adminpw ~* &* +@all
-user sensor on >sensorpw ~shadowtap:* &* -@all +@read +@write +@scripting +@connection +select +role
+user sensor on >sensorpw ~shadowtap:* -@all +@read +@write +@scripting +@connection +select +role
 user reader on >readerpw ~shadowtap:* -@all +@read +@connection +select +role
 EOF
 redis-server --bind 127.0.0.1 --port "$port" --aclfile "$T/users.acl" --save '' --appendonly no \
