@@ -44,6 +44,10 @@ packets=$(jq .packets "$T/truth.json")
 mkdir -p "$T/run" "$T/out"
 chown nobody "$T/out"
 
+# In a sanitizer build, what the daemon's sanitizers say at exit would go to
+# /dev/null: to files instead, checked at the end.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}log_path=$T/sanitizer"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}${UBSAN_OPTIONS:+:}log_path=$T/sanitizer"
 # start_daemon ERRFILE ARGS...: the sensor with -D in the namespace; returns its status.
 start_daemon() {
     local errfile=$1
@@ -176,3 +180,6 @@ kill -TERM "$pid3"
 wait_gone "$pid3"
 [ ! -e "$PIDFILE" ] || fail "the pidfile is still there after SIGTERM"
 pass "-Z nobody: the pidfile it could not remove was emptied, and the next start took it over"
+
+reports=$(cat "$T"/sanitizer.* 2>/dev/null || true)
+[ -z "$reports" ] || fail "sanitizer reports from the daemons: $(head -30 <<<"$reports")"
