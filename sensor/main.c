@@ -3,7 +3,10 @@
  *
  * Options follow tcpdump and ndpiReader where they overlap (-i, -r, -f, -Z).
  * Every configuration key can also be given as --set key=value; the named
- * options below are shorthands for the common ones.
+ * options below are shorthands for the common ones.  With -D the process goes
+ * to the background before anything else is opened (daemon.h), so that the
+ * pidfile (pidfile.h) names the daemon and the capture is the daemon's; the
+ * pidfile is taken before the sensor starts and let go after it has ended.
  */
 #include <errno.h>
 #include <getopt.h>
