@@ -80,7 +80,7 @@ for page in "$P/share/man/man8/shadowtap-sensor.8" "$P/share/man/man1/shadowtap-
     for opt in $(options_of "$program"); do
         grep -qF -- "$opt" "$T/render.out" || missing+=" $opt"
     done
-    [ -z "$missing" ] || fail "$name's man page does not name:$missing"
+    [ -z "$missing" ] || fail "$name's man page does not name:$missing (add them to docs/$(basename "$page"))"
     for status in 0 1 2; do
         sed -n '/^EXIT STATUS/,/^[A-Z]/p' "$T/render.out" | grep -qE "^ +$status " ||
             fail "$name: exit status $status is not described"
@@ -94,7 +94,7 @@ missing=
 for key in $("$SENSOR" --help | awk '/^Configuration keys/ { on = 1; next } on && /^  [a-z]/ { print $1 }'); do
     grep -qF -- "$key" "$T/render.out" || missing+=" $key"
 done
-[ -z "$missing" ] || fail "the sensor's man page does not name the keys:$missing"
+[ -z "$missing" ] || fail "the sensor's man page does not name the keys:$missing (add them to the CONFIGURATION list of docs/shadowtap-sensor.8)"
 for report in monthly department unsanctioned new catalog; do
     grep -q "^\.B.* $report\b\|^\.B $report$" "$P/share/man/man1/shadowtap-report.1" ||
         fail "the report's man page does not describe '$report'"
