@@ -3,30 +3,73 @@
  *
  * IPv4 addresses are looked up as IPv4 (libmaxminddb maps them into the IPv6
  * tree of a combined database itself), so both kinds of database work.
+ *
+ * A database that is not there is allowed (a sensor is useful without GeoIP,
+ * and the files are often installed later by geoipupdate); one that is there
+ * but unusable is a configuration error, so that a broken download is noticed
+ * at start rather than as reports without countries.
  */
 #include "geo.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <maxminddb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct geo {
     MMDB_s country;
     MMDB_s asn;
     bool have_country, have_asn;
+    bool configured_missing;
+    char note[1024];
 };
 
-static int open_db(const char *path, MMDB_s *db, const char *what, char *err, size_t errlen)
+enum open_result { OPENED, ABSENT, BROKEN };
+
+static enum open_result open_db(const char *path, const char *setting, MMDB_s *db, char *err,
+                                size_t errlen)
 {
-    int rc = MMDB_open(path, MMDB_MODE_MMAP, db);
-    if (rc != MMDB_SUCCESS) {
-        snprintf(err, errlen, "%s: cannot open the %s database: %s", path, what,
-                 MMDB_strerror(rc));
-        return -1;
+    struct stat st;
+    if (stat(path, &st) != 0 && errno == ENOENT)
+        return ABSENT;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: %s is not a file (expected a MaxMind DB file, .mmdb)",
+                 setting, path);
+        return BROKEN;
     }
-    return 0;
+    int rc = MMDB_open(path, MMDB_MODE_MMAP, db);
+    if (rc == MMDB_SUCCESS)
+        return OPENED;
+    const char *why = MMDB_strerror(rc);
+    char sys[128] = "";
+    if (rc == MMDB_IO_ERROR || rc == MMDB_FILE_OPEN_ERROR)
+        snprintf(sys, sizeof(sys), " (%s)", strerror(errno));
+    if (rc == MMDB_INVALID_METADATA_ERROR || rc == MMDB_INVALID_DATA_ERROR ||
+        rc == MMDB_UNKNOWN_DATABASE_FORMAT_ERROR || rc == MMDB_CORRUPT_SEARCH_TREE_ERROR)
+        snprintf(err, errlen,
+                 "%s: %s is not a usable MaxMind DB file (%s); replace it with a good copy "
+                 "(.mmdb, e.g. from geoipupdate) or unset %s",
+                 setting, path, why, setting);
+    else
+        snprintf(err, errlen, "%s: cannot open %s: %s%s", setting, path, why, sys);
+    return BROKEN;
+}
+
+/* Adds "what: why" to the note, separated by "; ". */
+static void note_add(struct geo *g, const char *setting, const char *path, const char *lost)
+{
+    size_t n = strlen(g->note);
+    if (n)
+        n += (size_t)snprintf(g->note + n, sizeof(g->note) - n, "; ");
+    if (n >= sizeof(g->note))
+        return;
+    if (path && *path)
+        snprintf(g->note + n, sizeof(g->note) - n, "%s %s: no such file, %s", setting, path, lost);
+    else
+        snprintf(g->note + n, sizeof(g->note) - n, "%s not set, %s", setting, lost);
 }
 
 struct geo *geo_open(const char *country_db, const char *asn_db, char *err, size_t errlen)
@@ -36,21 +79,39 @@ struct geo *geo_open(const char *country_db, const char *asn_db, char *err, size
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    enum open_result country = ABSENT, asn = ABSENT;
     if (country_db && *country_db) {
-        if (open_db(country_db, &g->country, "country", err, errlen) != 0) {
+        country = open_db(country_db, "geoip.country_db", &g->country, err, errlen);
+        if (country == BROKEN) {
             free(g);
             return NULL;
         }
-        g->have_country = true;
+        g->have_country = country == OPENED;
     }
     if (asn_db && *asn_db) {
-        if (open_db(asn_db, &g->asn, "ASN", err, errlen) != 0) {
+        asn = open_db(asn_db, "geoip.asn_db", &g->asn, err, errlen);
+        if (asn == BROKEN) {
             geo_close(g);
             return NULL;
         }
-        g->have_asn = true;
+        g->have_asn = asn == OPENED;
     }
+    if (!g->have_country)
+        note_add(g, "geoip.country_db", country_db, "destination countries are not reported");
+    if (!g->have_asn)
+        note_add(g, "geoip.asn_db", asn_db,
+                 "network owners are not reported and unclassified traffic is not "
+                 "attributed to them");
+    g->configured_missing = (country_db && *country_db && !g->have_country) ||
+                            (asn_db && *asn_db && !g->have_asn);
     return g;
+}
+
+const char *geo_absent_note(const struct geo *g, bool *configured_missing)
+{
+    if (configured_missing)
+        *configured_missing = g && g->configured_missing;
+    return g ? g->note : "";
 }
 
 void geo_close(struct geo *g)

@@ -24,12 +24,20 @@ struct geo_result {
 
 struct geo;
 
-/* Opens whichever paths are not NULL or "".  Returns NULL with the reason in
- * err if a given database cannot be opened. */
+/* Opens whichever paths are not NULL or "".  A database is allowed to be
+ * absent: a path that is not set, or names no file, leaves that part out (see
+ * geo_absent_note).  Returns NULL with the reason in err (naming the setting,
+ * the path and the fault) when a file is there but is not a usable MaxMind DB
+ * (corrupt, truncated, unreadable), or when out of memory. */
 struct geo *geo_open(const char *country_db, const char *asn_db, char *err, size_t errlen);
 void geo_close(struct geo *g);
 bool geo_has_country(const struct geo *g);
 bool geo_has_asn(const struct geo *g);
+/* One line that says which databases are absent and what is therefore not
+ * reported, for the log at start; "" when both are open.  *configured_missing
+ * is set when a path was given but names no file (worth a warning, while a
+ * path never set is a choice).  Valid until geo_close(). */
+const char *geo_absent_note(const struct geo *g, bool *configured_missing);
 
 /* Fills out; returns true when anything was found. */
 bool geo_lookup(const struct geo *g, const struct netaddr *addr, struct geo_result *out);

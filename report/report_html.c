@@ -959,6 +959,41 @@ static void departments_detail(struct page *pg, const char *question, int with_s
     section_close(pg);
 }
 
+static void monthly_unmatched(struct page *pg)
+{
+    json_t *u = get(pg->doc, "unmatched_hosts"), *hosts = get(u, "hosts");
+    if (!u)
+        return;
+    section_open(pg, "unmatched", "Host names to add to the catalog",
+                 "Which server names did unclassified traffic go to: what should the service "
+                 "catalog learn?");
+    if (!json_array_size(hosts)) {
+        put(pg, "<p class=\"muted\">No unclassified flow carried a host name this month.</p>\n");
+        section_close(pg);
+        return;
+    }
+    uint64_t names = num(u, "names");
+    if (names > json_array_size(hosts))
+        fmt(pg,
+            "<p class=\"muted\">The %zu names with the most bytes of %" PRIu64
+            " noted.</p>\n",
+            json_array_size(hosts), names);
+    put(pg, "<table>\n<thead><tr><th>Host name</th><th class=\"n\">Bytes</th></tr></thead>\n"
+            "<tbody>\n");
+    size_t i;
+    json_t *h;
+    json_array_foreach(hosts, i, h)
+    {
+        put(pg, "<tr><td>");
+        text(pg, str(h, "name"));
+        put(pg, "</td>");
+        td_bytes(pg, get(h, "bytes"));
+        put(pg, "</tr>\n");
+    }
+    put(pg, "</tbody>\n</table>\n");
+    section_close(pg);
+}
+
 static void render_monthly(struct page *pg)
 {
     char sub[64];
@@ -971,6 +1006,7 @@ static void render_monthly(struct page *pg)
     monthly_candidates(pg);
     monthly_genai(pg);
     departments_detail(pg, "Which services does each department use?", 0);
+    monthly_unmatched(pg);
     page_close(pg);
 }
 

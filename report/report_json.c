@@ -3,10 +3,13 @@
  *
  * Names, categories, risk and policy status come from the rules in use now,
  * so a report always speaks the organisation's current policy; a service id
- * the catalog no longer knows is still reported, under its id.
+ * the catalog no longer knows is still reported, under its id.  Unclassified
+ * traffic counted where it is hosted ("unclassified:AS<n>") is named after
+ * the system's owner, which the sensors note in Redis (shadowtap:asn).
  */
 #include "report_json.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,7 +67,75 @@ static struct {
     size_t nids, cap_ids;
 } cache;
 
-void report_json_release(void)
+/* Owners of autonomous systems by "AS<n>", read once per run. */
+static struct {
+    struct report_index index; /* "AS<n>" -> position in orgs */
+    char **orgs;
+    size_t n, cap;
+} networks;
+
+static void networks_free(void)
+{
+    for (size_t i = 0; i < networks.n; i++)
+        free(networks.orgs[i]);
+    free(networks.orgs);
+    report_index_free(&networks.index);
+    memset(&networks, 0, sizeof(networks));
+}
+
+int report_json_load_networks(redisContext *c, char *err, size_t errlen)
+{
+    networks_free();
+    redisReply *r = redisCommand(c, "HGETALL " STORE_KEY_PREFIX "asn");
+    if (!r || r->type != REDIS_REPLY_ARRAY) {
+        snprintf(err, errlen, "HGETALL " STORE_KEY_PREFIX "asn: %s",
+                 r && r->type == REDIS_REPLY_ERROR ? r->str : c->errstr);
+        if (r)
+            freeReplyObject(r);
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i + 1 < r->elements && rc == 0; i += 2) {
+        const redisReply *k = r->element[i], *v = r->element[i + 1];
+        if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
+            continue;
+        if (networks.n == networks.cap) {
+            size_t cap = networks.cap ? networks.cap * 2 : 64;
+            char **n = realloc(networks.orgs, cap * sizeof(*n));
+            if (!n) {
+                rc = -1;
+                break;
+            }
+            networks.orgs = n;
+            networks.cap = cap;
+        }
+        char *org = strndup(v->str, v->len);
+        if (!org || report_index_put(&networks.index, k->str, k->len, (long)networks.n) != 0) {
+            free(org);
+            rc = -1;
+            break;
+        }
+        networks.orgs[networks.n++] = org;
+    }
+    freeReplyObject(r);
+    if (rc != 0)
+        snprintf(err, errlen, "out of memory");
+    return rc;
+}
+
+const char *report_json_hosted_name(const char *id, char *buf, size_t len)
+{
+    static const char prefix[] = SERVICE_UNCLASSIFIED ":";
+    if (strncmp(id, prefix, sizeof(prefix) - 1) != 0)
+        return NULL;
+    const char *as = id + sizeof(prefix) - 1;
+    long at = report_index_get(&networks.index, as, strlen(as));
+    const char *org = at >= 0 ? networks.orgs[at] : NULL;
+    snprintf(buf, len, "Unclassified, hosted at %s", org && *org ? org : as);
+    return buf;
+}
+
+static void cache_release(void)
 {
     for (size_t i = 0; i < cache.nservices; i++) {
         json_decref(cache.services[i].name);
@@ -83,11 +154,17 @@ void report_json_release(void)
     memset(&cache, 0, sizeof(cache));
 }
 
+void report_json_release(void)
+{
+    cache_release();
+    networks_free();
+}
+
 static void cache_for(const struct rules *r)
 {
     if (cache.rules == r)
         return;
-    report_json_release();
+    cache_release();
     cache.rules = r;
     cache.nservices = catalog_count(r->catalog);
     cache.services = calloc(cache.nservices ? cache.nservices : 1, sizeof(*cache.services));
@@ -160,8 +237,11 @@ static void describe(json_t *o, const struct rules *r, const char *id, int dept_
         if (full)
             json_object_set_new(o, "reasons", shared(f->reasons));
     } else {
-        json_object_set_new(
-            o, "name", json_string(strcmp(id, SERVICE_UNCLASSIFIED) == 0 ? "Unclassified" : id));
+        char hosted[160];
+        const char *name = report_json_hosted_name(id, hosted, sizeof(hosted));
+        if (!name)
+            name = strcmp(id, SERVICE_UNCLASSIFIED) == 0 ? "Unclassified" : id;
+        json_object_set_new(o, "name", json_string(name));
         if (full)
             json_object_set_new(o, "vendor", json_null());
         json_object_set_new(o, "category", json_null());

@@ -33,6 +33,15 @@ void report_json_describe_service(json_t *o, const struct rules *r, const char *
 void report_json_describe_cell(json_t *o, const struct rules *r, const char *id, int dept_idx);
 /* A string for an id, shared by every place that names it. */
 json_t *report_json_id(const char *id);
+/* Reads the owners of autonomous systems the sensors noted (hash
+ * shadowtap:asn), which name the services "unclassified:AS<n>": unclassified
+ * traffic counted where it is hosted.  Returns 0, or -1 with the reason in
+ * err (the names then read "Unclassified, hosted at AS<n>"). */
+int report_json_load_networks(redisContext *c, char *err, size_t errlen);
+/* The display name of a service id "unclassified:AS<n>" into buf:
+ * "Unclassified, hosted at <owner>" (or "... at AS<n>" when the owner is not
+ * known); NULL for any other id. */
+const char *report_json_hosted_name(const char *id, char *buf, size_t len);
 /* Drops the shared values (names, categories, ids) kept between calls; call
  * once the documents are freed, and before using other rules.  Values still
  * referenced by a document stay valid. */

@@ -54,7 +54,8 @@ static void usage(FILE *out)
         "\n"
         "  monthly       the organisation's month: services, departments, new services,\n"
         "                change from the month before, adoption candidates, uploads to\n"
-        "                generative AI (default month: the current one)\n"
+        "                generative AI, host names to add to the catalog (default month:\n"
+        "                the current one)\n"
         "  department    one department's tools, status, trend and sanctioned alternatives;\n"
         "                NAME is a department id or display name, or \"unassigned\"\n"
         "  unsanctioned  unsanctioned and prohibited services in use (default: --since 7d)\n"
@@ -439,7 +440,9 @@ int main(int argc, char **argv)
         c = connect_redis(&cfg, &status);
         if (!c)
             goto out;
-        if (strcmp(cmd, "monthly") == 0)
+        if (report_json_load_networks(c, err, sizeof(err)) != 0)
+            doc = NULL; /* reported below */
+        else if (strcmp(cmd, "monthly") == 0)
             doc = report_monthly(c, rules, a.month, &opt, err, sizeof(err));
         else if (strcmp(cmd, "department") == 0)
             doc = report_department(c, rules, dept, a.month, &opt, err, sizeof(err));

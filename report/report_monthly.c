@@ -17,6 +17,9 @@
 #include "report_dates.h"
 #include "report_json.h"
 #include "report_view.h"
+#include "store.h"
+
+#define UNMATCHED_SHOWN 100 /* host names listed in unmatched_hosts */
 
 struct month {
     char label[REPORT_MONTH_LEN];
@@ -403,6 +406,47 @@ static json_t *genai_section(const struct month *m)
                      report_json_u64(total_sanctioned), "departments", depts);
 }
 
+/* The host names of unclassified flows the sensors noted for the month
+ * (shadowtap:unmatched:YYYY-MM), most bytes first: names an analyst could add
+ * to the catalog.  They are server names, so they say nothing about a person.
+ * NULL with the reason in err when Redis fails. */
+static json_t *unmatched_section(redisContext *c, const char *month, char *err, size_t errlen)
+{
+    redisReply *top = redisCommand(c, "ZREVRANGE " STORE_KEY_PREFIX "unmatched:%s 0 %d WITHSCORES",
+                                   month, UNMATCHED_SHOWN - 1);
+    redisReply *count =
+        top ? redisCommand(c, "ZCARD " STORE_KEY_PREFIX "unmatched:%s", month) : NULL;
+    json_t *out = NULL;
+    if (!top || top->type != REDIS_REPLY_ARRAY || !count || count->type != REDIS_REPLY_INTEGER) {
+        const redisReply *bad = top && top->type == REDIS_REPLY_ERROR ? top : count;
+        snprintf(err, errlen, "reading " STORE_KEY_PREFIX "unmatched:%s: %s", month,
+                 bad && bad->type == REDIS_REPLY_ERROR ? bad->str : c->errstr);
+        goto done;
+    }
+    json_t *hosts = json_array();
+    for (size_t i = 0; i + 1 < top->elements; i += 2) {
+        const redisReply *name = top->element[i], *score = top->element[i + 1];
+        if (name->type != REDIS_REPLY_STRING || score->type != REDIS_REPLY_STRING)
+            continue;
+        json_t *n = json_stringn(name->str, name->len); /* NULL if not UTF-8: skipped */
+        if (!n)
+            continue;
+        double bytes = strtod(score->str, NULL);
+        json_t *o = json_object();
+        json_object_set_new(o, "name", n);
+        json_object_set_new(o, "bytes", report_json_u64(bytes > 0 ? (uint64_t)bytes : 0));
+        json_array_append_new(hosts, o);
+    }
+    out = json_pack("{s:o, s:o}", "names", report_json_u64((uint64_t)count->integer), "hosts",
+                    hosts);
+done:
+    if (top)
+        freeReplyObject(top);
+    if (count)
+        freeReplyObject(count);
+    return out;
+}
+
 json_t *report_monthly(redisContext *c, const struct rules *r, const char *month,
                        const struct report_options *opt, char *err, size_t errlen)
 {
@@ -431,6 +475,13 @@ json_t *report_monthly(redisContext *c, const struct rules *r, const char *month
     json_object_set_new(out, "change", change_section(&cur, &prev));
     json_object_set_new(out, "adoption_candidates", candidates_section(&cur, opt));
     json_object_set_new(out, "genai_uploads", genai_section(&cur));
+    json_t *unmatched = unmatched_section(c, cur.label, err, errlen);
+    if (!unmatched) {
+        json_decref(out);
+        out = NULL;
+        goto done;
+    }
+    json_object_set_new(out, "unmatched_hosts", unmatched);
 done:
     report_seen_free(&seen);
     month_free(&cur);

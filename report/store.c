@@ -20,6 +20,7 @@
 #include "policy.h"
 #include "store_script.h"
 #include "symbol.h"
+#include "tally_notes.h"
 
 #define PIPELINE_DEPTH 16
 #define MAX_GAP_RETRIES 8
@@ -341,6 +342,84 @@ static int by_first_seen(const void *a, const void *b)
     return memcmp(&x->key, &y->key, sizeof(x->key));
 }
 
+/* ---- notes: after the cells of a flush's last batch ---- */
+
+struct notes_builder {
+    struct builder *bd;
+    size_t count;
+};
+
+static void set_arg(struct builder *bd, int at, size_t value)
+{
+    char buf[24];
+    int n = snprintf(buf, sizeof(buf), "%zu", value);
+    char *copy = strdup(buf);
+    if (!copy) {
+        bd->failed = 1;
+        return;
+    }
+    free(bd->b->argv[at]);
+    bd->b->argv[at] = copy;
+    bd->b->argvlen[at] = (size_t)n;
+}
+
+static void add_asn_note(void *ctx, uint32_t asn, const char *org)
+{
+    struct notes_builder *nb = ctx;
+    char id[16];
+    int n = snprintf(id, sizeof(id), "AS%u", asn);
+    if (nb->bd->failed || push_arg(nb->bd, id, (size_t)n) || push_arg(nb->bd, org, strlen(org)))
+        nb->bd->failed = 1;
+    nb->count++;
+}
+
+static void add_host_note(void *ctx, uint32_t day, const char *host, uint64_t bytes)
+{
+    struct notes_builder *nb = ctx;
+    struct store *s = nb->bd->s;
+    char month[16];
+    tally_day_format(day, month);
+    month[7] = '\0';
+    uint64_t month_exp = s->cfg.month_retention_days
+                             ? month_end(day) + (uint64_t)s->cfg.month_retention_days * 86400u
+                             : 0;
+    if (nb->bd->failed || push_arg(nb->bd, month, 7) || push_u64(nb->bd, month_exp) ||
+        push_arg(nb->bd, host, strlen(host)) || push_u64(nb->bd, bytes))
+        nb->bd->failed = 1;
+    nb->count++;
+}
+
+/* Appends the notes to the batch being built (one with no cells if none is):
+ * nasn, then per system "AS<n>" and its owner; nhosts, the per-month limit,
+ * then per host name its month, the month's expiry, the name and its bytes. */
+static void add_notes(struct builder *bd, const struct tally_notes *notes)
+{
+    if (!tally_notes_count(notes) || bd->failed)
+        return;
+    if (!bd->b && start_batch(bd) != 0) {
+        bd->failed = 1;
+        return;
+    }
+    struct notes_builder nb = {bd, 0};
+    int at = bd->b->argc;
+    if (push_arg(bd, "0", 1) != 0) {
+        bd->failed = 1;
+        return;
+    }
+    tally_notes_each_asn(notes, add_asn_note, &nb);
+    if (!bd->failed)
+        set_arg(bd, at, nb.count);
+    nb.count = 0;
+    at = bd->b->argc;
+    if (bd->failed || push_arg(bd, "0", 1) != 0 || push_u64(bd, STORE_UNMATCHED_MAX) != 0) {
+        bd->failed = 1;
+        return;
+    }
+    tally_notes_each_host(notes, add_host_note, &nb);
+    if (!bd->failed)
+        set_arg(bd, at, nb.count);
+}
+
 int store_enqueue(struct store *s, const struct tally *t)
 {
     struct cell_list list = {calloc(tally_count(t) + 1, sizeof(*list.cells)), 0};
@@ -352,6 +431,7 @@ int store_enqueue(struct store *s, const struct tally *t)
     for (size_t i = 0; i < list.n && !bd.failed; i++)
         add_cell(&bd, list.cells[i]);
     free(list.cells);
+    add_notes(&bd, tally_notes_peek(t));
     if (!bd.failed && finish_batch(&bd) != 0)
         bd.failed = 1;
     if (bd.failed) {

@@ -38,6 +38,9 @@
 #include "tally.h"
 
 #define STORE_KEY_PREFIX "shadowtap:"
+/* Host names of unclassified flows kept per month (shadowtap:unmatched:*),
+ * those with the most bytes. */
+#define STORE_UNMATCHED_MAX 1000
 
 /* An event the flush script raised while applying a batch (docs/events.md).
  * The strings live only during the callback. */
@@ -85,8 +88,9 @@ bool store_is_connected(const struct store *s);
 /* Drops the connection (used when a command failed, and by tests). */
 void store_disconnect(struct store *s);
 
-/* Turns every cell of t into queued batches (t is left unchanged; the caller
- * clears it).  Returns 0, or -1 on allocation failure. */
+/* Turns every cell of t, and its notes (tally_notes.h), into queued batches
+ * (t is left unchanged; the caller clears it).  Returns 0, or -1 on allocation
+ * failure. */
 int store_enqueue(struct store *s, const struct tally *t);
 /* Sends queued batches until the queue is empty (0) or a failure (-1, reason in
  * err; the unacknowledged batches stay queued and the connection is dropped

@@ -9,6 +9,10 @@
 --   status (policy status when counted), bytes_up, bytes_down, packets_up,
 --   packets_down, flows, first_seen, last_seen (unix seconds), ndevices,
 --   device pseudonyms...
+-- then, optionally (docs/redis-schema.md, "Notes"): nasn, then per autonomous
+-- system "AS<number>" and its owner; nhosts, the per-month limit, then per host
+-- name of unclassified flows its month (YYYY-MM), the month's expiry, the name
+-- and its bytes.
 -- Returns {1, seq, event fields...} applied, {0, last} already applied,
 -- {-1, last} out of order.  Events are also added to the stream
 -- shadowtap:events; each is 6 fields: action, department, service, status,
@@ -91,7 +95,8 @@ for _ = 1, tonumber(ARGV[7]) do
   if first ~= '0' then
     local new_service = seen(svc, first, lastv)
     local new_in_dept = seen(cell, first, lastv)
-    if svc ~= 'unclassified' then
+    -- unclassified traffic, also 'unclassified:AS<n>', is no new service
+    if string.sub(svc, 1, 12) ~= 'unclassified' then
       if new_service then event('service-first-seen', dept, svc, status, hour, first) end
       if new_in_dept then event('service-first-seen-in-department', dept, svc, status, hour, first) end
     end
@@ -112,6 +117,27 @@ for _ = 1, tonumber(ARGV[7]) do
       event('upload-spike', dept, svc, status, hour, tostring(total))
     end
   end
+end
+-- Notes: owners of the autonomous systems of unclassified traffic, and the host
+-- names of unclassified flows per month, the most bytes kept.
+if ARGV[i] then
+  local nasn = tonumber(ARGV[i])
+  i = i + 1
+  for _ = 1, nasn do
+    redis.call('HSET', P .. 'asn', ARGV[i], ARGV[i + 1])
+    i = i + 2
+  end
+  local nhosts, keep = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
+  i = i + 2
+  local trim = {}
+  for _ = 1, nhosts do
+    local key = P .. 'unmatched:' .. ARGV[i]
+    redis.call('ZINCRBY', key, ARGV[i + 3], ARGV[i + 2])
+    touch(key, ARGV[i + 1])
+    trim[key] = true
+    i = i + 4
+  end
+  for key in pairs(trim) do redis.call('ZREMRANGEBYRANK', key, 0, -keep - 1) end
 end
 redis.call('HSET', skey, 'seq', ARGV[2], 'last_flush', now)
 redis.call('SADD', P .. 'sensors', sensor)

@@ -14,11 +14,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "tally_notes.h"
+
 struct tally {
     struct tally_cell **buckets;
     size_t nbuckets, count;
     size_t memory;
     uint64_t alloc_failures;
+    struct tally_notes *notes; /* made when first used */
 };
 
 static uint64_t key_hash(const struct tally_key *k)
@@ -62,6 +65,7 @@ void tally_clear(struct tally *t)
     }
     t->count = 0;
     t->memory = sizeof(*t) + t->nbuckets * sizeof(*t->buckets);
+    tally_notes_clear(t->notes);
 }
 
 void tally_free(struct tally *t)
@@ -69,8 +73,21 @@ void tally_free(struct tally *t)
     if (!t)
         return;
     tally_clear(t);
+    tally_notes_free(t->notes);
     free(t->buckets);
     free(t);
+}
+
+struct tally_notes *tally_notes(struct tally *t)
+{
+    if (!t->notes)
+        t->notes = tally_notes_new();
+    return t->notes;
+}
+
+const struct tally_notes *tally_notes_peek(const struct tally *t)
+{
+    return t->notes;
 }
 
 static void grow(struct tally *t)
@@ -177,6 +194,15 @@ int tally_merge(struct tally *into, const struct tally *from)
                     rc = -1;
             }
         }
+    }
+    if (tally_notes_count(from->notes) || tally_notes_dropped(from->notes)) {
+        /* What does not fit is counted in the notes' dropped, not here: a
+         * full table of hints is not a lost count. */
+        struct tally_notes *n = tally_notes(into);
+        if (n)
+            tally_notes_merge(n, from->notes);
+        else
+            rc = -1;
     }
     into->alloc_failures += from->alloc_failures;
     return rc;

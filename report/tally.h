@@ -60,8 +60,15 @@ static inline void tally_cell_seen(struct tally_cell *c, uint32_t ts)
         c->last_seen = ts;
 }
 
-/* Adds every cell of from into into.  Returns 0, or -1 on allocation failure
- * (into then holds part of from). */
+/* The tally's notes (tally_notes.h: owners of autonomous systems, host names
+ * of unclassified flows), made when first asked for; NULL only on allocation
+ * failure.  They are merged, cleared and freed with the tally. */
+struct tally_notes *tally_notes(struct tally *t);
+/* The notes if any were made, else NULL. */
+const struct tally_notes *tally_notes_peek(const struct tally *t);
+
+/* Adds every cell (and note) of from into into.  Returns 0, or -1 on
+ * allocation failure (into then holds part of from). */
 int tally_merge(struct tally *into, const struct tally *from);
 /* Removes every cell. */
 void tally_clear(struct tally *t);

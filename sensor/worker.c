@@ -27,6 +27,7 @@
 #include "ring.h"
 #include "symbol.h"
 #include "tally.h"
+#include "tally_notes.h"
 
 enum record_kind { REC_PACKET = 1, REC_TICK, REC_FLUSH, REC_RULES, REC_STOP };
 
@@ -126,6 +127,9 @@ struct worker {
     uint64_t last_sweep_us;
     _Atomic uint64_t clock_us; /* written by the worker, read by the capture thread */
     uint32_t sym_unassigned, sym_unclassified;
+    struct {
+        uint32_t asn, sym;
+    } hosted[256]; /* "unclassified:AS<n>" symbols, by asn % 256 */
     struct worker_stats stats; /* owned by the thread */
     pthread_mutex_t stats_lock;
     struct worker_stats published;
@@ -227,6 +231,24 @@ static struct tally_cell *cell_for(struct worker *w, struct flow *f, uint32_t ho
     return c;
 }
 
+/* The service id of unclassified traffic to an autonomous system,
+ * "unclassified:AS<n>", so that it is told apart by where it is hosted.  A
+ * small cache keeps the symbol table's lock off most decisions. */
+static uint32_t hosted_sym(struct worker *w, uint32_t asn)
+{
+    unsigned slot = asn % (sizeof(w->hosted) / sizeof(w->hosted[0]));
+    if (w->hosted[slot].asn == asn && w->hosted[slot].sym)
+        return w->hosted[slot].sym;
+    char id[32];
+    snprintf(id, sizeof(id), SERVICE_UNCLASSIFIED ":AS%u", asn);
+    uint32_t sym = symbol_intern(id);
+    if (sym == SYMBOL_NONE)
+        return w->sym_unclassified;
+    w->hosted[slot].asn = asn;
+    w->hosted[slot].sym = sym;
+    return sym;
+}
+
 static void flow_dpi_free(struct flow_dpi *fd)
 {
     if (!fd)
@@ -279,8 +301,17 @@ static void decide(struct worker *w, struct flow *f, bool give_up)
         w->stats.dns_named_flows++;
     if (w->geo && !(f->flags & FLOW_F_INTERNAL)) {
         struct geo_result g;
-        if (geo_lookup(w->geo, server_of(f), &g) && g.country[0])
-            f->country = (uint16_t)((uint8_t)g.country[0] << 8 | (uint8_t)g.country[1]);
+        if (geo_lookup(w->geo, server_of(f), &g)) {
+            if (g.country[0])
+                f->country = (uint16_t)((uint8_t)g.country[0] << 8 | (uint8_t)g.country[1]);
+            /* Nothing names it: count it where it is hosted, not nowhere. */
+            if (!svc && g.asn) {
+                f->service_sym = hosted_sym(w, g.asn);
+                struct tally_notes *n = w->tally ? tally_notes(w->tally) : NULL;
+                if (n) /* what does not fit is counted in the notes */
+                    tally_notes_add_asn(n, g.asn, g.as_org);
+            }
+        }
     }
     flow_dpi_free(fd);
     f->dpi = NULL;
@@ -513,6 +544,9 @@ static void write_flow_log(struct worker *w, const struct flow *f, enum flow_end
     enum policy_status status = policy_status(r->policy, svc_idx, dept_idx);
 
     char device[PSEUDONYM_STRLEN], label[96], country[3] = {0};
+    struct geo_result g = {0};
+    if (w->geo && !(f->flags & FLOW_F_INTERNAL))
+        geo_lookup(w->geo, server_of(f), &g); /* the owner is not kept in the flow */
     pseudonym_format(pseudonym_device(&w->cfg.device_key, client_of(f)), device);
     struct dpi_result res = {.master = f->ndpi_master, .app = f->ndpi_app};
     dpi_label(w->dpi, &res, label, sizeof(label));
@@ -547,11 +581,27 @@ static void write_flow_log(struct worker *w, const struct flow *f, enum flow_end
         .ndpi_protocol = label,
         .ndpi_category = dpi_category_name(w->dpi, f->ndpi_category),
         .country = f->country ? country : NULL,
+        .asn = g.asn,
+        .as_org = g.as_org[0] ? g.as_org : NULL,
         .internal = (f->flags & FLOW_F_INTERNAL) != 0,
         .end_reason = end_reason_name(why),
     };
     if (flowlog_write(w->log, &rec) != 0)
         w->stats.flowlog_errors++;
+}
+
+/* The host name of an unclassified flow, for analysts to extend the catalog
+ * with (a server name: nothing about the client). */
+static void note_unmatched(struct worker *w, const struct flow *f)
+{
+    const char *host = names_domain(f->name);
+    if (!host || !w->tally || (f->flags & FLOW_F_INTERNAL) ||
+        catalog_find_sym(w->rules->catalog, f->service_sym) >= 0)
+        return;
+    struct tally_notes *n = tally_notes(w->tally);
+    if (n) /* what does not fit is counted in the notes */
+        tally_notes_add_host(n, tally_day_of_hour(tally_hour_of(f->first_us)), host,
+                             f->bytes[0] + f->bytes[1]);
 }
 
 static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
@@ -561,6 +611,7 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
         decide(w, f, true);
     if (w->log)
         write_flow_log(w, f, why);
+    note_unmatched(w, f);
     w->stats.flows_ended[why]++;
     if (f->flags & FLOW_F_INTERNAL)
         w->stats.flows_internal++;
