@@ -36,8 +36,8 @@ static enum open_result open_db(const char *path, const char *setting, MMDB_s *d
     if (stat(path, &st) != 0 && errno == ENOENT)
         return ABSENT;
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "%s: %s is not a file (expected a MaxMind DB file, .mmdb)",
-                 setting, path);
+        snprintf(err, errlen, "%s: %s is not a file (expected a MaxMind DB file, .mmdb)", setting,
+                 path);
         return BROKEN;
     }
     int rc = MMDB_open(path, MMDB_MODE_MMAP, db);
@@ -79,9 +79,8 @@ struct geo *geo_open(const char *country_db, const char *asn_db, char *err, size
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    enum open_result country = ABSENT, asn = ABSENT;
     if (country_db && *country_db) {
-        country = open_db(country_db, "geoip.country_db", &g->country, err, errlen);
+        enum open_result country = open_db(country_db, "geoip.country_db", &g->country, err, errlen);
         if (country == BROKEN) {
             free(g);
             return NULL;
@@ -89,7 +88,7 @@ struct geo *geo_open(const char *country_db, const char *asn_db, char *err, size
         g->have_country = country == OPENED;
     }
     if (asn_db && *asn_db) {
-        asn = open_db(asn_db, "geoip.asn_db", &g->asn, err, errlen);
+        enum open_result asn = open_db(asn_db, "geoip.asn_db", &g->asn, err, errlen);
         if (asn == BROKEN) {
             geo_close(g);
             return NULL;
@@ -102,8 +101,8 @@ struct geo *geo_open(const char *country_db, const char *asn_db, char *err, size
         note_add(g, "geoip.asn_db", asn_db,
                  "network owners are not reported and unclassified traffic is not "
                  "attributed to them");
-    g->configured_missing = (country_db && *country_db && !g->have_country) ||
-                            (asn_db && *asn_db && !g->have_asn);
+    g->configured_missing =
+        (country_db && *country_db && !g->have_country) || (asn_db && *asn_db && !g->have_asn);
     return g;
 }
 

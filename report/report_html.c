@@ -974,9 +974,7 @@ static void monthly_unmatched(struct page *pg)
     }
     uint64_t names = num(u, "names");
     if (names > json_array_size(hosts))
-        fmt(pg,
-            "<p class=\"muted\">The %zu names with the most bytes of %" PRIu64
-            " noted.</p>\n",
+        fmt(pg, "<p class=\"muted\">The %zu names with the most bytes of %" PRIu64 " noted.</p>\n",
             json_array_size(hosts), names);
     put(pg, "<table>\n<thead><tr><th>Host name</th><th class=\"n\">Bytes</th></tr></thead>\n"
             "<tbody>\n");

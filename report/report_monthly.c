@@ -437,8 +437,8 @@ static json_t *unmatched_section(redisContext *c, const char *month, char *err, 
         json_object_set_new(o, "bytes", report_json_u64(bytes > 0 ? (uint64_t)bytes : 0));
         json_array_append_new(hosts, o);
     }
-    out = json_pack("{s:o, s:o}", "names", report_json_u64((uint64_t)count->integer), "hosts",
-                    hosts);
+    out =
+        json_pack("{s:o, s:o}", "names", report_json_u64((uint64_t)count->integer), "hosts", hosts);
 done:
     if (top)
         freeReplyObject(top);

@@ -91,8 +91,8 @@ static size_t host_slot(struct host_note *const *slots, size_t cap, uint64_t has
                         const char *host)
 {
     size_t i = (size_t)hash & (cap - 1);
-    while (slots[i] && !(slots[i]->hash == hash && slots[i]->day == day &&
-                         strcmp(slots[i]->name, host) == 0))
+    while (slots[i] &&
+           !(slots[i]->hash == hash && slots[i]->day == day && strcmp(slots[i]->name, host) == 0))
         i = (i + 1) & (cap - 1);
     return i;
 }

@@ -212,7 +212,7 @@ TEST(notes_add_merge_and_bound)
     CHECK_INT(tally_notes_add_host(a, 20394, "app.example.com", 100), 0);
     CHECK_INT(tally_notes_add_host(a, 20394, "app.example.com", 50), 0);
     CHECK_INT(tally_notes_add_host(a, 20395, "app.example.com", 7), 0); /* another day */
-    CHECK_INT(tally_notes_add_host(a, 20394, "", 7), 0);                 /* no name: nothing */
+    CHECK_INT(tally_notes_add_host(a, 20394, "", 7), 0);                /* no name: nothing */
     CHECK_INT(tally_notes_add_asn(a, 64500, "Example Cloud, Inc."), 0);
     CHECK_INT(tally_notes_add_asn(a, 64500, ""), 0); /* an empty name keeps the known one */
     CHECK_INT(tally_notes_add_asn(a, 0, "nobody"), 0);
