@@ -76,6 +76,9 @@ static const struct key_def keys[] = {
      "days kept for monthly aggregates after their month, 0 = forever"},
     {"redis.cells_per_batch", T_UINT, F(cells_per_batch), "500", 1, 100000,
      "cells per flush script call"},
+    {"redis.max_pending_cells", T_UINT, F(max_pending_cells), "500000", 0, 1ULL << 32,
+     "tally cells kept in memory while Redis is away; beyond, the oldest go to the spool "
+     "(0 = no cap)"},
     {"events.upload_threshold", T_SIZE, F(upload_threshold), "500M", 0, 1ULL << 50,
      "an upload-spike event when a department uploads this much to one service in an hour "
      "(0 = never)"},

@@ -53,6 +53,7 @@ struct sensor_config {
     uint64_t final_flush_timeout;
     uint64_t day_retention_days, month_retention_days;
     uint64_t cells_per_batch;
+    uint64_t max_pending_cells;
     /* events */
     uint64_t upload_threshold, stream_maxlen;
     /* flows */

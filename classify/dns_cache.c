@@ -93,6 +93,7 @@ struct dns_cache {
      * network with no DNS in view, a flood of new flows) skip the lock, whose
      * cache line the workers would otherwise fight over. */
     atomic_uint published_count;
+    uint32_t peak;       /* most entries at once, for the statistics */
     uint32_t never_used; /* pool entries from here on were never handed out */
     uint32_t *buckets; /* entry index or ENTRY_NONE */
     uint32_t bucket_mask;
@@ -333,6 +334,8 @@ static uint32_t insert_one(struct dns_cache *c, const struct netaddr *client,
     e->next = c->buckets[h & c->bucket_mask];
     c->buckets[h & c->bucket_mask] = i;
     c->count++;
+    if (c->count > c->peak)
+        c->peak = c->count;
     atomic_store_explicit(&c->published_count, c->count, memory_order_release);
     heap_set(c, c->count - 1, i);
     heap_sift_up(c, c->count - 1);
@@ -512,6 +515,7 @@ void dns_cache_get_stats(struct dns_cache *c, struct dns_cache_stats *out)
 {
     pthread_rwlock_rdlock(&c->lock);
     out->entries = c->count;
+    out->entries_peak = c->peak;
     out->memory_bytes = c->fixed_bytes + c->names_bytes;
     pthread_rwlock_unlock(&c->lock);
     out->inserts = get(&c->inserts);

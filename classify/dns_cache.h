@@ -43,6 +43,7 @@ struct dns_cache_config {
 struct dns_cache_stats {
     uint64_t inserts, lookups, hits_client, hits_any, misses, expired, evicted;
     size_t entries, memory_bytes;
+    size_t entries_peak; /* most entries held at once: never above max_entries */
 };
 
 struct dns_cache;

@@ -4,6 +4,13 @@
  * The allocator wrappers keep a size header in front of every block so frees
  * can be counted: nDPI 4.2 calls ndpi_free(ptr) without a size.  The counter is
  * one atomic shared by all workers (nDPI's hooks are process-wide).
+ *
+ * The memory cap is checked when a flow would get nDPI state, with room kept
+ * for that state and the buffers a flow grows while nDPI reads it (TLS
+ * reassembly), so that workers starting flows at the same moment do not pass
+ * the cap together.  nDPI cannot be refused memory once it has a flow (4.2's
+ * dissectors do not all survive a failed allocation), so the cap bounds what
+ * new flows may take rather than every allocation.
  */
 #include "dpi.h"
 
@@ -28,7 +35,11 @@ struct dpi_flow {
 
 /* ---- counting allocator ---- */
 
-static atomic_size_t dpi_memory;
+/* Room a new flow needs under the cap: nDPI's flow struct (about 1 KB) and
+ * reassembly buffers of a few packets. */
+#define DPI_FLOW_RESERVE (64u * 1024u)
+
+static atomic_size_t dpi_memory, dpi_memory_max;
 static atomic_uint_fast64_t dpi_refused;
 static size_t dpi_memory_cap;
 
@@ -44,7 +55,13 @@ static void *counting_malloc(size_t size)
     if (!h)
         return NULL;
     h->size = size;
-    atomic_fetch_add_explicit(&dpi_memory, size + sizeof(*h), memory_order_relaxed);
+    size_t now = atomic_fetch_add_explicit(&dpi_memory, size + sizeof(*h), memory_order_relaxed) +
+                 size + sizeof(*h);
+    size_t peak = atomic_load_explicit(&dpi_memory_max, memory_order_relaxed);
+    while (now > peak && !atomic_compare_exchange_weak_explicit(&dpi_memory_max, &peak, now,
+                                                                memory_order_relaxed,
+                                                                memory_order_relaxed))
+        ;
     return h + 1;
 }
 
@@ -69,6 +86,11 @@ void dpi_global_init(size_t memory_cap)
 size_t dpi_memory_in_use(void)
 {
     return atomic_load_explicit(&dpi_memory, memory_order_relaxed);
+}
+
+size_t dpi_memory_peak(void)
+{
+    return atomic_load_explicit(&dpi_memory_max, memory_order_relaxed);
 }
 
 uint64_t dpi_flows_refused(void)
@@ -108,7 +130,7 @@ void dpi_free(struct dpi *d)
 
 struct dpi_flow *dpi_flow_new(struct dpi *d)
 {
-    if (dpi_memory_cap && dpi_memory_in_use() >= dpi_memory_cap) {
+    if (dpi_memory_cap && dpi_memory_in_use() + DPI_FLOW_RESERVE > dpi_memory_cap) {
         atomic_fetch_add_explicit(&dpi_refused, 1, memory_order_relaxed);
         return NULL;
     }

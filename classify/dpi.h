@@ -82,6 +82,8 @@ struct dpi_flow;
 void dpi_global_init(size_t memory_cap);
 /* Bytes currently held by nDPI across all modules and flows. */
 size_t dpi_memory_in_use(void);
+/* The most bytes nDPI has held at once. */
+size_t dpi_memory_peak(void);
 /* Flows refused DPI because nDPI's memory was at the cap. */
 uint64_t dpi_flows_refused(void);
 

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "spool.h"
 
 #define RETRY_MIN_MS 250
 #define RETRY_MAX_MS 30000
@@ -44,6 +45,12 @@ struct flusher {
     struct flusher_health health[FLUSHER_MAX_HEALTH]; /* under lock */
     size_t nhealth;
     bool health_posted;
+    /* the cap on cells held for Redis, and where they go past it */
+    size_t max_cells;
+    char spool_dir[4096];
+    char sensor_id[128];
+    bool spool_waiting;
+    bool warned_spill, warned_cap;
 };
 
 static struct timespec now_mono(void)
@@ -133,6 +140,103 @@ void flusher_submit(struct flusher *f, unsigned worker, struct tally *t, bool fi
     pthread_mutex_unlock(&f->lock);
 }
 
+void flusher_set_spill(struct flusher *f, size_t max_cells, const char *spool_dir,
+                       const char *sensor_id, bool spool_waiting)
+{
+    f->max_cells = max_cells;
+    snprintf(f->spool_dir, sizeof(f->spool_dir), "%s", spool_dir ? spool_dir : "");
+    snprintf(f->sensor_id, sizeof(f->sensor_id), "%s", sensor_id ? sensor_id : "");
+    f->spool_waiting = spool_waiting && f->spool_dir[0];
+    f->stats.spool_waiting = f->spool_waiting;
+}
+
+static size_t queued_cells(const struct flusher *f)
+{
+    struct store_stats ss;
+    store_get_stats(f->store, &ss);
+    return ss.queued_cells;
+}
+
+/* Moves every queued batch to a new spool file.  Returns 0, or -1 (logged
+ * once; the batches stay queued). */
+static int spool_queue(struct flusher *f, const char *why)
+{
+    size_t batches = store_queued(f->store), cells = queued_cells(f);
+    if (batches == 0)
+        return 0;
+    char path[4200], err[512];
+    if (!f->spool_dir[0] ||
+        spool_write(f->spool_dir, f->sensor_id, f->store, path, sizeof(path), err, sizeof(err)) != 0) {
+        if (!f->warned_cap)
+            log_error("%zu cells wait for Redis, more than redis.max_pending_cells (%zu), but %s: "
+                      "they stay in memory",
+                      cells, f->max_cells,
+                      f->spool_dir[0] ? err : "no spool folder is set (output.spool_dir)");
+        f->warned_cap = true;
+        pthread_mutex_lock(&f->lock);
+        f->stats.spill_failures++;
+        pthread_mutex_unlock(&f->lock);
+        return -1;
+    }
+    store_drop_queue(f->store);
+    f->spool_waiting = true;
+    if (!f->warned_spill)
+        log_warning("%s: %zu cells (%zu batches) written to %s; they are stored when Redis "
+                    "answers, before newer counts",
+                    why, cells, batches, path);
+    else
+        log_debug("%zu cells (%zu batches) written to %s", cells, batches, path);
+    f->warned_spill = true;
+    pthread_mutex_lock(&f->lock);
+    f->stats.spills++;
+    f->stats.spilled_batches += batches;
+    f->stats.spilled_cells += cells;
+    f->stats.spool_waiting = true;
+    pthread_mutex_unlock(&f->lock);
+    return 0;
+}
+
+static void enqueue_pending(struct flusher *f);
+
+/* Keeps the cells held for Redis within the cap: once the queue and the
+ * tally being merged pass it, both go to the spool (a part of a round is as
+ * good a batch as a whole one: every counter adds up).  Called after each
+ * tally a worker hands over, so only that one tally is ever held beyond. */
+static void enforce_cap(struct flusher *f)
+{
+    if (!f->max_cells || queued_cells(f) + tally_count(f->pending) <= f->max_cells)
+        return;
+    enqueue_pending(f);
+    char why[160];
+    snprintf(why, sizeof(why), "Redis is away and the counts waiting for it passed "
+                               "redis.max_pending_cells (%zu)",
+             f->max_cells);
+    spool_queue(f, why);
+}
+
+/* Before anything newer reaches Redis, the spool files: the queue joins them
+ * as the newest file, then all are replayed oldest first.  Returns 0, or -1
+ * with the reason in err (the files stay). */
+static int store_spooled(struct flusher *f, char *err, size_t errlen)
+{
+    if (!store_is_connected(f->store) && store_connect(f->store, err, errlen) != 0)
+        return -1;
+    if (spool_queue(f, "Redis answers again; the spool files go first") != 0) {
+        snprintf(err, errlen, "cannot spool the queue behind the waiting spool files");
+        return -1;
+    }
+    int n = spool_replay(f->spool_dir, f->sensor_id, f->store, err, errlen);
+    if (n < 0)
+        return -1;
+    f->spool_waiting = false;
+    f->warned_spill = false;
+    pthread_mutex_lock(&f->lock);
+    f->stats.spool_waiting = false;
+    pthread_mutex_unlock(&f->lock);
+    log_info("Redis answers again: %d spool files stored", n);
+    return 0;
+}
+
 static void publish_store_stats(struct flusher *f)
 {
     struct store_stats ss;
@@ -183,7 +287,9 @@ void flusher_post_health(struct flusher *f, const struct flusher_health *h, size
 static void try_send(struct flusher *f)
 {
     char err[512];
-    int rc = store_send(f->store, err, sizeof(err));
+    int rc = f->spool_waiting ? store_spooled(f, err, sizeof(err)) : 0;
+    if (rc == 0)
+        rc = store_send(f->store, err, sizeof(err));
     publish_store_stats(f);
     if (rc == 0) {
         if (f->outage_since) {
@@ -273,6 +379,7 @@ static void *flusher_main(void *arg)
                 f->finished[s->worker] = true;
             tally_free(s->tally);
             free(s);
+            enforce_cap(f);
         }
         bool round = round_complete(f);
         if (round) {
@@ -282,24 +389,29 @@ static void *flusher_main(void *arg)
             f->stats.rounds++;
             pthread_mutex_unlock(&f->lock);
         }
-        if (store_queued(f->store) > 0 && (round || passed(f->next_retry)))
+        if ((store_queued(f->store) > 0 || f->spool_waiting) && (round || passed(f->next_retry)))
             try_send(f);
         write_health(f);
 
         pthread_mutex_lock(&f->lock);
         f->stats.pending_cells = tally_count(f->pending);
+        size_t held = f->stats.pending_cells + queued_cells(f);
+        if (held > f->stats.pending_cells_peak)
+            f->stats.pending_cells_peak = held;
         if (finishing && all_finished(f) && !f->inbox_head) {
             pthread_mutex_unlock(&f->lock);
             enqueue_pending(f);
             struct timespec deadline = after_ms(f->finish_timeout_ms);
-            while (store_queued(f->store) > 0 && !passed(deadline)) {
+            while ((store_queued(f->store) > 0 || f->spool_waiting) && !passed(deadline)) {
                 try_send(f);
-                if (store_queued(f->store) == 0)
+                if (store_queued(f->store) == 0 && !f->spool_waiting)
                     break;
                 struct timespec pause = {0, 200 * 1000000L};
                 nanosleep(&pause, NULL);
             }
-            f->result = store_queued(f->store) > 0 || tally_count(f->pending) > 0 ? 1 : 0;
+            f->result =
+                store_queued(f->store) > 0 || tally_count(f->pending) > 0 || f->spool_waiting ? 1
+                                                                                               : 0;
             return NULL;
         }
     }

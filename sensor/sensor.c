@@ -81,6 +81,7 @@ struct sensor {
     uint64_t seq;
     uint64_t next_tick_us;
     uint64_t started_unix;
+    bool spool_waiting; /* spool files an earlier run left are not stored yet */
     char sensor_id[128];
 };
 
@@ -241,6 +242,7 @@ static void collect_view(struct sensor *s, struct stats_view *v, struct worker_s
     v->store = ss;
     v->flusher = fs;
     v->dpi_memory = dpi_memory_in_use();
+    v->dpi_memory_peak = dpi_memory_peak();
     v->dpi_refused = dpi_flows_refused();
     if (s->flowlog) {
         v->flowlog_lines = flowlog_lines(s->flowlog);
@@ -483,10 +485,13 @@ static int setup_store(struct sensor *s, char *err, size_t errlen)
                     err);
     else
         log_info("storing counts in Redis at %s as sensor \"%s\"", desc, s->sensor_id);
+    s->spool_waiting = cfg->spool_dir[0] != '\0';
     if (cfg->spool_dir[0] && store_is_connected(s->store)) {
         int n = spool_replay(cfg->spool_dir, s->sensor_id, s->store, err, errlen);
         if (n < 0)
-            log_warning("spool replay failed (%s); the files stay for the next start", err);
+            log_warning("spool replay failed (%s); the files stay until Redis answers", err);
+        else
+            s->spool_waiting = false;
     }
     return 0;
 }
@@ -645,6 +650,8 @@ int sensor_run(const struct sensor_config *cfg)
         log_error("out of memory");
         goto out;
     }
+    flusher_set_spill(s.flusher, (size_t)cfg->max_pending_cells, cfg->spool_dir, s.sensor_id,
+                      s.spool_waiting);
     struct worker_config wc = {
         .max_flows = (uint32_t)(cfg->max_flows / s.nworkers > 16 ? cfg->max_flows / s.nworkers
                                                                  : 16),
@@ -700,7 +707,14 @@ int sensor_run(const struct sensor_config *cfg)
         flowlog_flush(s.flowlog);
     int unstored = flusher_finish(s.flusher, (unsigned)cfg->final_flush_timeout * 1000u);
     status = loop_rc == 0 ? SENSOR_EXIT_OK : SENSOR_EXIT_FAILURE;
-    if (unstored) {
+    if (unstored && store_queued(s.store) == 0) {
+        /* Redis never came back after the cap sent counts to the spool. */
+        log_warning("Redis is unreachable: the counts not stored are in the spool files of %s; "
+                    "they are stored at the next start",
+                    cfg->spool_dir);
+        if (status == SENSOR_EXIT_OK)
+            status = SENSOR_EXIT_SPOOLED;
+    } else if (unstored) {
         char path[4096];
         if (!cfg->spool_dir[0]) {
             log_error("Redis is unreachable and no spool directory is set: %zu batches of counts "

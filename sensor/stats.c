@@ -82,12 +82,14 @@ static json_t *build(const struct stats_view *v)
                             "gave_up", u64(w.dpi_gave_up), "refused", u64(w.dpi_refused),
                             "memory_bytes", u64(v->dpi_memory), "refused_memory_cap",
                             u64(v->dpi_refused));
+    json_object_set_new(dpi, "memory_peak_bytes", u64(v->dpi_memory_peak));
 
     json_t *dns = json_pack("{s:o, s:o, s:o, s:o}", "responses", u64(r->dns_responses),
                             "answers", u64(r->dns_answers), "parse_errors", u64(r->dns_errors),
                             "named_flows", u64(w.dns_named_flows));
     if (v->dns) {
         json_object_set_new(dns, "cache_entries", u64(v->dns->entries));
+        json_object_set_new(dns, "cache_entries_peak", u64(v->dns->entries_peak));
         json_object_set_new(dns, "cache_bytes", u64(v->dns->memory_bytes));
         json_object_set_new(dns, "cache_evicted", u64(v->dns->evicted));
         json_object_set_new(dns, "cache_expired", u64(v->dns->expired));
@@ -102,6 +104,7 @@ static json_t *build(const struct stats_view *v)
         json_object_set_new(redis, "batches_refused", u64(v->store->batches_refused));
         json_object_set_new(redis, "cells_applied", u64(v->store->cells_applied));
         json_object_set_new(redis, "queued_batches", u64(v->store->queued_batches));
+        json_object_set_new(redis, "queued_cells", u64(v->store->queued_cells));
         json_object_set_new(redis, "flush_failures", u64(v->store->flush_failures));
         json_object_set_new(redis, "last_flush", u64(v->store->last_flush_unix));
         json_object_set_new(redis, "last_flush_latency_us",
@@ -111,6 +114,12 @@ static json_t *build(const struct stats_view *v)
         json_object_set_new(redis, "outages", u64(v->flusher->outages));
         json_object_set_new(redis, "in_outage", json_boolean(v->flusher->in_outage));
         json_object_set_new(redis, "pending_cells", u64(v->flusher->pending_cells));
+        json_object_set_new(redis, "pending_cells_peak", u64(v->flusher->pending_cells_peak));
+        json_object_set_new(redis, "spills", u64(v->flusher->spills));
+        json_object_set_new(redis, "spilled_batches", u64(v->flusher->spilled_batches));
+        json_object_set_new(redis, "spilled_cells", u64(v->flusher->spilled_cells));
+        json_object_set_new(redis, "spill_failures", u64(v->flusher->spill_failures));
+        json_object_set_new(redis, "spool_waiting", json_boolean(v->flusher->spool_waiting));
     }
     json_object_set_new(redis, "tally_failures", u64(w.tally_failures));
 

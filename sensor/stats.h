@@ -38,7 +38,7 @@ struct stats_view {
     const struct dns_cache_stats *dns;
     const struct store_stats *store;
     const struct flusher_stats *flusher;
-    uint64_t dpi_memory, dpi_refused;
+    uint64_t dpi_memory, dpi_memory_peak, dpi_refused;
     uint64_t flowlog_lines, flowlog_errors;
 };
 
