@@ -50,8 +50,8 @@ sections() {
     [ "$(page "$name" | jq .pdf_pages)" -ge 1 ] || fail "$name: does not print"
     [ "$(stat -c %s "$T/shots/$name.png")" -gt 10000 ] || fail "$name: empty screenshot"
 }
-sections monthly "summary services change new-services adoption genai departments privacy"
-sections private "summary services change new-services adoption genai departments privacy"
+sections monthly "summary services change new-services adoption genai departments unmatched privacy"
+sections private "summary services change new-services adoption genai departments unmatched privacy"
 sections department "summary tools alternatives dropped privacy"
 sections unsanctioned "summary services departments privacy"
 sections new "summary services departments privacy"

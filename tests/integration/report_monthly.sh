@@ -124,7 +124,7 @@ diff -u "$T/want.tsv" "$T/csv-cells.tsv" >&2 || fail "CSV cells differ from the 
 pass "csv"
 
 # HTML: every section, and nothing fetched from anywhere.
-for id in summary services change new-services adoption genai departments privacy; do
+for id in summary services change new-services adoption genai departments unmatched privacy; do
     grep -q "<section id=\"$id\"\|<footer id=\"$id\"" "$T/monthly.html" || fail "html: no section $id"
 done
 grep -qi '<script\|https\?://' "$T/monthly.html" && fail "html loads or links something"
