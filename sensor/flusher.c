@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "spool.h"
+#include "tally_notes.h"
 
 #define RETRY_MIN_MS 250
 #define RETRY_MAX_MS 30000
@@ -51,6 +52,7 @@ struct flusher {
     char sensor_id[128];
     bool spool_waiting;
     bool warned_spill, warned_cap;
+    bool warned_notes;
 };
 
 static struct timespec now_mono(void)
@@ -339,7 +341,14 @@ static bool all_finished(const struct flusher *f)
 
 static void enqueue_pending(struct flusher *f)
 {
-    if (tally_count(f->pending) == 0)
+    const struct tally_notes *notes = tally_notes_peek(f->pending);
+    if (tally_notes_dropped(notes) && !f->warned_notes) {
+        log_warning("more host names of unclassified flows than a flush keeps (%u): names "
+                    "beyond are not noted for the catalog (counts are not affected)",
+                    TALLY_NOTES_MAX_HOSTS);
+        f->warned_notes = true;
+    }
+    if (tally_count(f->pending) == 0 && tally_notes_count(notes) == 0)
         return;
     if (store_enqueue(f->store, f->pending) != 0) {
         log_error("out of memory while preparing a flush; counts stay in memory");

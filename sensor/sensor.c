@@ -618,12 +618,15 @@ int sensor_run(const struct sensor_config *cfg)
     s.geo = geo_open(cfg->geoip_country_db, cfg->geoip_asn_db, err, sizeof(err));
     if (!s.geo) {
         log_error("%s", err);
+        status = SENSOR_EXIT_USAGE;
         goto out;
     }
-    if (!geo_has_country(s.geo))
-        log_info("no country database configured: destination countries are not reported");
-    if (!geo_has_asn(s.geo))
-        log_info("no ASN database configured: network owners are not reported");
+    bool geo_missing;
+    const char *geo_note = geo_absent_note(s.geo, &geo_missing);
+    if (geo_note[0] && geo_missing)
+        log_warning("GeoIP: %s", geo_note);
+    else if (geo_note[0])
+        log_info("GeoIP: %s", geo_note);
 
     struct dns_cache_config dc = {(size_t)cfg->dns_max_entries, (uint32_t)cfg->dns_min_ttl,
                                   (uint32_t)cfg->dns_grace};
@@ -752,6 +755,10 @@ int sensor_check_config(const struct sensor_config *cfg)
         diag_error(&d, "configuration", 0, "redis.url: %s", err);
     if (cfg->metrics_listen[0] && metrics_check_address(cfg->metrics_listen, err, sizeof(err)) != 0)
         diag_error(&d, "configuration", 0, "%s", err);
+    struct geo *geo = geo_open(cfg->geoip_country_db, cfg->geoip_asn_db, err, sizeof(err));
+    if (!geo)
+        diag_error(&d, "configuration", 0, "%s", err);
+    geo_close(geo);
     diag_print(&d, stderr);
     int status = d.errors ? SENSOR_EXIT_USAGE : SENSOR_EXIT_OK;
     if (r) {
