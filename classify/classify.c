@@ -6,8 +6,8 @@
 #include <string.h>
 
 static const char *const match_names[MATCH_KIND_COUNT] = {
-    "none", "sni", "quic-sni", "http-host", "dns-query", "stun", "dns", "ip", "stun-peer",
-    "ndpi"};
+    "none", "sni", "quic-sni", "http-host", "dns-query", "stun", "protocol", "dns", "ip",
+    "stun-peer", "ndpi"};
 
 const char *classify_match_name(enum match_kind m)
 {
@@ -27,6 +27,8 @@ static enum match_kind kind_of(enum dpi_name_source s)
         return MATCH_DNS_QUERY;
     case DPI_NAME_STUN:
         return MATCH_STUN;
+    case DPI_NAME_PROTOCOL:
+        return MATCH_PROTOCOL;
     default:
         break;
     }

@@ -5,7 +5,8 @@
  * for the server address, the server address, nDPI's verdict) is weighed in a
  * fixed order, strongest first:
  *
- *   1. the flow's own name (TLS/QUIC SNI, HTTP Host, DNS query name, STUN realm)
+ *   1. the flow's own name (TLS/QUIC SNI, HTTP Host, DNS query name, STUN realm,
+ *      or a server name another protocol carries: proto_names.h)
  *   2. the name the client resolved for the server address (DNS answers seen)
  *   3. the server address in a service's published IP ranges
  *   4. the service of the STUN server the client's port talked to just before
@@ -35,6 +36,7 @@ enum match_kind {
     MATCH_HTTP_HOST,  /* rule 1, HTTP Host */
     MATCH_DNS_QUERY,  /* rule 1, the query name of a DNS flow */
     MATCH_STUN,       /* rule 1, the STUN realm */
+    MATCH_PROTOCOL,   /* rule 1, a server name another protocol carries (proto_names.h) */
     MATCH_DNS,        /* rule 2 */
     MATCH_IP,         /* rule 3 */
     MATCH_PEER,       /* rule 4 */
@@ -60,8 +62,8 @@ struct attribution {
 
 void classify_flow(const struct rules *r, const struct flow_evidence *ev, struct attribution *out);
 
-/* "sni", "quic-sni", "http-host", "dns-query", "stun", "dns", "ip", "stun-peer", "ndpi",
- * "none". */
+/* "sni", "quic-sni", "http-host", "dns-query", "stun", "protocol", "dns", "ip",
+ * "stun-peer", "ndpi", "none". */
 const char *classify_match_name(enum match_kind m);
 
 #endif

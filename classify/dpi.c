@@ -178,8 +178,8 @@ bool dpi_process(struct dpi *d, struct dpi_flow *f, const uint8_t *l3, uint32_t 
 }
 
 static const char *const source_names[DPI_NAME_SOURCE_COUNT] = {
-    "", "sni", "quic-sni", "http-host", "dns-query", "stun", "llmnr", "mdns", "netbios", "dhcp",
-    "ssh", "whois", "ssdp"};
+    "",      "sni",     "quic-sni", "http-host", "dns-query", "stun",  "protocol", "llmnr",
+    "mdns",  "netbios", "dhcp",     "ssh",       "whois",     "ssdp",  "banner"};
 
 const char *dpi_name_source_name(enum dpi_name_source s)
 {

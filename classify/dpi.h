@@ -39,6 +39,7 @@ enum dpi_name_source {
     DPI_NAME_HTTP_HOST, /* HTTP Host header */
     DPI_NAME_DNS_QUERY, /* the name a DNS query asked for (the flow is a DNS flow) */
     DPI_NAME_STUN,      /* STUN REALM: the service's domain */
+    DPI_NAME_PROTOCOL,  /* a server name another protocol carries (proto_names.h) */
     DPI_NAME_OTHERS,    /* --- not destination names below --- */
     DPI_NAME_LLMNR = DPI_NAME_OTHERS, /* the name an LLMNR query asked for */
     DPI_NAME_MDNS,      /* the name an mDNS query asked for or announced */
@@ -47,6 +48,7 @@ enum dpi_name_source {
     DPI_NAME_SSH,       /* the SSH client's software banner */
     DPI_NAME_WHOIS,     /* the name a WHOIS query asked about */
     DPI_NAME_SSDP,      /* the Host header of an SSDP request (not from nDPI) */
+    DPI_NAME_BANNER,    /* the first word of a server's greeting, e.g. FTP's (not from nDPI) */
     DPI_NAME_SOURCE_COUNT
 };
 
@@ -55,8 +57,8 @@ static inline int dpi_name_is_destination(enum dpi_name_source s)
     return s != DPI_NAME_NONE && s < DPI_NAME_OTHERS;
 }
 
-/* "sni", "quic-sni", "http-host", "dns-query", "stun", "llmnr", "mdns",
- * "netbios", "dhcp", "ssh", "whois", "ssdp"; "" for none. */
+/* "sni", "quic-sni", "http-host", "dns-query", "stun", "protocol", "llmnr",
+ * "mdns", "netbios", "dhcp", "ssh", "whois", "ssdp", "banner"; "" for none. */
 const char *dpi_name_source_name(enum dpi_name_source s);
 
 struct dpi_result {

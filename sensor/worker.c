@@ -21,6 +21,7 @@
 #include "geo.h"
 #include "log.h"
 #include "plaintext.h"
+#include "proto_names.h"
 #include "quic.h"
 #include "tls_hello.h"
 #include "pseudonym.h"
@@ -60,7 +61,9 @@ struct flow_dpi {
     char peer_name[HOSTNAME_MAX + 1];
     /* a name our own readers found where nDPI 4.2 finds none */
     enum dpi_name_source own_source;
+    bool own_replaces;        /* own_name is better than nDPI's (proto_names.h) */
     char own_name[HOSTNAME_MAX + 1];
+    struct proto_names_state proto;
     bool ndpi_done;           /* nDPI has decided; our readers may still want packets */
     struct quic_state *quic;  /* QUIC Initials being reassembled (client to server) */
     uint8_t *tls;             /* the client's first TCP bytes, while a ClientHello grows */
@@ -271,7 +274,7 @@ static void decide(struct worker *w, struct flow *f, bool give_up)
         else
             w->stats.dpi_decided++;
     }
-    if (fd && !res.name[0] && fd->own_source != DPI_NAME_NONE) {
+    if (fd && (!res.name[0] || fd->own_replaces) && fd->own_source != DPI_NAME_NONE) {
         res.name_source = fd->own_source;
         memcpy(res.name, fd->own_name, sizeof(res.name));
     }
@@ -446,15 +449,25 @@ static bool own_readers_waiting(const struct flow_dpi *fd)
     if (fd->own_source != DPI_NAME_NONE)
         return false;
     return (fd->quic && quic_get_status(fd->quic) == QUIC_MORE) ||
-           (fd->tls && fd->tls_len < OWN_TLS_MAX);
+           (fd->tls && fd->tls_len < OWN_TLS_MAX) || proto_names_waiting(&fd->proto);
 }
 
-/* Names nDPI 4.2 does not read, from the client's payloads while undecided. */
-static void read_own_names(struct flow_dpi *fd, const struct record_packet *rp,
-                           const uint8_t *l3, bool from_client)
+/* Names nDPI 4.2 does not read, from the payloads while undecided. */
+static void read_own_names(struct flow_dpi *fd, const struct flow *f,
+                           const struct record_packet *rp, const uint8_t *l3, bool from_client)
 {
     const uint8_t *payload = l3 + rp->payload_off;
-    if (fd->own_source != DPI_NAME_NONE || !from_client)
+    if (fd->own_source != DPI_NAME_NONE)
+        return;
+    struct proto_names_packet pk = {rp->key.proto, client_port(f), server_port(f), from_client};
+    struct proto_name pn;
+    if (proto_names_read(&fd->proto, &pk, payload, rp->payload_len, &pn)) {
+        memcpy(fd->own_name, pn.name, sizeof(fd->own_name));
+        fd->own_source = pn.source;
+        fd->own_replaces = pn.replaces_ndpi;
+        return;
+    }
+    if (!from_client)
         return;
     if (rp->key.proto == 17) {
         if (rp->key.port[!rp->from_1] == 1900 &&
@@ -500,7 +513,7 @@ static void handle_packet(struct worker *w, const struct record_packet *rp, cons
         }
         fd->packets++;
         if (rp->payload_len && rp->fragment != FRAGMENT_LATER)
-            read_own_names(fd, rp, l3, dir == 0);
+            read_own_names(fd, f, rp, l3, dir == 0);
         if (!fd->ndpi_done && rp->fragment != FRAGMENT_LATER &&
             dpi_process(w->dpi, fd->nd, l3, rp->l3_len, rp->ip_len, rp->ts_us / 1000u))
             fd->ndpi_done = true;
