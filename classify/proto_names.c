@@ -17,10 +17,10 @@
 #include "hostname.h"
 
 enum {
-    PROTO_NAMES_STUN = 1 << 0,      /* STUN seen, no REALM yet */
-    PROTO_NAMES_FASTCGI = 1 << 1,   /* FastCGI request begun, no host yet */
-    PROTO_NAMES_HTTP_WAIT = 1 << 2, /* the server spoke HTTP before any request */
-    PROTO_NAMES_DNS_FAILED = 1 << 3, /* a DNS response without answers came */
+    PROTO_NAMES_STUN = 1 << 0,         /* STUN seen, no REALM yet */
+    PROTO_NAMES_FASTCGI = 1 << 1,      /* FastCGI request begun, no host yet */
+    PROTO_NAMES_HTTP_WAIT = 1 << 2,    /* the server spoke HTTP before any request */
+    PROTO_NAMES_DNS_FAILED = 1 << 3,   /* a DNS response without answers came */
     PROTO_NAMES_CLIENT_SPOKE = 1 << 4, /* TCP: the client has sent a payload */
     PROTO_NAMES_HTTP_HEADERS = 1 << 5, /* a request's headers go on in the next segment */
     PROTO_NAMES_HTTP_LINE = 1 << 6,    /* ... and the last segment ended a line */
@@ -62,8 +62,7 @@ static size_t host_or_address(const char *in, size_t len, char *out, size_t outs
         buf[n] = '\0';
         struct in6_addr a6;
         struct in_addr a4;
-        if ((inet_pton(AF_INET6, buf, &a6) != 1 && inet_pton(AF_INET, buf, &a4) != 1) ||
-            n >= outsz)
+        if ((inet_pton(AF_INET6, buf, &a6) != 1 && inet_pton(AF_INET, buf, &a4) != 1) || n >= outsz)
             return 0;
         for (size_t i = 0; i < n; i++)
             out[i] = (char)(buf[i] >= 'A' && buf[i] <= 'Z' ? buf[i] - 'A' + 'a' : buf[i]);
@@ -93,22 +92,21 @@ size_t proto_names_agora_sni(const uint8_t *p, size_t len, char *out, size_t out
     struct cursor c = cursor_make(p, len);
     uint8_t kind, zero[2];
     uint16_t type;
-    if (!cur_u8(&c, &kind) || kind != 0 || !cur_skip(&c, 3) || !cur_bytes(&c, zero, 2) ||
-        zero[0] || zero[1] || !cur_le16(&c, &type) || type != AGORA_HELLO_TYPE ||
+    if (!cur_u8(&c, &kind) || kind != 0 || !cur_skip(&c, 3) || !cur_bytes(&c, zero, 2) || zero[0] ||
+        zero[1] || !cur_le16(&c, &type) || type != AGORA_HELLO_TYPE ||
         !cur_skip(&c, AGORA_TAGS_AT - 8))
         return 0;
     uint8_t tag[4];
     uint16_t n;
-    if (!cur_bytes(&c, tag, 4) || memcmp(tag, "SNI\0", 4) != 0 || !cur_le16(&c, &n) ||
-        n == 0 || n > HOSTNAME_MAX || c.left < n)
+    if (!cur_bytes(&c, tag, 4) || memcmp(tag, "SNI\0", 4) != 0 || !cur_le16(&c, &n) || n == 0 ||
+        n > HOSTNAME_MAX || c.left < n)
         return 0;
     return hostname_normalize((const char *)c.p, n, out, outsz);
 }
 
 /* ---- MGCP ---- */
 
-size_t proto_names_mgcp(const uint8_t *p, size_t len, char *out, size_t outsz,
-                        bool *to_gateway)
+size_t proto_names_mgcp(const uint8_t *p, size_t len, char *out, size_t outsz, bool *to_gateway)
 {
     static const char *const agent_verbs[] = {"EPCF", "CRCX", "MDCX", "DLCX",
                                               "RQNT", "AUEP", "AUCX"};
@@ -326,8 +324,8 @@ int proto_names_fastcgi_host(const uint8_t *p, size_t len, char *out, size_t out
             if (n > 0)
                 got = n;
         }
-        if (!cur_skip(&c, body) || (body == content && !cur_skip(&c, padding < c.left ? padding
-                                                                                       : c.left)))
+        if (!cur_skip(&c, body) ||
+            (body == content && !cur_skip(&c, padding < c.left ? padding : c.left)))
             break;
     }
     if (records == 0)
@@ -372,34 +370,59 @@ int proto_names_stun_realm(const uint8_t *p, size_t len, char *out, size_t outsz
 
 /* ---- DNS answers ---- */
 
-int proto_names_dns_answered(const uint8_t *p, size_t len, char *out, size_t outsz)
+/* The header's flags and answer count, and the question name as text (not
+ * normalized).  Returns the name's length, 0 when the message is not one
+ * standard query or response with one plain (uncompressed) question. */
+static size_t dns_question(const uint8_t *p, size_t len, char *name, size_t namesz, uint16_t *flags,
+                           uint16_t *answers)
 {
-    if (outsz)
-        out[0] = '\0';
     struct cursor c = cursor_make(p, len);
-    uint16_t id, flags, qd, an;
-    if (!cur_be16(&c, &id) || !cur_be16(&c, &flags) || !cur_be16(&c, &qd) ||
-        !cur_be16(&c, &an) || !cur_skip(&c, 4))
+    uint16_t id, qd;
+    if (!cur_be16(&c, &id) || !cur_be16(&c, flags) || !cur_be16(&c, &qd) ||
+        !cur_be16(&c, answers) || !cur_skip(&c, 4))
         return 0;
-    if (!(flags & 0x8000) || ((flags >> 11) & 0xf) != 0 || qd != 1)
-        return 0; /* not a response to a standard query */
-    char name[HOSTNAME_MAX + 2];
+    if (((*flags >> 11) & 0xf) != 0 || qd != 1)
+        return 0;
     size_t n = 0;
-    uint8_t label;
+    uint8_t label = 0;
     while (cur_u8(&c, &label) && label != 0) {
-        if (label > 63 || n + label + 1 > sizeof(name) - 1 || c.left < label)
+        if (label > 63 || n + label + 1 >= namesz || c.left < label)
             return 0; /* compressed or oversized: not a question we read */
         if (n)
             name[n++] = '.';
         cur_bytes(&c, name + n, label);
         n += label;
     }
-    if (label != 0 || n == 0)
+    if (label != 0)
         return 0;
-    if ((flags & 0xf) != 0 || an == 0)
+    name[n] = '\0';
+    return n;
+}
+
+int proto_names_dns_answered(const uint8_t *p, size_t len, char *out, size_t outsz)
+{
+    if (outsz)
+        out[0] = '\0';
+    char name[HOSTNAME_MAX + 2];
+    uint16_t flags, answers;
+    size_t n = dns_question(p, len, name, sizeof(name), &flags, &answers);
+    if (n == 0 || !(flags & 0x8000))
+        return 0;
+    if ((flags & 0xf) != 0 || answers == 0)
         return -1;
     size_t got = hostname_normalize(name, n, out, outsz);
     return got > 0 ? (int)got : -1;
+}
+
+/* FNV-1a of a name, case-folded: tells two questions apart without keeping them. */
+static uint32_t name_hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        h = (h ^ (c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c)) * 16777619u;
+    }
+    return h;
 }
 
 /* ---- per flow ---- */
@@ -441,8 +464,13 @@ static bool read_udp(struct proto_names_state *st, const struct proto_names_pack
     }
     if (pk->server_port == 53) {
         if (pk->from_client) {
+            uint16_t flags, answers;
+            size_t qn = dns_question(p, len, name, sz, &flags, &answers);
+            if (st->dns_queries == 0 && qn > 0 && !(flags & 0x8000))
+                st->dns_first = name_hash(name, qn);
             if (st->dns_queries < 255)
                 st->dns_queries++;
+            name[0] = '\0';
             return false;
         }
         if (st->dns_responses < 255)
@@ -450,7 +478,9 @@ static bool read_udp(struct proto_names_state *st, const struct proto_names_pack
         r = proto_names_dns_answered(p, len, name, sz);
         if (r > 0) {
             st->flags &= (uint8_t)~PROTO_NAMES_DNS_FAILED;
-            out->replaces_ndpi = true;
+            /* nDPI names the flow by its first question (cut to its buffer):
+             * only another question's answer changes that. */
+            out->replaces_ndpi = name_hash(name, (size_t)r) != st->dns_first;
             return found(out, DPI_NAME_DNS_QUERY, (size_t)r);
         }
         if (r < 0)
@@ -476,8 +506,8 @@ static bool read_tcp(struct proto_names_state *st, const struct proto_names_pack
             bool done, at_line_start;
             size_t n = http_scan_host(p, len, request || (st->flags & PROTO_NAMES_HTTP_LINE), name,
                                       sz, &done, &at_line_start);
-            st->flags &= (uint8_t)~(PROTO_NAMES_HTTP_WAIT | PROTO_NAMES_HTTP_HEADERS |
-                                    PROTO_NAMES_HTTP_LINE);
+            st->flags &= (uint8_t) ~(PROTO_NAMES_HTTP_WAIT | PROTO_NAMES_HTTP_HEADERS |
+                                     PROTO_NAMES_HTTP_LINE);
             if (found(out, DPI_NAME_HTTP_HOST, n))
                 return true;
             if (!done)
@@ -548,7 +578,6 @@ bool proto_names_waiting(const struct proto_names_state *st)
 {
     /* A question is still unanswered: its answer may name the flow. */
     bool dns = st->dns_queries > st->dns_responses;
-    return dns ||
-           (st->flags & (PROTO_NAMES_STUN | PROTO_NAMES_FASTCGI | PROTO_NAMES_HTTP_WAIT |
-                         PROTO_NAMES_HTTP_HEADERS)) != 0;
+    return dns || (st->flags & (PROTO_NAMES_STUN | PROTO_NAMES_FASTCGI | PROTO_NAMES_HTTP_WAIT |
+                                PROTO_NAMES_HTTP_HEADERS)) != 0;
 }

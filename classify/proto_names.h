@@ -36,8 +36,7 @@ size_t proto_names_agora_sni(const uint8_t *p, size_t len, char *out, size_t out
  * agent sends to a gateway (the endpoint is the receiver), false for those a
  * gateway sends (RSIP, NTFY: the endpoint is the sender).  Returns the name's
  * length, 0 when the payload is not an MGCP command. */
-size_t proto_names_mgcp(const uint8_t *p, size_t len, char *out, size_t outsz,
-                        bool *to_gateway);
+size_t proto_names_mgcp(const uint8_t *p, size_t len, char *out, size_t outsz, bool *to_gateway);
 
 /* The banner a Munin node sends first ("# munin node at NAME\n"): NAME,
  * normalized.  Returns its length, 0 otherwise. */
@@ -75,6 +74,7 @@ int proto_names_dns_answered(const uint8_t *p, size_t len, char *out, size_t out
 struct proto_names_state {
     uint8_t flags;                      /* private */
     uint8_t dns_queries, dns_responses; /* counted up to 255 */
+    uint32_t dns_first;                 /* hash of the first question asked */
 };
 
 struct proto_names_packet {
@@ -86,7 +86,8 @@ struct proto_names_packet {
 struct proto_name {
     enum dpi_name_source source; /* DPI_NAME_NONE when nothing was found */
     bool replaces_ndpi;          /* a better name than the one nDPI read (the DNS
-                                    question that was answered, not the first asked) */
+                                    question that was answered, when it is not the
+                                    first one asked) */
     char name[HOSTNAME_MAX + 1];
 };
 

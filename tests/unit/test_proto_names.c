@@ -22,15 +22,15 @@ static char out[HOSTNAME_MAX + 1];
 /* Runs reader on every proper prefix of msg in a buffer of exactly that size,
  * so that a read past the end is caught by the sanitizer build; none may find
  * more than the whole message does. */
-#define EVERY_PREFIX(call_with_buf_len)                                                           \
-    do {                                                                                          \
-        for (size_t len_ = 0; len_ < sizeof(msg); len_++) {                                       \
-            uint8_t *buf = malloc(len_ ? len_ : 1);                                               \
-            memcpy(buf, msg, len_);                                                               \
-            size_t len = len_;                                                                    \
-            call_with_buf_len;                                                                    \
-            free(buf);                                                                            \
-        }                                                                                         \
+#define EVERY_PREFIX(call_with_buf_len)                                                            \
+    do {                                                                                           \
+        for (size_t len_ = 0; len_ < sizeof(msg); len_++) {                                        \
+            uint8_t *buf = malloc(len_ ? len_ : 1);                                                \
+            memcpy(buf, msg, len_);                                                                \
+            size_t len = len_;                                                                     \
+            call_with_buf_len;                                                                     \
+            free(buf);                                                                             \
+        }                                                                                          \
     } while (0)
 
 /* ---- Agora SD-RTN ---- */
@@ -38,10 +38,10 @@ static char out[HOSTNAME_MAX + 1];
 static const uint8_t agora_hello[] = {
     0x00, 0x12, 0x34, 0x56, 0x00, 0x00, 0x21, 0x00, /* handshake, session id, type 0x0021 */
     0x00, 0x00, 0x00, 0x00, 0x04,                   /* peer id not yet known, version */
-    'S', 'N', 'I', 0x00, 0x17, 0x00,                /* tag "SNI\0", 23 bytes */
-    '1', '9', '2', '-', '0', '-', '2', '-', '1', '.', 'E', 'd', 'g', 'e', '.',
-    'a', 'g', 'o', 'r', 'a', '.', 'i', 'o',
-    'P', 'D', 'M', 'D', 0x00, 0x00, /* the next tag, empty */
+    'S',  'N',  'I',  0x00, 0x17, 0x00,             /* tag "SNI\0", 23 bytes */
+    '1',  '9',  '2',  '-',  '0',  '-',  '2',  '-',  '1', '.', 'E', 'd', 'g',  'e',  '.',
+    'a',  'g',  'o',  'r',  'a',  '.',  'i',  'o',  'P', 'D', 'M', 'D', 0x00, 0x00, /* the next tag,
+                                                                                       empty */
 };
 
 TEST(agora_hello_names_the_edge_server)
@@ -81,7 +81,8 @@ TEST(agora_every_prefix)
     uint8_t msg[sizeof(agora_hello)];
     memcpy(msg, agora_hello, sizeof(msg));
     /* nothing until the name is whole, the name once it is */
-    EVERY_PREFIX(CHECK_INT(proto_names_agora_sni(buf, len, out, sizeof(out)), len < 19 + 23 ? 0 : 23));
+    EVERY_PREFIX(
+        CHECK_INT(proto_names_agora_sni(buf, len, out, sizeof(out)), len < 19 + 23 ? 0 : 23));
 }
 
 /* ---- MGCP ---- */
@@ -89,8 +90,8 @@ TEST(agora_every_prefix)
 TEST(mgcp_endpoint_domain_and_direction)
 {
     bool to_gw = false;
-    CHECK_INT(proto_names_mgcp(TXT("RQNT 1201 aaln/1@GW1.example.net MGCP 1.0\r\nX: 0A3F\r\n"),
-                               out, sizeof(out), &to_gw),
+    CHECK_INT(proto_names_mgcp(TXT("RQNT 1201 aaln/1@GW1.example.net MGCP 1.0\r\nX: 0A3F\r\n"), out,
+                               sizeof(out), &to_gw),
               15);
     CHECK_STR(out, "gw1.example.net");
     CHECK(to_gw);
@@ -137,8 +138,8 @@ TEST(greeting_first_word)
     CHECK(proto_names_greeting(TXT("220 Mail.Example.COM ESMTP Postfix\r\n"), out, sizeof(out)) >
           0);
     CHECK_STR(out, "mail.example.com");
-    CHECK(proto_names_greeting(TXT("220-mx.example.org ESMTP\r\n220 ready\r\n"), out,
-                               sizeof(out)) > 0);
+    CHECK(proto_names_greeting(TXT("220-mx.example.org ESMTP\r\n220 ready\r\n"), out, sizeof(out)) >
+          0);
     CHECK_STR(out, "mx.example.org");
     CHECK(proto_names_greeting(TXT("220 ProFTPD Server ready\r\n"), out, sizeof(out)) > 0);
     CHECK_STR(out, "proftpd");
@@ -162,18 +163,18 @@ TEST(http_host_names_and_literals)
                                 sizeof(out)) > 0);
     CHECK_STR(out, "2001:db8::1");
     /* not requests, no Host, a Host after the headers, a bad literal */
-    CHECK_INT(proto_names_http_host(TXT("HTTP/1.1 200 OK\r\nHost: a.example\r\n\r\n"), out,
-                                    sizeof(out)),
-              0);
+    CHECK_INT(
+        proto_names_http_host(TXT("HTTP/1.1 200 OK\r\nHost: a.example\r\n\r\n"), out, sizeof(out)),
+        0);
     CHECK_INT(proto_names_http_host(TXT("GET / HTTP/1.1\r\nAccept: */*\r\n\r\nHost: a.b\r\n"), out,
                                     sizeof(out)),
               0);
     CHECK_INT(proto_names_http_host(TXT("GET / HTTP/1.1\r\nHost: [2001:db8::zz]\r\n\r\n"), out,
                                     sizeof(out)),
               0);
-    CHECK_INT(proto_names_http_host(TXT("GET / SIP/2.0\r\nHost: a.example\r\n\r\n"), out,
-                                    sizeof(out)),
-              0);
+    CHECK_INT(
+        proto_names_http_host(TXT("GET / SIP/2.0\r\nHost: a.example\r\n\r\n"), out, sizeof(out)),
+        0);
     CHECK_INT(proto_names_http_host(TXT("GET / HTTP/1.1\r\nHost: %s\r\n\r\n"), out, sizeof(out)),
               0);
 }
@@ -253,16 +254,15 @@ TEST(mgcp_name_only_when_it_is_the_destination)
     struct proto_names_packet reply_side = {17, 2427, 2727, false};
     struct proto_names_state st = {0};
     struct proto_name pn;
-    CHECK(proto_names_read(&st, &agent_to_gw, TXT("RQNT 1 aaln/1@gw.example.net MGCP 1.0\n"),
-                           &pn));
+    CHECK(proto_names_read(&st, &agent_to_gw, TXT("RQNT 1 aaln/1@gw.example.net MGCP 1.0\n"), &pn));
     CHECK_INT(pn.source, DPI_NAME_PROTOCOL);
     CHECK_STR(pn.name, "gw.example.net");
     /* a gateway restarting names itself: the client's own name is not taken */
     CHECK(!proto_names_read(&st, &gw_to_agent, TXT("RSIP 2 *@vg1.example.net MGCP 1.0\n"), &pn));
     CHECK_STR(pn.name, "");
     /* nor a command to the client from the server */
-    CHECK(!proto_names_read(&st, &reply_side, TXT("RQNT 3 aaln/1@vg1.example.net MGCP 1.0\n"),
-                            &pn));
+    CHECK(
+        !proto_names_read(&st, &reply_side, TXT("RQNT 3 aaln/1@vg1.example.net MGCP 1.0\n"), &pn));
 }
 
 /* ---- FastCGI ---- */
@@ -358,8 +358,8 @@ static size_t stun_message(uint8_t *p, const char *realm)
         while (n % 4)
             p[n++] = 0;
     }
-    const uint8_t header[8] = {0x00, 0x03, (uint8_t)((n - 20) >> 8), (uint8_t)(n - 20),
-                               0x21, 0x12, 0xa4, 0x42};
+    const uint8_t header[8] = {0x00, 0x03, (uint8_t)((n - 20) >> 8), (uint8_t)(n - 20), 0x21, 0x12,
+                               0xa4, 0x42};
     memcpy(p, header, 8);
     memset(p + 8, 0x5a, 12); /* transaction id */
     return n;
@@ -417,11 +417,21 @@ TEST(stun_every_prefix_and_the_wait)
 /* A response for "host.example" (type A) with RCODE rcode and ancount answers. */
 static size_t dns_response(uint8_t *p, uint16_t id, unsigned rcode, unsigned ancount)
 {
-    static const uint8_t q[] = {4, 'h', 'o', 's', 't', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0,
-                                0, 1, 0, 1};
+    static const uint8_t q[] = {4,   'h', 'o', 's', 't', 7, 'e', 'x', 'a',
+                                'm', 'p', 'l', 'e', 0,   0, 1,   0,   1};
     static const uint8_t a[] = {0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1};
-    const uint8_t h[12] = {(uint8_t)(id >> 8), (uint8_t)id, 0x81, (uint8_t)(0x80 | rcode),
-                           0, 1, 0, (uint8_t)ancount, 0, 0, 0, 0};
+    const uint8_t h[12] = {(uint8_t)(id >> 8),
+                           (uint8_t)id,
+                           0x81,
+                           (uint8_t)(0x80 | rcode),
+                           0,
+                           1,
+                           0,
+                           (uint8_t)ancount,
+                           0,
+                           0,
+                           0,
+                           0};
     size_t n = 0;
     memcpy(p, h, 12), n = 12;
     memcpy(p + n, q, sizeof(q)), n += sizeof(q);
@@ -463,9 +473,11 @@ TEST(dns_flow_takes_the_answered_question)
     struct proto_names_packet q = {17, 50000, 53, true}, r = {17, 50000, 53, false};
     struct proto_names_state st = {0};
     struct proto_name pn;
-    uint8_t query[64] = {0, 1, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
-    CHECK(!proto_names_read(&st, &q, query, 12, &pn));
-    CHECK(!proto_names_read(&st, &q, query, 12, &pn));
+    static const uint8_t query[] = {0,   1,   0x01, 0x00, 0,   1,   0,   0, 0,   0,   0,
+                                    0,   5,   'f',  'i',  'r', 's', 't', 7, 'e', 'x', 'a',
+                                    'm', 'p', 'l',  'e',  0,   0,   1,   0, 1};
+    CHECK(!proto_names_read(&st, &q, query, sizeof(query), &pn));
+    CHECK(!proto_names_read(&st, &q, query, sizeof(query), &pn));
     CHECK(proto_names_waiting(&st));
     uint8_t msg[128];
     size_t len = dns_response(msg, 1, 3, 0);
@@ -477,9 +489,21 @@ TEST(dns_flow_takes_the_answered_question)
     CHECK(pn.replaces_ndpi);
     CHECK_STR(pn.name, "host.example");
 
+    /* the first question answered: nDPI's name for it stands */
+    struct proto_names_state st3 = {0};
+    uint8_t first[128];
+    memcpy(first, query, sizeof(query));
+    first[2] = 0x81, first[3] = 0x80, first[7] = 1; /* a response with one answer */
+    static const uint8_t answer[] = {0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1};
+    memcpy(first + sizeof(query), answer, sizeof(answer));
+    CHECK(!proto_names_read(&st3, &q, query, sizeof(query), &pn));
+    CHECK(proto_names_read(&st3, &r, first, sizeof(query) + sizeof(answer), &pn));
+    CHECK_STR(pn.name, "first.example");
+    CHECK(!pn.replaces_ndpi);
+
     /* one question, one failed answer: nothing to wait for */
     struct proto_names_state st2 = {0};
-    CHECK(!proto_names_read(&st2, &q, query, 12, &pn));
+    CHECK(!proto_names_read(&st2, &q, query, sizeof(query), &pn));
     len = dns_response(msg, 1, 3, 0);
     CHECK(!proto_names_read(&st2, &r, msg, len, &pn));
     CHECK(!proto_names_waiting(&st2));
