@@ -56,8 +56,12 @@ void report_month_of(uint32_t day, char buf[REPORT_MONTH_LEN])
 int report_month_previous(const char *month, char buf[REPORT_MONTH_LEN])
 {
     uint32_t first, last;
-    if (report_month_parse(month, &first, &last) != 0 || first == 0)
+    if (report_month_parse(month, &first, &last) != 0)
         return -1;
+    if (first == 0) {
+        snprintf(buf, REPORT_MONTH_LEN, "%s", REPORT_MONTH_BEFORE_EPOCH);
+        return 1;
+    }
     report_month_of(first - 1, buf);
     return 0;
 }

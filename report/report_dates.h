@@ -20,8 +20,13 @@
 int report_month_parse(const char *s, uint32_t *first_day, uint32_t *last_day);
 /* The month holding day, as "YYYY-MM". */
 void report_month_of(uint32_t day, char buf[REPORT_MONTH_LEN]);
-/* The month before month ("YYYY-MM"), as "YYYY-MM".  Returns 0, or -1. */
+/* The month before month ("YYYY-MM"), as "YYYY-MM".  Returns 0; 1 when that
+ * month lies before day 0 (month is 1970-01: captures from clocks never set),
+ * so it holds no data and has no day numbers; -1 if month is not a month. */
 int report_month_previous(const char *month, char buf[REPORT_MONTH_LEN]);
+/* The period object of reports (report_json_period) for a month before day 0. */
+#define REPORT_MONTH_BEFORE_EPOCH "1969-12"
+
 /* First and last day of the month holding day. */
 uint32_t report_month_first(uint32_t day);
 uint32_t report_month_last(uint32_t day);

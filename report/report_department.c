@@ -74,11 +74,13 @@ json_t *report_department(redisContext *c, const struct rules *r, const char *de
                           const char *month, const struct report_options *opt, char *err,
                           size_t errlen)
 {
-    uint32_t first, last, pfirst, plast;
+    uint32_t first, last, pfirst = 0, plast = 0;
     char prev_month[REPORT_MONTH_LEN];
-    if (report_month_parse(month, &first, &last) != 0 ||
-        report_month_previous(month, prev_month) != 0 ||
-        report_month_parse(prev_month, &pfirst, &plast) != 0) {
+    int before_epoch = report_month_parse(month, &first, &last) != 0
+                           ? -1
+                           : report_month_previous(month, prev_month);
+    if (before_epoch < 0 ||
+        (before_epoch == 0 && report_month_parse(prev_month, &pfirst, &plast) != 0)) {
         snprintf(err, errlen, "\"%s\" is not a month (YYYY-MM)", month);
         return NULL;
     }
@@ -89,7 +91,8 @@ json_t *report_department(redisContext *c, const struct rules *r, const char *de
     const char **ids = NULL;
     json_t *out = NULL;
     if (report_period_load_days(c, first, last, dept, &cur, err, errlen) != 0 ||
-        report_period_load_days(c, pfirst, plast, dept, &prev, err, errlen) != 0 ||
+        /* 1970-01's previous month lies before day 0: an empty period. */
+        (!before_epoch && report_period_load_days(c, pfirst, plast, dept, &prev, err, errlen) != 0) ||
         report_view_build(&v, c, &cur, r, opt->min_devices, REPORT_COUNT_CELLS | REPORT_COUNT_TOTAL,
                           of_dept, (void *)dept, err, errlen) != 0 ||
         report_view_build(&pv, c, &prev, r, opt->min_devices,
@@ -191,7 +194,8 @@ json_t *report_department(redisContext *c, const struct rules *r, const char *de
     out = json_pack("{s:s, s:o, s:o, s:o, s:o}", "report", "department", "generated",
                     report_json_now(), "period", report_json_period(first, last), "sensors",
                     report_json_sensors(c, first, last), "privacy", report_json_privacy(&v));
-    json_object_set_new(out, "previous", report_json_period(pfirst, plast));
+    json_object_set_new(out, "previous", before_epoch ? report_json_period_before_epoch()
+                                                      : report_json_period(pfirst, plast));
     json_object_set_new(out, "department", d);
     json_object_set_new(out, "services", services);
     json_object_set_new(out, "dropped", dropped);

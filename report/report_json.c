@@ -282,6 +282,13 @@ const char *report_dept_name(const struct rules *r, const char *id)
     return strcmp(id, DEPARTMENT_UNASSIGNED) == 0 ? "Unassigned" : id;
 }
 
+json_t *report_json_period_before_epoch(void)
+{
+    return json_pack("{s:s, s:s, s:I, s:s}", "start", REPORT_MONTH_BEFORE_EPOCH "-01", "end",
+                     REPORT_MONTH_BEFORE_EPOCH "-31", "days", (json_int_t)31, "month",
+                     REPORT_MONTH_BEFORE_EPOCH);
+}
+
 json_t *report_json_period(uint32_t first_day, uint32_t last_day)
 {
     char a[REPORT_DAY_LEN], b[REPORT_DAY_LEN];

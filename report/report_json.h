@@ -54,6 +54,8 @@ json_t *report_json_alternative(const struct rules *r, const char *id, int dept_
 const char *report_dept_name(const struct rules *r, const char *id);
 /* {start, end} (and month when the period is exactly one month). */
 json_t *report_json_period(uint32_t first_day, uint32_t last_day);
+/* The same for December 1969, the month before day 0 (it never holds data). */
+json_t *report_json_period_before_epoch(void);
 /* Sensors that contributed to the months overlapping the period, with their
  * last flush: [{id, last_flush}]. */
 json_t *report_json_sensors(redisContext *c, uint32_t first_day, uint32_t last_day);

@@ -9,6 +9,7 @@
  */
 #include "report_monthly.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 struct month {
     char label[REPORT_MONTH_LEN];
     uint32_t first_day, last_day;
+    bool before_epoch; /* December 1969: no day numbers, no data */
     struct report_period period;
     struct report_view view;
 };
@@ -58,12 +60,16 @@ static int load(redisContext *c, const struct rules *r, const struct report_opti
                 size_t errlen)
 {
     struct report_counts q = {0};
-    if (month_bounds(cur, err, errlen) != 0 || month_bounds(prev, err, errlen) != 0)
+    if (month_bounds(cur, err, errlen) != 0 ||
+        (!prev->before_epoch && month_bounds(prev, err, errlen) != 0))
         return -1;
+    /* A month before day 0 is an empty period: nothing asked, nothing read. */
+    if (prev->before_epoch)
+        memset(&prev->period, 0, sizeof(prev->period));
     if (report_period_request(c, cur->first_day, cur->last_day, true, &cur->period, err, errlen) !=
             0 ||
-        report_period_request(c, prev->first_day, prev->last_day, false, &prev->period, err,
-                              errlen) != 0 ||
+        (!prev->before_epoch && report_period_request(c, prev->first_day, prev->last_day, false,
+                                                      &prev->period, err, errlen) != 0) ||
         report_seen_request(c, seen) != 0) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -329,7 +335,9 @@ static json_t *change_section(const struct month *cur, const struct month *prev)
     report_json_sort_by_bytes(added);
     report_json_sort_by(dropped, "bytes_up_previous");
     json_t *o = json_object();
-    json_object_set_new(o, "previous", report_json_period(prev->first_day, prev->last_day));
+    json_object_set_new(o, "previous", prev->before_epoch
+                                           ? report_json_period_before_epoch()
+                                           : report_json_period(prev->first_day, prev->last_day));
     json_object_set_new(o, "previous_has_data", json_boolean(prev->period.ncells > 0));
     json_object_set_new(o, "current_totals", month_figures(v));
     json_object_set_new(o, "previous_totals", month_figures(pv));
@@ -454,10 +462,12 @@ json_t *report_monthly(redisContext *c, const struct rules *r, const char *month
     struct report_seen seen = {0};
     json_t *out = NULL;
     snprintf(cur.label, sizeof(cur.label), "%s", month);
-    if (report_month_previous(month, prev.label) != 0) {
+    int before = report_month_previous(month, prev.label);
+    if (before < 0) {
         snprintf(err, errlen, "\"%s\" is not a month (YYYY-MM)", month);
         goto done;
     }
+    prev.before_epoch = before == 1;
     if (load(c, r, opt, &cur, &prev, &seen, err, errlen) != 0)
         goto done;
 
