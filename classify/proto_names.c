@@ -56,7 +56,9 @@ static size_t host_or_address(const char *in, size_t len, char *out, size_t outs
         if (!close)
             return 0;
         size_t n = (size_t)(close - in) - 1;
-        if (n == 0 || n >= sizeof(buf))
+        /* inet_pton stops at a NUL: one inside the brackets would let what
+         * follows it through as part of the address. */
+        if (n == 0 || n >= sizeof(buf) || memchr(in + 1, '\0', n))
             return 0;
         memcpy(buf, in + 1, n);
         buf[n] = '\0';

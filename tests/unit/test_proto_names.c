@@ -172,6 +172,11 @@ TEST(http_host_names_and_literals)
     CHECK_INT(proto_names_http_host(TXT("GET / HTTP/1.1\r\nHost: [2001:db8::zz]\r\n\r\n"), out,
                                     sizeof(out)),
               0);
+    /* Found by fuzz_proto_names: a NUL inside the brackets ended inet_pton's
+     * reading early, and the bytes after it were returned as the address. */
+    CHECK_INT(proto_names_http_host(TXT("GET /a HTTP/1.0\r\nHost: [20A1:Fdb8::\0001\0]\r\n\r\n"),
+                                    out, sizeof(out)),
+              0);
     CHECK_INT(
         proto_names_http_host(TXT("GET / SIP/2.0\r\nHost: a.example\r\n\r\n"), out, sizeof(out)),
         0);
