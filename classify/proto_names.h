@@ -54,7 +54,8 @@ size_t proto_names_greeting(const uint8_t *p, size_t len, char *out, size_t outs
 size_t proto_names_http_host(const uint8_t *p, size_t len, char *out, size_t outsz);
 
 /* FastCGI records from a web server to its application: the HTTP_HOST param,
- * else SERVER_NAME, normalized.  Returns the length (> 0) when found, 0 when
+ * else SERVER_NAME, normalized (an address literal as proto_names_http_host
+ * gives it).  Returns the length (> 0) when found, 0 when
  * the payload is not FastCGI, -1 when it is FastCGI without the name (yet). */
 int proto_names_fastcgi_host(const uint8_t *p, size_t len, char *out, size_t outsz);
 
