@@ -136,6 +136,9 @@ replay "${RELOAD_TEST_MBPS:-30}"
 kill "$hup_pid"
 wait "$hup_pid" 2>/dev/null || true
 hup_pid=
+# The loop may have stopped with the bad policy in place; the report below reads
+# this folder too (the sensor is not told: no HUP).
+install_policy "$T/storm" "$T/teams-unsanctioned.conf"
 month=$(date -u +%Y-%m)
 wait_stat storm .packets.received "$packets"
 stop_sensor storm
