@@ -46,6 +46,9 @@
  *    capture's last; the next copy's first packet --gap after the previous
  *    copy's last.  So every copy lasts the same D seconds, and copy k is copy 0
  *    moved by k * (D + gap) with its addresses shifted.
+ *  - With --spacing S, every packet comes S after the one before it, across
+ *    captures and copies: a steady link, on which flows of different captures
+ *    overlap in time as they would on a busy mirror port.
  * Frame lengths (the record's wire length) are kept as they are.
  *
  * Deterministic: the same inputs and options give the same bytes.
@@ -87,6 +90,7 @@ struct options {
     const char *out;
     unsigned copies;
     int64_t start_us, gap_us, max_gap_us;
+    int64_t spacing_us; /* > 0: every packet this long after the one before */
     bool count_only;
 };
 
@@ -386,7 +390,9 @@ static bool copy_capture(const char *path, unsigned k, pcap_dumper_t *out,
     int rc;
     while ((rc = pcap_next_ex(in, &h, &data)) == 1) {
         int64_t ts = (int64_t)h->ts.tv_sec * US_PER_S + h->ts.tv_usec;
-        if (!first) {
+        if (!first && opt->spacing_us > 0) {
+            now += opt->spacing_us;
+        } else if (!first) {
             int64_t d = ts - prev_in;
             now += d < 0 ? 0 : d > opt->max_gap_us ? opt->max_gap_us : d;
         }
@@ -539,7 +545,7 @@ static unsigned self_test(void)
 static void usage(FILE *f)
 {
     fputs("usage: pcap-multiply -o OUT.pcap [--copies N] [--gap S] [--max-gap S]\n"
-          "                     [--start UNIX] FILE...\n"
+          "                     [--spacing S] [--start UNIX] FILE...\n"
           "       pcap-multiply --count FILE...\n"
           "       pcap-multiply --self-test\n"
           "\n"
@@ -550,6 +556,8 @@ static void usage(FILE *f)
           "  -n, --copies N     copies of the inputs, 1-16, default 1; copy 0 is unchanged\n"
           "      --gap S        seconds between one capture (or copy) and the next, default 1\n"
           "      --max-gap S    longest silence kept inside a capture, default 1\n"
+          "      --spacing S    every packet S seconds after the one before (e.g. 0.0005),\n"
+          "                     across files and copies; --gap and --max-gap are ignored\n"
           "      --start UNIX   time of the first packet, default 1793577600 (2026-11-02)\n"
           "      --count        only count the packets and bytes of the files (seconds:\n"
           "                     their own spans, silences kept, plus --gap between files)\n"
@@ -579,6 +587,7 @@ int main(int argc, char **argv)
         {"gap", required_argument, NULL, 'g'},
         {"max-gap", required_argument, NULL, 'G'},
         {"start", required_argument, NULL, 's'},
+        {"spacing", required_argument, NULL, 'S'},
         {"count", no_argument, NULL, 'c'},
         {"self-test", no_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
@@ -615,6 +624,13 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'S':
+            if (!parse_seconds(optarg, &opt.spacing_us) || opt.spacing_us == 0) {
+                fprintf(stderr, "pcap-multiply: --spacing %s: expected seconds above 0, like "
+                                "0.0005\n", optarg);
+                return 2;
+            }
+            break;
         case 's':
             if (!parse_seconds(optarg, &opt.start_us)) {
                 fprintf(stderr, "pcap-multiply: --start %s: expected a unix time\n", optarg);
@@ -645,7 +661,10 @@ int main(int argc, char **argv)
     if (opt.count_only) { /* the inputs' own span: no silence is shortened */
         opt.copies = 1;
         opt.max_gap_us = INT64_MAX / 4;
+        opt.spacing_us = 0;
     }
+    if (opt.spacing_us > 0)
+        opt.gap_us = opt.spacing_us; /* evenly across files and copies too */
 
     pcap_t *dead = NULL;
     pcap_dumper_t *out = NULL;
