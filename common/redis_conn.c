@@ -112,6 +112,87 @@ static int parse_hostport(const char *s, size_t n, char *host, size_t hostlen, i
     return 0;
 }
 
+/* unix:///path.sock[?db=N] */
+static int parse_unix_url(const char *url, struct redis_target *t, char *err, size_t errlen)
+{
+    t->kind = REDIS_KIND_UNIX;
+    const char *p = url + 7;
+    const char *q = strchr(p, '?');
+    size_t n = q ? (size_t)(q - p) : strlen(p);
+    if (n == 0 || p[0] != '/' || copy_part(t->path, sizeof(t->path), p, n) != 0) {
+        snprintf(err, errlen, "\"%s\": expected unix:///absolute/path/to.sock", url);
+        return -1;
+    }
+    if (q) {
+        if (strncmp(q, "?db=", 4) != 0 || !q[4] || parse_db(q + 4, &t->db) != 0) {
+            snprintf(err, errlen, "\"%s\": the only parameter is ?db=N", url);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The "[user:]password" before the '@' of an authority, %-escapes decoded. */
+static int parse_credentials(char *userinfo, struct redis_target *t, char *err, size_t errlen)
+{
+    char *colon = strchr(userinfo, ':');
+    if (colon) {
+        *colon = '\0';
+        if (copy_part(t->user, sizeof(t->user), userinfo, strlen(userinfo)) != 0 ||
+            copy_part(t->password, sizeof(t->password), colon + 1, strlen(colon + 1)) != 0) {
+            snprintf(err, errlen, "Redis user or password is too long");
+            return -1;
+        }
+    } else if (copy_part(t->password, sizeof(t->password), userinfo, strlen(userinfo)) != 0) {
+        snprintf(err, errlen, "Redis password is too long");
+        return -1;
+    }
+    if (percent_decode(t->user) != 0 || percent_decode(t->password) != 0) {
+        snprintf(err, errlen, "bad %%-escape in the Redis user or password");
+        return -1;
+    }
+    return 0;
+}
+
+/* The sentinels' "host:port,host:port" and, after the '/', "master[?db=N]". */
+static int parse_sentinels(const char *url, char *hosts, const char *slash, struct redis_target *t,
+                           char *err, size_t errlen)
+{
+    t->kind = REDIS_KIND_SENTINEL;
+    size_t hn = strlen(hosts);
+    /* strtok_r would skip empty entries ("a,,b") without a word */
+    if (hn > 0 && (hosts[0] == ',' || hosts[hn - 1] == ',' || strstr(hosts, ",,"))) {
+        snprintf(err, errlen, "\"%s\": empty sentinel address in the list", url);
+        return -1;
+    }
+    char *save = NULL;
+    for (char *h = strtok_r(hosts, ",", &save); h; h = strtok_r(NULL, ",", &save)) {
+        if (t->nsentinels == REDIS_MAX_SENTINELS) {
+            snprintf(err, errlen, "at most %d sentinels", REDIS_MAX_SENTINELS);
+            return -1;
+        }
+        t->sentinels[t->nsentinels].port = 26379;
+        if (parse_hostport(h, strlen(h), t->sentinels[t->nsentinels].host,
+                           sizeof(t->sentinels[0].host), &t->sentinels[t->nsentinels].port) != 0) {
+            snprintf(err, errlen, "\"%s\" is not host:port", h);
+            return -1;
+        }
+        t->nsentinels++;
+    }
+    const char *rest = slash ? slash + 1 : "";
+    const char *q = strchr(rest, '?');
+    size_t mn = q ? (size_t)(q - rest) : strlen(rest);
+    if (t->nsentinels == 0 || mn == 0 || copy_part(t->master, sizeof(t->master), rest, mn) != 0) {
+        snprintf(err, errlen, "\"%s\": expected sentinel://host:port[,host:port]/master-name", url);
+        return -1;
+    }
+    if (q && (strncmp(q, "?db=", 4) != 0 || !q[4] || parse_db(q + 4, &t->db) != 0)) {
+        snprintf(err, errlen, "\"%s\": the only parameter is ?db=N", url);
+        return -1;
+    }
+    return 0;
+}
+
 int redis_target_parse(const char *url, struct redis_target *t, char *err, size_t errlen)
 {
     memset(t, 0, sizeof(*t));
@@ -119,23 +200,8 @@ int redis_target_parse(const char *url, struct redis_target *t, char *err, size_
     t->connect_timeout_ms = 2000;
     t->command_timeout_ms = 2000;
 
-    if (strncmp(url, "unix://", 7) == 0) {
-        t->kind = REDIS_KIND_UNIX;
-        const char *p = url + 7;
-        const char *q = strchr(p, '?');
-        size_t n = q ? (size_t)(q - p) : strlen(p);
-        if (n == 0 || p[0] != '/' || copy_part(t->path, sizeof(t->path), p, n) != 0) {
-            snprintf(err, errlen, "\"%s\": expected unix:///absolute/path/to.sock", url);
-            return -1;
-        }
-        if (q) {
-            if (strncmp(q, "?db=", 4) != 0 || !q[4] || parse_db(q + 4, &t->db) != 0) {
-                snprintf(err, errlen, "\"%s\": the only parameter is ?db=N", url);
-                return -1;
-            }
-        }
-        return 0;
-    }
+    if (strncmp(url, "unix://", 7) == 0)
+        return parse_unix_url(url, t, err, errlen);
 
     int sentinel = strncmp(url, "sentinel://", 11) == 0;
     if (!sentinel && strncmp(url, "redis://", 8) != 0) {
@@ -158,63 +224,11 @@ int redis_target_parse(const char *url, struct redis_target *t, char *err, size_
     if (at) {
         *at = '\0';
         hosts = at + 1;
-        char *colon = strchr(authority, ':');
-        if (colon) {
-            *colon = '\0';
-            if (copy_part(t->user, sizeof(t->user), authority, strlen(authority)) != 0 ||
-                copy_part(t->password, sizeof(t->password), colon + 1, strlen(colon + 1)) != 0) {
-                snprintf(err, errlen, "Redis user or password is too long");
-                return -1;
-            }
-        } else if (copy_part(t->password, sizeof(t->password), authority, strlen(authority)) !=
-                   0) {
-            snprintf(err, errlen, "Redis password is too long");
+        if (parse_credentials(authority, t, err, errlen) != 0)
             return -1;
-        }
-        if (percent_decode(t->user) != 0 || percent_decode(t->password) != 0) {
-            snprintf(err, errlen, "bad %%-escape in the Redis user or password");
-            return -1;
-        }
     }
-
-    if (sentinel) {
-        t->kind = REDIS_KIND_SENTINEL;
-        size_t hn = strlen(hosts);
-        /* strtok_r would skip empty entries ("a,,b") without a word */
-        if (hn > 0 && (hosts[0] == ',' || hosts[hn - 1] == ',' || strstr(hosts, ",,"))) {
-            snprintf(err, errlen, "\"%s\": empty sentinel address in the list", url);
-            return -1;
-        }
-        char *save = NULL;
-        for (char *h = strtok_r(hosts, ",", &save); h; h = strtok_r(NULL, ",", &save)) {
-            if (t->nsentinels == REDIS_MAX_SENTINELS) {
-                snprintf(err, errlen, "at most %d sentinels", REDIS_MAX_SENTINELS);
-                return -1;
-            }
-            t->sentinels[t->nsentinels].port = 26379;
-            if (parse_hostport(h, strlen(h), t->sentinels[t->nsentinels].host,
-                               sizeof(t->sentinels[0].host),
-                               &t->sentinels[t->nsentinels].port) != 0) {
-                snprintf(err, errlen, "\"%s\" is not host:port", h);
-                return -1;
-            }
-            t->nsentinels++;
-        }
-        const char *rest = slash ? slash + 1 : "";
-        const char *q = strchr(rest, '?');
-        size_t mn = q ? (size_t)(q - rest) : strlen(rest);
-        if (t->nsentinels == 0 || mn == 0 ||
-            copy_part(t->master, sizeof(t->master), rest, mn) != 0) {
-            snprintf(err, errlen, "\"%s\": expected sentinel://host:port[,host:port]/master-name",
-                     url);
-            return -1;
-        }
-        if (q && (strncmp(q, "?db=", 4) != 0 || !q[4] || parse_db(q + 4, &t->db) != 0)) {
-            snprintf(err, errlen, "\"%s\": the only parameter is ?db=N", url);
-            return -1;
-        }
-        return 0;
-    }
+    if (sentinel)
+        return parse_sentinels(url, hosts, slash, t, err, errlen);
 
     t->kind = REDIS_KIND_TCP;
     if (parse_hostport(hosts, strlen(hosts), t->host, sizeof(t->host), &t->port) != 0) {
