@@ -601,6 +601,33 @@ static enum reply_kind classify_reply(redisReply *r, uint64_t *value, char *err,
     }
 }
 
+/* Numbers the batches of one round (at most PIPELINE_DEPTH), the head
+ * following what Redis holds, and appends them to the pipeline.  Returns how
+ * many, or -1 when out of memory. */
+static int append_round(struct store *s)
+{
+    char now[24];
+    snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+    int n = 0;
+    uint64_t prev = s->redis_last;
+    for (struct batch *b = s->head; b && n < PIPELINE_DEPTH; b = b->next, n++) {
+        if (b->seq == SEQ_UNSET) {
+            uint64_t seq = s->next_seq;
+            if (seq <= prev)
+                seq = prev + 1;
+            if (seq <= s->redis_last)
+                seq = s->redis_last + 1;
+            b->seq = seq;
+            s->next_seq = seq + 1;
+        }
+        b->prev = prev;
+        prev = b->seq;
+        if (append_batch(s, b, now) != 0)
+            return -1;
+    }
+    return n;
+}
+
 int store_send(struct store *s, char *err, size_t errlen)
 {
     int gaps = 0;
@@ -608,29 +635,11 @@ int store_send(struct store *s, char *err, size_t errlen)
     while (s->head) {
         if (!s->redis && store_connect(s, err, errlen) != 0)
             goto fail;
-        char now[24];
-        snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
-
-        /* Number the batches of this round: the head follows what Redis holds. */
-        int n = 0;
-        uint64_t prev = s->redis_last;
-        for (struct batch *b = s->head; b && n < PIPELINE_DEPTH; b = b->next, n++) {
-            if (b->seq == SEQ_UNSET) {
-                uint64_t seq = s->next_seq;
-                if (seq <= prev)
-                    seq = prev + 1;
-                if (seq <= s->redis_last)
-                    seq = s->redis_last + 1;
-                b->seq = seq;
-                s->next_seq = seq + 1;
-            }
-            b->prev = prev;
-            prev = b->seq;
-            if (append_batch(s, b, now) != 0) {
-                snprintf(err, errlen, "out of memory building a flush");
-                store_disconnect(s);
-                goto fail;
-            }
+        int n = append_round(s);
+        if (n < 0) {
+            snprintf(err, errlen, "out of memory building a flush");
+            store_disconnect(s);
+            goto fail;
         }
         /* Read every reply, even after a bad one, to keep the connection in step. */
         int stop = 0, reload = 0, failed = 0;
