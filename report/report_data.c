@@ -1,9 +1,9 @@
 /*
  * report_data.c - read a period's hashes and HyperLogLogs from Redis.
  *
- * Keys are named from what the schema defines (the period's month and day
- * hashes) and device keys from the cells found in those hashes, never found
- * with KEYS or SCAN, so a report costs a few pipelined round trips whatever
+ * Keys are named by schema.h from what the schema defines (the period's month
+ * and day hashes) and device keys from the cells found in those hashes, never
+ * found with KEYS or SCAN, so a report costs a few pipelined round trips whatever
  * the size of the database: one HGETALL per hash read and one PFCOUNT per
  * cell or group counted.
  *
@@ -19,9 +19,7 @@
 #include <string.h>
 
 #include "report_dates.h"
-#include "store.h"
-
-#define KEY_MAX 512
+#include "schema.h"
 
 static void set_err(char *err, size_t errlen, const char *what, redisContext *c,
                     const redisReply *r)
@@ -39,9 +37,8 @@ static long cell_of(struct report_period *p, const char *key, size_t len)
     long at = report_index_get(&p->index, key, len);
     if (at >= 0)
         return at;
-    const char *bar = memchr(key, '|', len);
-    if (!bar || bar == key || bar + 1 == key + len ||
-        memchr(bar + 1, '|', len - (size_t)(bar - key) - 1))
+    size_t dept_len;
+    if (!schema_cell_split(key, len, &dept_len))
         return -2; /* not "dept|service": not a field of ours */
     if (p->ncells == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 256;
@@ -59,7 +56,6 @@ static long cell_of(struct report_period *p, const char *key, size_t len)
     ids[len] = '\0';
     memcpy(ids + len + 1, key, len);
     ids[2 * len + 1] = '\0';
-    size_t dept_len = (size_t)(bar - key);
     ids[dept_len] = '\0';
     if (report_index_put(&p->index, key, len, (long)p->ncells) != 0) {
         free(ids);
@@ -74,23 +70,20 @@ static long cell_of(struct report_period *p, const char *key, size_t len)
     return (long)p->ncells++;
 }
 
-/* The counter a field names ("bytes_up"...), or NULL for a name not ours. */
-static uint64_t *counter_of(struct report_cell *cell, const char *name, size_t len)
+static uint64_t *counter_of(struct report_cell *cell, enum schema_counter counter)
 {
-#define IS(s) (len == sizeof(s) - 1 && memcmp(name, s, len) == 0)
-    return IS("bytes_up")       ? &cell->bytes_up
-           : IS("bytes_down")   ? &cell->bytes_down
-           : IS("packets_up")   ? &cell->packets_up
-           : IS("packets_down") ? &cell->packets_down
-           : IS("flows")        ? &cell->flows
-                                : NULL;
-#undef IS
-}
-
-static int is_counter(const char *name, size_t len)
-{
-    struct report_cell probe;
-    return counter_of(&probe, name, len) != NULL;
+    switch (counter) {
+    case SCHEMA_BYTES_UP:
+        return &cell->bytes_up;
+    case SCHEMA_BYTES_DOWN:
+        return &cell->bytes_down;
+    case SCHEMA_PACKETS_UP:
+        return &cell->packets_up;
+    case SCHEMA_PACKETS_DOWN:
+        return &cell->packets_down;
+    default:
+        return &cell->flows;
+    }
 }
 
 static int country_add(struct report_cell *cell, const char *code, int up, uint64_t v)
@@ -241,36 +234,30 @@ static uint64_t parse_u64(const char *s, size_t len)
     return v;
 }
 
-static int wanted(const char *only_dept, size_t only_len, const char *field, size_t len)
-{
-    return !only_dept ||
-           (len > only_len && field[only_len] == '|' && memcmp(field, only_dept, only_len) == 0);
-}
-
 struct period_sink {
     struct report_period *p;
     const char *only_dept;
     size_t only_len;
 };
 
-/* "dept|service|counter" */
+static bool wanted(const struct period_sink *k, const char *field, const struct schema_field *f)
+{
+    return !k->only_dept ||
+           (f->dept_len == k->only_len && memcmp(field, k->only_dept, k->only_len) == 0);
+}
+
+/* "dept|service|counter"; fields of someone else's get no cell. */
 static int counter_pair(void *ctx, const char *field, size_t len, const char *value, size_t vlen)
 {
     struct period_sink *k = ctx;
-    if (!wanted(k->only_dept, k->only_len, field, len))
+    struct schema_field f;
+    if (!schema_field_counter_parse(field, len, &f) || !wanted(k, field, &f))
         return 0;
-    const char *counter = memrchr(field, '|', len);
-    if (!counter)
-        return 0;
-    const char *name = counter + 1;
-    size_t name_len = len - (size_t)(name - field);
-    if (!is_counter(name, name_len))
-        return 0; /* a field of someone else's: no cell for it */
-    long at = cell_of(k->p, field, (size_t)(counter - field));
+    long at = cell_of(k->p, field, f.cell_len);
     if (at == -1)
         return -1;
     if (at >= 0)
-        *counter_of(&k->p->cells[at], name, name_len) += parse_u64(value, vlen);
+        *counter_of(&k->p->cells[at], f.counter) += parse_u64(value, vlen);
     return 0;
 }
 
@@ -278,42 +265,29 @@ static int counter_pair(void *ctx, const char *field, size_t len, const char *va
 static int geo_pair(void *ctx, const char *field, size_t len, const char *value, size_t vlen)
 {
     struct period_sink *k = ctx;
-    if (!wanted(k->only_dept, k->only_len, field, len))
+    struct schema_field f;
+    if (!schema_field_geo_parse(field, len, &f) || !wanted(k, field, &f))
         return 0;
-    const char *dir = memrchr(field, '|', len);
-    if (!dir || dir == field)
-        return 0;
-    const char *cc = memrchr(field, '|', (size_t)(dir - field));
-    if (!cc)
-        return 0;
-    size_t dir_len = len - (size_t)(dir - field) - 1;
-    int up = dir_len == 8 && memcmp(dir + 1, "bytes_up", 8) == 0;
-    if (!up && !(dir_len == 10 && memcmp(dir + 1, "bytes_down", 10) == 0))
-        return 0;
-    if (dir - cc != 3 || cc[1] < 'A' || cc[1] > 'Z' || cc[2] < 'A' || cc[2] > 'Z')
-        return 0; /* not an ISO 3166 code: not ours */
-    long at = cell_of(k->p, field, (size_t)(cc - field));
+    long at = cell_of(k->p, field, f.cell_len);
     if (at == -1)
         return -1;
-    if (at >= 0 && country_add(&k->p->cells[at], cc + 1, up, parse_u64(value, vlen)) != 0)
+    if (at >= 0 && country_add(&k->p->cells[at], f.country, f.counter == SCHEMA_BYTES_UP,
+                               parse_u64(value, vlen)) != 0)
         return -1;
     return 0;
 }
 
 /* ---- the period's keys ---- */
 
-static int add_part(struct report_period *p, const char *kind, const char *when)
+static int add_part(struct report_period *p, enum schema_span span, const char *date)
 {
-    char **parts = realloc(p->parts, (p->nparts + 1) * sizeof(*parts));
+    struct report_part *parts = realloc(p->parts, (p->nparts + 1) * sizeof(*parts));
     if (!parts)
         return -1;
     p->parts = parts;
-    size_t len = strlen(kind) + strlen(when) + 2;
-    char *part = malloc(len);
-    if (!part)
-        return -1;
-    snprintf(part, len, "%s:%s", kind, when);
-    p->parts[p->nparts++] = part;
+    parts[p->nparts].span = span;
+    snprintf(parts[p->nparts].date, sizeof(parts[p->nparts].date), "%s", date);
+    p->nparts++;
     return 0;
 }
 
@@ -326,18 +300,28 @@ static int plan_parts(struct report_period *p)
         if (day == month_first && month_last <= p->last_day) {
             char month[REPORT_MONTH_LEN];
             report_month_of(day, month);
-            if (add_part(p, "month", month) != 0)
+            if (add_part(p, SCHEMA_MONTH, month) != 0)
                 return -1;
             day = month_last + 1;
             continue;
         }
         char d[REPORT_DAY_LEN];
         report_day_format(day, d);
-        if (add_part(p, "day", d) != 0)
+        if (add_part(p, SCHEMA_DAY, d) != 0)
             return -1;
         day++;
     }
     return 0;
+}
+
+/* Appends HGETALL of the key that name() gives for part. */
+static int request_hash(redisContext *c, const struct report_part *part,
+                        int (*name)(char *, size_t, enum schema_span, const char *))
+{
+    char key[SCHEMA_NAME_MAX];
+    if (name(key, sizeof(key), part->span, part->date) < 0)
+        return -1;
+    return redisAppendCommand(c, "HGETALL %s", key) == REDIS_OK ? 0 : -1;
 }
 
 int report_period_request(redisContext *c, uint32_t first_day, uint32_t last_day, bool with_geo,
@@ -356,15 +340,14 @@ int report_period_request(redisContext *c, uint32_t first_day, uint32_t last_day
         return -1;
     }
     for (size_t i = 0; i < out->nparts; i++) {
-        if (redisAppendCommand(c, "HGETALL " STORE_KEY_PREFIX "%s", out->parts[i]) != REDIS_OK) {
+        if (request_hash(c, &out->parts[i], schema_key_counts) != 0) {
             snprintf(err, errlen, "out of memory");
             return -1;
         }
         out->pending++;
         if (!with_geo)
             continue;
-        if (redisAppendCommand(c, "HGETALL " STORE_KEY_PREFIX "geo:%s", out->parts[i]) !=
-            REDIS_OK) {
+        if (request_hash(c, &out->parts[i], schema_key_geo) != 0) {
             snprintf(err, errlen, "out of memory");
             return -1;
         }
@@ -416,34 +399,10 @@ struct keyvec {
     size_t argc, cap;
     char *text;
     size_t used, text_cap;
-    char **prefixes; /* per part: "shadowtap:devices:month:2026-10:" */
-    size_t *prefix_len;
 };
 
-static int keyvec_init(struct keyvec *v, const struct report_period *p)
+static void keyvec_free(struct keyvec *v)
 {
-    memset(v, 0, sizeof(*v));
-    v->prefixes = calloc(p->nparts ? p->nparts : 1, sizeof(*v->prefixes));
-    v->prefix_len = calloc(p->nparts ? p->nparts : 1, sizeof(*v->prefix_len));
-    if (!v->prefixes || !v->prefix_len)
-        return -1;
-    for (size_t k = 0; k < p->nparts; k++) {
-        size_t len = sizeof(STORE_KEY_PREFIX "devices::") + strlen(p->parts[k]);
-        v->prefixes[k] = malloc(len);
-        if (!v->prefixes[k])
-            return -1;
-        snprintf(v->prefixes[k], len, STORE_KEY_PREFIX "devices:%s:", p->parts[k]);
-        v->prefix_len[k] = strlen(v->prefixes[k]);
-    }
-    return 0;
-}
-
-static void keyvec_free(struct keyvec *v, const struct report_period *p)
-{
-    for (size_t k = 0; v->prefixes && k < p->nparts; k++)
-        free(v->prefixes[k]);
-    free(v->prefixes);
-    free(v->prefix_len);
     free(v->argv);
     free(v->argvlen);
     free(v->offset);
@@ -499,18 +458,16 @@ static int keyvec_start(struct keyvec *v)
 static int keyvec_add_cell(struct keyvec *v, const struct report_period *p,
                            const struct report_cell *cell)
 {
-    size_t bytes = 0;
-    for (size_t k = 0; k < p->nparts; k++)
-        bytes += v->prefix_len[k] + cell->key_len;
-    if (keyvec_reserve(v, p->nparts, bytes) != 0)
+    if (keyvec_reserve(v, p->nparts, p->nparts * SCHEMA_NAME_MAX) != 0)
         return -1;
     for (size_t k = 0; k < p->nparts; k++) {
-        char *key = v->text + v->used;
-        memcpy(key, v->prefixes[k], v->prefix_len[k]);
-        memcpy(key + v->prefix_len[k], cell->key, cell->key_len);
+        int n = schema_key_devices(v->text + v->used, v->text_cap - v->used, p->parts[k].span,
+                                   p->parts[k].date, cell->key);
+        if (n < 0)
+            return -1;
         v->offset[v->argc] = v->used;
-        v->argvlen[v->argc++] = v->prefix_len[k] + cell->key_len;
-        v->used += v->prefix_len[k] + cell->key_len;
+        v->argvlen[v->argc++] = (size_t)n;
+        v->used += (size_t)n;
     }
     return 0;
 }
@@ -561,14 +518,14 @@ static int counts_append(struct report_counts *q, redisContext *c, const struct 
 int report_counts_cells(struct report_counts *q, redisContext *c, struct report_period *p,
                         const size_t *cells, size_t ncells)
 {
-    struct keyvec v;
-    int rc = keyvec_init(&v, p);
+    struct keyvec v = {0};
+    int rc = 0;
     size_t n = cells ? ncells : p->ncells;
     for (size_t i = 0; i < n && rc == 0; i++) {
         size_t at = cells ? cells[i] : i;
         rc = counts_append(q, c, p, &v, &at, 1, &p->cells[at].devices);
     }
-    keyvec_free(&v, p);
+    keyvec_free(&v);
     if (rc != 0)
         q->failed = 1;
     return rc;
@@ -577,11 +534,11 @@ int report_counts_cells(struct report_counts *q, redisContext *c, struct report_
 int report_counts_groups(struct report_counts *q, redisContext *c, const struct report_period *p,
                          struct report_device_group *groups, size_t ngroups)
 {
-    struct keyvec v;
-    int rc = keyvec_init(&v, p);
+    struct keyvec v = {0};
+    int rc = 0;
     for (size_t g = 0; g < ngroups && rc == 0; g++)
         rc = counts_append(q, c, p, &v, groups[g].cells, groups[g].ncells, &groups[g].devices);
-    keyvec_free(&v, p);
+    keyvec_free(&v);
     if (rc != 0)
         q->failed = 1;
     return rc;
@@ -621,6 +578,16 @@ void report_counts_free(struct report_counts *q)
 
 /* ---- days ---- */
 
+/* A counter field of dept and service in a fresh allocation, or NULL. */
+static char *bytes_field(const char *dept, const char *service, enum schema_counter counter)
+{
+    char cell[SCHEMA_NAME_MAX], field[SCHEMA_NAME_MAX];
+    if (schema_cell(cell, sizeof(cell), dept, service) < 0 ||
+        schema_field_counter(field, sizeof(field), cell, counter) < 0)
+        return NULL;
+    return strdup(field);
+}
+
 int report_daily_bytes(redisContext *c, const char *dept, const char *const *services,
                        size_t nservices, uint32_t first_day, uint32_t last_day, uint64_t *out,
                        char *err, size_t errlen)
@@ -637,15 +604,10 @@ int report_daily_bytes(redisContext *c, const char *dept, const char *const *ser
     }
     int rc = 0;
     argv[0] = strdup("HMGET");
-    argv[1] = malloc(KEY_MAX);
+    argv[1] = malloc(SCHEMA_NAME_MAX);
     for (size_t s = 0; s < nservices; s++) {
-        for (int up = 0; up < 2; up++) {
-            size_t len = strlen(dept) + strlen(services[s]) + sizeof("||bytes_down");
-            char *f = malloc(len);
-            if (f)
-                snprintf(f, len, "%s|%s|%s", dept, services[s], up ? "bytes_down" : "bytes_up");
-            argv[2 + 2 * s + (size_t)up] = f;
-        }
+        argv[2 + 2 * s] = bytes_field(dept, services[s], SCHEMA_BYTES_UP);
+        argv[3 + 2 * s] = bytes_field(dept, services[s], SCHEMA_BYTES_DOWN);
     }
     for (size_t i = 0; i < argc; i++) {
         if (!argv[i])
@@ -655,14 +617,14 @@ int report_daily_bytes(redisContext *c, const char *dept, const char *const *ser
     for (uint32_t day = first_day; rc == 0 && day <= last_day; day++) {
         char d[REPORT_DAY_LEN];
         report_day_format(day, d);
-        snprintf(argv[1], KEY_MAX, STORE_KEY_PREFIX "day:%s", d);
-        if (redisAppendCommandArgv(c, (int)argc, (const char **)argv, NULL) != REDIS_OK)
+        if (schema_key_counts(argv[1], SCHEMA_NAME_MAX, SCHEMA_DAY, d) < 0 ||
+            redisAppendCommandArgv(c, (int)argc, (const char **)argv, NULL) != REDIS_OK)
             rc = -1;
         else
             sent++;
     }
     if (rc != 0)
-        snprintf(err, errlen, "out of memory");
+        snprintf(err, errlen, "out of memory, or ids too long for Redis names");
     for (size_t day = 0; day < sent; day++) {
         redisReply *r = NULL;
         if (redisGetReply(c, (void **)&r) != REDIS_OK || !r) {
@@ -730,10 +692,10 @@ static int seen_pair(void *ctx, const char *field, size_t len, const char *value
 int report_seen_request(redisContext *c, struct report_seen *out)
 {
     memset(out, 0, sizeof(*out));
-    if (redisAppendCommand(c, "HGETALL " STORE_KEY_PREFIX "first_seen") != REDIS_OK)
+    if (redisAppendCommand(c, "HGETALL %s", schema_key_first_seen) != REDIS_OK)
         return -1;
     out->pending++;
-    if (redisAppendCommand(c, "HGETALL " STORE_KEY_PREFIX "last_seen") != REDIS_OK)
+    if (redisAppendCommand(c, "HGETALL %s", schema_key_last_seen) != REDIS_OK)
         return -1;
     out->pending++;
     return 0;
@@ -771,14 +733,9 @@ static long seen_find(const struct report_seen *s, const char *dept, const char 
 {
     if (!dept)
         return report_index_get(&s->index, service, strlen(service));
-    char key[KEY_MAX];
-    size_t a = strlen(dept), b = strlen(service);
-    if (a + b + 1 > sizeof(key))
-        return -1;
-    memcpy(key, dept, a);
-    key[a] = '|';
-    memcpy(key + a + 1, service, b);
-    return report_index_get(&s->index, key, a + b + 1);
+    char cell[SCHEMA_NAME_MAX];
+    int n = schema_cell(cell, sizeof(cell), dept, service);
+    return n < 0 ? -1 : report_index_get(&s->index, cell, (size_t)n);
 }
 
 uint64_t report_seen_cell_first(const struct report_seen *s, const struct report_cell *c)
@@ -824,8 +781,6 @@ void report_period_free(struct report_period *p)
         free(p->cells[i].countries);
     }
     free(p->cells);
-    for (size_t i = 0; i < p->nparts; i++)
-        free(p->parts[i]);
     free(p->parts);
     report_index_free(&p->index);
     memset(p, 0, sizeof(*p));

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "report_index.h"
+#include "schema.h"
 
 struct report_country {
     char code[3];
@@ -38,9 +39,15 @@ struct report_cell {
     size_t ncountries;
 };
 
+/* A month or day whose hashes a period reads. */
+struct report_part {
+    enum schema_span span;
+    char date[SCHEMA_DATE_MAX]; /* "2026-10" or "2026-11-02" */
+};
+
 struct report_period {
     uint32_t first_day, last_day; /* days since 1970-01-01, inclusive */
-    char **parts;                 /* key suffixes read: "month:2026-10", "day:2026-11-02" */
+    struct report_part *parts;
     size_t nparts;
     struct report_cell *cells;
     size_t ncells, cap;
@@ -100,8 +107,8 @@ int report_daily_bytes(redisContext *c, const char *dept, const char *const *ser
                        char *err, size_t errlen);
 
 /* First and last second of traffic ever counted, per service and per
- * (department, service): the never-expiring hashes shadowtap:first_seen and
- * shadowtap:last_seen. */
+ * (department, service): the never-expiring hashes schema_key_first_seen and
+ * schema_key_last_seen. */
 struct report_seen {
     struct report_index index; /* "service" or "dept|service" -> position */
     uint64_t *first, *last;    /* 0: unknown */

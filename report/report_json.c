@@ -5,7 +5,7 @@
  * so a report always speaks the organisation's current policy; a service id
  * the catalog no longer knows is still reported, under its id.  Unclassified
  * traffic counted where it is hosted ("unclassified:AS<n>") is named after
- * the system's owner, which the sensors note in Redis (shadowtap:asn).
+ * the system's owner, which the sensors note in Redis (schema_key_asn).
  */
 #include "report_json.h"
 
@@ -16,7 +16,7 @@
 #include "classify.h"
 #include "report_index.h"
 #include "report_dates.h"
-#include "store.h"
+#include "schema.h"
 
 json_t *report_json_u64(uint64_t v)
 {
@@ -86,9 +86,9 @@ static void networks_free(void)
 int report_json_load_networks(redisContext *c, char *err, size_t errlen)
 {
     networks_free();
-    redisReply *r = redisCommand(c, "HGETALL " STORE_KEY_PREFIX "asn");
+    redisReply *r = redisCommand(c, "HGETALL %s", schema_key_asn);
     if (!r || r->type != REDIS_REPLY_ARRAY) {
-        snprintf(err, errlen, "HGETALL " STORE_KEY_PREFIX "asn: %s",
+        snprintf(err, errlen, "HGETALL %s: %s", schema_key_asn,
                  r && r->type == REDIS_REPLY_ERROR ? r->str : c->errstr);
         if (r)
             freeReplyObject(r);
@@ -125,10 +125,9 @@ int report_json_load_networks(redisContext *c, char *err, size_t errlen)
 
 const char *report_json_hosted_name(const char *id, char *buf, size_t len)
 {
-    static const char prefix[] = SERVICE_UNCLASSIFIED ":";
-    if (strncmp(id, prefix, sizeof(prefix) - 1) != 0)
+    const char *as = schema_asn_of_service(id);
+    if (!as)
         return NULL;
-    const char *as = id + sizeof(prefix) - 1;
     long at = report_index_get(&networks.index, as, strlen(as));
     const char *org = at >= 0 ? networks.orgs[at] : NULL;
     snprintf(buf, len, "Unclassified, hosted at %s", org && *org ? org : as);
@@ -311,7 +310,10 @@ json_t *report_json_sensors(redisContext *c, uint32_t first_day, uint32_t last_d
          day = report_month_last(day) + 1) {
         char month[REPORT_MONTH_LEN];
         report_month_of(day, month);
-        redisReply *r = redisCommand(c, "SMEMBERS " STORE_KEY_PREFIX "sensors:%s", month);
+        char key[SCHEMA_NAME_MAX];
+        redisReply *r = schema_key_month_sensors(key, sizeof(key), month) < 0
+                            ? NULL
+                            : redisCommand(c, "SMEMBERS %s", key);
         for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
             if (r->element[i]->type == REDIS_REPLY_STRING)
                 json_object_set_new(ids, r->element[i]->str, json_null());
@@ -325,7 +327,10 @@ json_t *report_json_sensors(redisContext *c, uint32_t first_day, uint32_t last_d
     json_object_foreach(ids, id, value)
     {
         json_t *s = json_pack("{s:s}", "id", id);
-        redisReply *f = redisCommand(c, "HGET " STORE_KEY_PREFIX "sensor:%s last_flush", id);
+        char key[SCHEMA_NAME_MAX];
+        redisReply *f = schema_key_sensor(key, sizeof(key), id) < 0
+                            ? NULL
+                            : redisCommand(c, "HGET %s %s", key, schema_field_last_flush);
         json_object_set_new(s, "last_flush",
                             f && f->type == REDIS_REPLY_STRING
                                 ? report_json_time(strtoull(f->str, NULL, 10))

@@ -34,7 +34,7 @@ void report_json_describe_cell(json_t *o, const struct rules *r, const char *id,
 /* A string for an id, shared by every place that names it. */
 json_t *report_json_id(const char *id);
 /* Reads the owners of autonomous systems the sensors noted (hash
- * shadowtap:asn), which name the services "unclassified:AS<n>": unclassified
+ * schema_key_asn), which name the services "unclassified:AS<n>": unclassified
  * traffic counted where it is hosted.  Returns 0, or -1 with the reason in
  * err (the names then read "Unclassified, hosted at AS<n>"). */
 int report_json_load_networks(redisContext *c, char *err, size_t errlen);

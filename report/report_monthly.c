@@ -415,19 +415,22 @@ static json_t *genai_section(const struct month *m)
 }
 
 /* The host names of unclassified flows the sensors noted for the month
- * (shadowtap:unmatched:YYYY-MM), most bytes first: names an analyst could add
- * to the catalog.  They are server names, so they say nothing about a person.
+ * (schema_key_unmatched), most bytes first: names an analyst could add to the
+ * catalog.  They are server names, so they say nothing about a person.
  * NULL with the reason in err when Redis fails. */
 static json_t *unmatched_section(redisContext *c, const char *month, char *err, size_t errlen)
 {
-    redisReply *top = redisCommand(c, "ZREVRANGE " STORE_KEY_PREFIX "unmatched:%s 0 %d WITHSCORES",
-                                   month, UNMATCHED_SHOWN - 1);
-    redisReply *count =
-        top ? redisCommand(c, "ZCARD " STORE_KEY_PREFIX "unmatched:%s", month) : NULL;
+    char key[SCHEMA_NAME_MAX];
+    if (schema_key_unmatched(key, sizeof(key), month) < 0) {
+        snprintf(err, errlen, "\"%s\" is not a month (YYYY-MM)", month);
+        return NULL;
+    }
+    redisReply *top = redisCommand(c, "ZREVRANGE %s 0 %d WITHSCORES", key, UNMATCHED_SHOWN - 1);
+    redisReply *count = top ? redisCommand(c, "ZCARD %s", key) : NULL;
     json_t *out = NULL;
     if (!top || top->type != REDIS_REPLY_ARRAY || !count || count->type != REDIS_REPLY_INTEGER) {
         const redisReply *bad = top && top->type == REDIS_REPLY_ERROR ? top : count;
-        snprintf(err, errlen, "reading " STORE_KEY_PREFIX "unmatched:%s: %s", month,
+        snprintf(err, errlen, "reading %s: %s", key,
                  bad && bad->type == REDIS_REPLY_ERROR ? bad->str : c->errstr);
         goto done;
     }

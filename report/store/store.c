@@ -6,6 +6,9 @@
  * front of it at each send.  The store remembers the last sequence number Redis
  * acknowledged (read from Redis at connect, then advanced by replies), which is
  * the "prev" of the first queued batch.
+ *
+ * Key and field names come from schema.h; the script gets them from the
+ * schema's Lua preamble, loaded in front of it (store_script_source).
  */
 #include "store.h"
 
@@ -18,6 +21,7 @@
 
 #include "log.h"
 #include "policy.h"
+#include "schema.h"
 #include "store_script.h"
 #include "symbol.h"
 #include "tally_notes.h"
@@ -47,9 +51,16 @@ struct store {
     bool warned_expired;
 };
 
-const char *store_script_source(void)
+char *store_script_source(void)
 {
-    return store_script;
+    const char *preamble = schema_lua_preamble();
+    size_t a = strlen(preamble), b = sizeof(store_script);
+    char *text = malloc(a + b);
+    if (!text)
+        return NULL;
+    memcpy(text, preamble, a);
+    memcpy(text + a, store_script, b); /* with its NUL */
+    return text;
 }
 
 static uint64_t now_us(void)
@@ -119,7 +130,13 @@ void store_disconnect(struct store *s)
 
 static int load_script(struct store *s, char *err, size_t errlen)
 {
-    redisReply *r = redisCommand(s->redis, "SCRIPT LOAD %s", store_script);
+    char *script = store_script_source();
+    if (!script) {
+        snprintf(err, errlen, "SCRIPT LOAD: out of memory");
+        return -1;
+    }
+    redisReply *r = redisCommand(s->redis, "SCRIPT LOAD %s", script);
+    free(script);
     if (!r || r->type != REDIS_REPLY_STRING || r->len != 40) {
         snprintf(err, errlen, "SCRIPT LOAD: %s",
                  r && r->type == REDIS_REPLY_ERROR ? r->str : s->redis->errstr);
@@ -143,8 +160,12 @@ int store_connect(struct store *s, char *err, size_t errlen)
     }
     if (load_script(s, err, errlen) != 0)
         goto fail;
-    redisReply *r = redisCommand(s->redis, "HGET " STORE_KEY_PREFIX "sensor:%s seq",
-                                 s->cfg.sensor_id);
+    char key[SCHEMA_NAME_MAX];
+    if (schema_key_sensor(key, sizeof(key), s->cfg.sensor_id) < 0) {
+        snprintf(err, errlen, "sensor id \"%s\" cannot name a Redis key", s->cfg.sensor_id);
+        goto fail;
+    }
+    redisReply *r = redisCommand(s->redis, "HGET %s %s", key, schema_field_seq);
     if (!r || (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_NIL)) {
         snprintf(err, errlen, "reading the sensor's sequence number: %s",
                  r && r->type == REDIS_REPLY_ERROR ? r->str : s->redis->errstr);
@@ -367,8 +388,9 @@ static void add_asn_note(void *ctx, uint32_t asn, const char *org)
 {
     struct notes_builder *nb = ctx;
     char id[16];
-    int n = snprintf(id, sizeof(id), "AS%u", asn);
-    if (nb->bd->failed || push_arg(nb->bd, id, (size_t)n) || push_arg(nb->bd, org, strlen(org)))
+    int n = schema_field_asn(id, sizeof(id), asn);
+    if (n < 0 || nb->bd->failed || push_arg(nb->bd, id, (size_t)n) ||
+        push_arg(nb->bd, org, strlen(org)))
         nb->bd->failed = 1;
     nb->count++;
 }
@@ -579,6 +601,33 @@ static enum reply_kind classify_reply(redisReply *r, uint64_t *value, char *err,
     }
 }
 
+/* Numbers the batches of one round (at most PIPELINE_DEPTH), the head
+ * following what Redis holds, and appends them to the pipeline.  Returns how
+ * many, or -1 when out of memory. */
+static int append_round(struct store *s)
+{
+    char now[24];
+    snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+    int n = 0;
+    uint64_t prev = s->redis_last;
+    for (struct batch *b = s->head; b && n < PIPELINE_DEPTH; b = b->next, n++) {
+        if (b->seq == SEQ_UNSET) {
+            uint64_t seq = s->next_seq;
+            if (seq <= prev)
+                seq = prev + 1;
+            if (seq <= s->redis_last)
+                seq = s->redis_last + 1;
+            b->seq = seq;
+            s->next_seq = seq + 1;
+        }
+        b->prev = prev;
+        prev = b->seq;
+        if (append_batch(s, b, now) != 0)
+            return -1;
+    }
+    return n;
+}
+
 int store_send(struct store *s, char *err, size_t errlen)
 {
     int gaps = 0;
@@ -586,29 +635,11 @@ int store_send(struct store *s, char *err, size_t errlen)
     while (s->head) {
         if (!s->redis && store_connect(s, err, errlen) != 0)
             goto fail;
-        char now[24];
-        snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
-
-        /* Number the batches of this round: the head follows what Redis holds. */
-        int n = 0;
-        uint64_t prev = s->redis_last;
-        for (struct batch *b = s->head; b && n < PIPELINE_DEPTH; b = b->next, n++) {
-            if (b->seq == SEQ_UNSET) {
-                uint64_t seq = s->next_seq;
-                if (seq <= prev)
-                    seq = prev + 1;
-                if (seq <= s->redis_last)
-                    seq = s->redis_last + 1;
-                b->seq = seq;
-                s->next_seq = seq + 1;
-            }
-            b->prev = prev;
-            prev = b->seq;
-            if (append_batch(s, b, now) != 0) {
-                snprintf(err, errlen, "out of memory building a flush");
-                store_disconnect(s);
-                goto fail;
-            }
+        int n = append_round(s);
+        if (n < 0) {
+            snprintf(err, errlen, "out of memory building a flush");
+            store_disconnect(s);
+            goto fail;
         }
         /* Read every reply, even after a bad one, to keep the connection in step. */
         int stop = 0, reload = 0, failed = 0;
@@ -693,14 +724,14 @@ int store_write_health(struct store *s, const char *const *names, const uint64_t
     size_t argc = 2 + 2 * (n + 1);
     const char **argv = calloc(argc, sizeof(*argv));
     char (*nums)[24] = calloc(n + 1, sizeof(*nums));
-    char key[256];
-    if (!argv || !nums) {
+    char key[SCHEMA_NAME_MAX];
+    bool allocated = argv && nums;
+    if (!allocated || schema_key_sensor_health(key, sizeof(key), s->cfg.sensor_id) < 0) {
         free(argv);
         free(nums);
-        snprintf(err, errlen, "out of memory");
+        snprintf(err, errlen, allocated ? "sensor id cannot name a Redis key" : "out of memory");
         return -1;
     }
-    snprintf(key, sizeof(key), STORE_KEY_PREFIX "sensor:%s:health", s->cfg.sensor_id);
     argv[0] = "HSET";
     argv[1] = key;
     for (size_t i = 0; i < n; i++) {
@@ -709,7 +740,7 @@ int store_write_health(struct store *s, const char *const *names, const uint64_t
         argv[3 + 2 * i] = nums[i];
     }
     snprintf(nums[n], sizeof(nums[n]), "%lld", (long long)time(NULL));
-    argv[2 + 2 * n] = "updated";
+    argv[2 + 2 * n] = schema_field_updated;
     argv[3 + 2 * n] = nums[n];
     redisReply *r = redisCommandArgv(s->redis, (int)argc, argv, NULL);
     int rc = 0;

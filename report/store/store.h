@@ -4,7 +4,7 @@
  * A flush turns a tally into batches of at most cells_per_batch cells.  Each
  * batch is applied by one Lua script call (loaded once, called by SHA), which
  * is atomic in Redis and checks the batch's sequence number against the
- * sensor's last applied one (hash shadowtap:sensor:<id>, field seq):
+ * sensor's last applied one (schema_key_sensor(), field schema_field_seq):
  *
  *   seq <= last          already applied (a retry after a lost reply): skipped
  *   prev != last         an earlier batch is missing: refused, resent in order
@@ -24,8 +24,8 @@
  * exactly when its batch was applied; they go to the Redis stream and, through
  * on_event, to the caller.
  *
- * The Redis schema is documented in docs/redis-schema.md.  Not thread-safe:
- * one thread (the flusher) owns a store.
+ * The Redis schema is documented in docs/redis-schema.md and named in code
+ * only by schema.h.  Not thread-safe: one thread (the flusher) owns a store.
  */
 #ifndef SHADOWTAP_STORE_H
 #define SHADOWTAP_STORE_H
@@ -37,8 +37,7 @@
 #include "redis_conn.h"
 #include "tally.h"
 
-#define STORE_KEY_PREFIX "shadowtap:"
-/* Host names of unclassified flows kept per month (shadowtap:unmatched:*),
+/* Host names of unclassified flows kept per month (schema_key_unmatched()),
  * those with the most bytes. */
 #define STORE_UNMATCHED_MAX 1000
 
@@ -63,7 +62,7 @@ struct store_config {
     uint32_t month_retention_days; /* month keys expire this long after their month; 0 = never */
     uint32_t cells_per_batch;      /* >= 1 */
     uint64_t upload_threshold;     /* bytes per department, service and hour; 0 = no event */
-    uint32_t stream_maxlen;        /* approximate length kept of shadowtap:events */
+    uint32_t stream_maxlen;        /* approximate length kept of schema_key_events */
     store_event_fn on_event;       /* called for each event of an applied batch; may be NULL */
     void *event_ctx;
 };
@@ -100,14 +99,17 @@ size_t store_queued(const struct store *s);
 
 void store_get_stats(const struct store *s, struct store_stats *out);
 
-/* Writes figures to the hash shadowtap:sensor:<id>:health (HSET, with the
- * field "updated" set to now).  Returns 0, or -1 with the reason in err (the
+/* Writes figures to the hash schema_key_sensor_health() (HSET, with the
+ * field schema_field_updated set to now).  Returns 0, or -1 with the reason in err (the
  * connection is dropped if it failed). */
 int store_write_health(struct store *s, const char *const *names, const uint64_t *values,
                        size_t n, char *err, size_t errlen);
 
-/* The Lua source of the flush script, for documentation and tests. */
-const char *store_script_source(void);
+/* The flush script as the store loads it: the schema's Lua preamble
+ * (schema_lua_preamble()), then report/store/store_script.lua.  For tools and
+ * tests that call it with EVAL.  The caller frees it; NULL when out of
+ * memory. */
+char *store_script_source(void);
 
 /* Serialized batches, for the spool: each batch as its argument vector. */
 struct store_batch;

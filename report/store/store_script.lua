@@ -1,6 +1,8 @@
 -- shadowtap flush script: applies one batch of tally cells exactly once.
 -- Loaded with SCRIPT LOAD, called by its SHA with no keys (see store.c and
--- docs/redis-schema.md).
+-- docs/redis-schema.md).  store.c loads it after the preamble of
+-- report/store/schema.c, which defines the local table `schema`: every key
+-- and field name below comes from it, none is spelled here.
 --
 -- ARGV: sensor, seq, prev, now, upload_threshold, stream_maxlen, ncells, then
 -- per cell:
@@ -15,12 +17,11 @@
 -- and its bytes.
 -- Returns {1, seq, event fields...} applied, {0, last} already applied,
 -- {-1, last} out of order.  Events are also added to the stream
--- shadowtap:events; each is 6 fields: action, department, service, status,
+-- schema.key_events; each is 6 fields: action, department, service, status,
 -- hour, value.
-local P = 'shadowtap:'
 local sensor = ARGV[1]
-local skey = P .. 'sensor:' .. sensor
-local last_s = redis.call('HGET', skey, 'seq') or '0'
+local skey = schema.key_sensor(sensor)
+local last_s = redis.call('HGET', skey, schema.field_seq) or '0'
 local last = tonumber(last_s)
 if tonumber(ARGV[2]) <= last then return {0, last_s} end
 if tonumber(ARGV[3]) ~= last then return {-1, last_s} end
@@ -38,14 +39,13 @@ end
 
 local events = {1, ARGV[2]}
 local function event(action, dept, svc, status, hour, value)
-  redis.call('XADD', P .. 'events', 'MAXLEN', '~', stream_maxlen, '*',
-             'action', action, 'department', dept, 'service', svc, 'status', status,
-             'hour', hour, 'value', value, 'sensor', sensor, 'time', now)
+  redis.call('XADD', schema.key_events, 'MAXLEN', '~', stream_maxlen, '*',
+             unpack(schema.event_entry(action, dept, svc, status, hour, value, sensor, now)))
   for _, v in ipairs({action, dept, svc, status, hour, value}) do events[#events + 1] = v end
 end
 
 -- first_seen / last_seen; an absent first_seen is news.
-local first_key, last_key = P .. 'first_seen', P .. 'last_seen'
+local first_key, last_key = schema.key_first_seen, schema.key_last_seen
 local function seen(field, first, lastv)
   local f = redis.call('HGET', first_key, field)
   if not f or tonumber(first) < tonumber(f) then redis.call('HSET', first_key, field, first) end
@@ -66,37 +66,39 @@ for _ = 1, tonumber(ARGV[7]) do
   i = devs + ndev
   local month = string.sub(day, 1, 7)
   months[month] = month_exp
-  local cell = dept .. '|' .. svc
-  for _, p in ipairs({{'day:' .. day, day_exp}, {'month:' .. month, month_exp}}) do
-    local h = P .. p[1]
-    incr(h, cell .. '|bytes_up', bu)
-    incr(h, cell .. '|bytes_down', bd)
-    incr(h, cell .. '|packets_up', pu)
-    incr(h, cell .. '|packets_down', pd)
-    incr(h, cell .. '|flows', fl)
-    touch(h, p[2])
+  local cell = schema.cell(dept, svc)
+  local C = schema.counter
+  for _, p in ipairs({{schema.span_day, day, day_exp}, {schema.span_month, month, month_exp}}) do
+    local span, date, at = p[1], p[2], p[3]
+    local h = schema.key_counts(span, date)
+    incr(h, schema.field_counter(cell, C.bytes_up), bu)
+    incr(h, schema.field_counter(cell, C.bytes_down), bd)
+    incr(h, schema.field_counter(cell, C.packets_up), pu)
+    incr(h, schema.field_counter(cell, C.packets_down), pd)
+    incr(h, schema.field_counter(cell, C.flows), fl)
+    touch(h, at)
     if cc ~= '' then
-      local g = P .. 'geo:' .. p[1]
-      incr(g, cell .. '|' .. cc .. '|bytes_up', bu)
-      incr(g, cell .. '|' .. cc .. '|bytes_down', bd)
-      touch(g, p[2])
+      local g = schema.key_geo(span, date)
+      incr(g, schema.field_geo(cell, cc, C.bytes_up), bu)
+      incr(g, schema.field_geo(cell, cc, C.bytes_down), bd)
+      touch(g, at)
     end
     if ndev > 0 then
-      local d = P .. 'devices:' .. p[1] .. ':' .. cell
+      local d = schema.key_devices(span, date, cell)
       local j = devs
       while j < devs + ndev do
         local k = math.min(j + 499, devs + ndev - 1)
         redis.call('PFADD', d, unpack(ARGV, j, k))
         j = k + 1
       end
-      touch(d, p[2])
+      touch(d, at)
     end
   end
   if first ~= '0' then
     local new_service = seen(svc, first, lastv)
     local new_in_dept = seen(cell, first, lastv)
     -- unclassified traffic, also 'unclassified:AS<n>', is no new service
-    if string.sub(svc, 1, 12) ~= 'unclassified' then
+    if not schema.is_unclassified(svc) then
       if new_service then event('service-first-seen', dept, svc, status, hour, first) end
       if new_in_dept then event('service-first-seen-in-department', dept, svc, status, hour, first) end
     end
@@ -104,13 +106,13 @@ for _ = 1, tonumber(ARGV[7]) do
   -- At most one unsanctioned-use event per department, service and hour, whichever
   -- sensor saw it first.
   if status == 'unsanctioned' or status == 'prohibited' then
-    if redis.call('SET', P .. 'alerted:' .. hour .. ':' .. cell, now, 'NX', 'EX', 7200) then
+    if redis.call('SET', schema.key_alerted(hour, cell), now, 'NX', 'EX', 7200) then
       event('unsanctioned-use', dept, svc, status, hour, bu)
     end
   end
   -- Uploads per department, service and hour, summed over every sensor.
   if upload_threshold > 0 and bu ~= '0' then
-    local u = P .. 'upload:' .. hour
+    local u = schema.key_upload(hour)
     local total = redis.call('HINCRBY', u, cell, bu)
     redis.call('EXPIRE', u, 7200)
     if total >= upload_threshold and total - tonumber(bu) < upload_threshold then
@@ -124,14 +126,14 @@ if ARGV[i] then
   local nasn = tonumber(ARGV[i])
   i = i + 1
   for _ = 1, nasn do
-    redis.call('HSET', P .. 'asn', ARGV[i], ARGV[i + 1])
+    redis.call('HSET', schema.key_asn, ARGV[i], ARGV[i + 1])
     i = i + 2
   end
   local nhosts, keep = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
   i = i + 2
   local trim = {}
   for _ = 1, nhosts do
-    local key = P .. 'unmatched:' .. ARGV[i]
+    local key = schema.key_unmatched(ARGV[i])
     redis.call('ZINCRBY', key, ARGV[i + 3], ARGV[i + 2])
     touch(key, ARGV[i + 1])
     trim[key] = true
@@ -139,11 +141,12 @@ if ARGV[i] then
   end
   for key in pairs(trim) do redis.call('ZREMRANGEBYRANK', key, 0, -keep - 1) end
 end
-redis.call('HSET', skey, 'seq', ARGV[2], 'last_flush', now)
-redis.call('SADD', P .. 'sensors', sensor)
+redis.call('HSET', skey, schema.field_seq, ARGV[2], schema.field_last_flush, now)
+redis.call('SADD', schema.key_sensors, sensor)
 for month, at in pairs(months) do
-  redis.call('SADD', P .. 'sensors:' .. month, sensor)
-  touch(P .. 'sensors:' .. month, at)
+  local key = schema.key_month_sensors(month)
+  redis.call('SADD', key, sensor)
+  touch(key, at)
 end
 for key, at in pairs(expire) do redis.call('EXPIREAT', key, at) end
 return events

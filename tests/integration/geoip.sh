@@ -161,7 +161,7 @@ pass "host names of unclassified flows noted per month with their bytes ($(wc -l
 # The flush script keeps the set bounded (the highest scores) and applies a
 # batch of notes once.  ARGV: sensor seq prev now threshold maxlen ncells(0),
 # then nasn, AS, owner, nhosts, keep, then month, expiry, name, bytes per name.
-script=$(cat "$SRC/report/store/store_script.lua")
+script=$("$BUILD/tests/flush-script") # the schema's preamble, then store_script.lua
 notes() { # SEQ PREV
     rcli -n 3 eval "$script" 0 bound "$1" "$2" 1700000000 0 1000 0 \
         1 AS64511 "Bound Test Networks" \
