@@ -11,3 +11,12 @@
 "$SRC/scripts/function-lengths" --top 5 --max 120 >"$T/lengths.txt" \
     || fail "functions over 120 lines (scripts/function-lengths --max 120)"
 pass "no product function over 120 lines (longest: $(head -1 "$T/lengths.txt"))"
+
+# Key names are built by report/store/schema.c alone: a string literal that
+# starts a key ("shadowtap:...") anywhere else in the product code is a second
+# spelling of the schema.
+spelled=$(cd "$SRC" && grep -rn --include='*.c' --include='*.h' --include='*.lua' '"shadowtap:' \
+    common classify report sensor | grep -v '^report/store/schema\.[ch]:' || true)
+[ -z "$spelled" ] || fail "Redis key literals outside report/store/schema.[ch]:
+$spelled"
+pass "the Redis schema is spelled in report/store/schema.[ch] only"
