@@ -22,6 +22,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -200,7 +201,7 @@ static void cut_tls(struct cutter *c, const struct packet *p)
 {
     const uint8_t *pl = p->payload;
     size_t len = p->payload_caplen;
-    if (c->tls_seeds >= c->max || p->l4_proto != 6 || !pl || len < 9 || pl[0] != 0x16 ||
+    if (c->tls_seeds >= c->max || p->l4_proto != IPPROTO_TCP || !pl || len < 9 || pl[0] != 0x16 ||
         pl[1] != 0x03 || pl[5] != 0x01)
         return;
     if (len > MAX_FRAME)
