@@ -58,7 +58,8 @@ static void put(struct frame *f, const void *bytes, size_t n)
         fprintf(stderr, "test frame larger than %zu bytes\n", sizeof(f->b));
         abort();
     }
-    memcpy(f->b + f->n, bytes, n);
+    if (n) /* bytes may be NULL then */
+        memcpy(f->b + f->n, bytes, n);
     f->n += n;
 }
 
