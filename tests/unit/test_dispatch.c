@@ -137,8 +137,8 @@ static void ipv4_frame(struct frame *f, const struct segment *s)
     put16(f, s->dport);
     size_t csum;
     if (s->proto == IPPROTO_TCP) {
-        put32(f, 0x01020304);                             /* sequence */
-        put32(f, s->tcp_flags & TH_ACK ? 0x0a0b0c0d : 0); /* acknowledgement */
+        put32(f, 0x01020304);                               /* sequence */
+        put32(f, (s->tcp_flags & TH_ACK) ? 0x0a0b0c0d : 0); /* acknowledgement */
         put16(f, 5u << 12 | s->tcp_flags);
         put16(f, 64240); /* window */
         csum = f->n;
