@@ -10,6 +10,7 @@
 #include "proto_names.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <strings.h>
 
@@ -565,9 +566,9 @@ bool proto_names_read(struct proto_names_state *st, const struct proto_names_pac
     if (!payload || len == 0)
         return false;
     bool got = false;
-    if (pk->transport == 17)
+    if (pk->transport == IPPROTO_UDP)
         got = read_udp(st, pk, payload, len, out);
-    else if (pk->transport == 6)
+    else if (pk->transport == IPPROTO_TCP)
         got = read_tcp(st, pk, payload, len, out);
     if (!got) {
         out->name[0] = '\0';

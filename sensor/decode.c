@@ -22,31 +22,12 @@
  */
 #include "decode.h"
 
+#include <netinet/in.h>
 #include <stddef.h>
 
 #include <pcap/dlt.h>
 
 #include "cursor.h"
-
-/* Older libpcap headers lack the newer link types; their numbers are fixed. */
-#ifndef DLT_IPV4
-#define DLT_IPV4 228
-#endif
-#ifndef DLT_IPV6
-#define DLT_IPV6 229
-#endif
-#ifndef DLT_LINUX_SLL2
-#define DLT_LINUX_SLL2 276
-#endif
-
-/* Raw IP and OpenBSD loopback have DLT_ values that differ between platforms
- * (OpenBSD's DLT_LOOP is 12, which is DLT_RAW elsewhere), and a savefile may
- * present the LINKTYPE_ number itself, so these are named by the numbers
- * libpcap on Linux reports, not by the platform's macros. */
-#define LINK_RAW      12
-#define LINK_RAW_BSD  14  /* DLT_RAW on OpenBSD and BSD/OS */
-#define LINK_RAW_FILE 101 /* LINKTYPE_RAW */
-#define LINK_LOOP     108 /* OpenBSD loopback: DLT_NULL in network byte order */
 
 enum {
     ETHERTYPE_MAX_LENGTH = 1500, /* at or below: an 802.3 length, not a type */
@@ -72,21 +53,14 @@ enum {
     ETHERTYPE_VLAN_9100 = 0x9100, /* pre-802.1ad QinQ */
 };
 
-enum {
-    IP_PROTO_HOPOPTS = 0,
-    IP_PROTO_IPIP = 4,
-    IP_PROTO_TCP = 6,
-    IP_PROTO_UDP = 17,
-    IP_PROTO_IPV6 = 41,
-    IP_PROTO_ROUTING = 43,
-    IP_PROTO_FRAGMENT = 44,
-    IP_PROTO_GRE = 47,
-    IP_PROTO_AH = 51,
-    IP_PROTO_DSTOPTS = 60,
-    IP_PROTO_MOBILITY = 135,
-    IP_PROTO_HIP = 139,
-    IP_PROTO_SHIM6 = 140,
-};
+/* Protocol numbers are <netinet/in.h>'s IPPROTO_*; it lacks two IPv6
+ * extension headers. */
+#ifndef IPPROTO_HIP
+#define IPPROTO_HIP 139 /* Host Identity Protocol, RFC 7401 */
+#endif
+#ifndef IPPROTO_SHIM6
+#define IPPROTO_SHIM6 140 /* RFC 5533 */
+#endif
 
 enum {
     PPP_IPV4 = 0x0021,
@@ -230,18 +204,18 @@ static enum decode_status decode_link(struct walk *w, int linktype, enum layer *
             return DECODE_TRUNCATED;
         *next = LAYER_ETHERTYPE;
         return DECODE_OK;
-    case DLT_LINUX_SLL2:
+    case DECODE_LINK_SLL2:
         /* protocol first; then reserved, interface index, ARPHRD type, packet
          * type, address length and 8 address bytes */
         if (!cur_be16(c, &w->proto) || !cur_skip(c, 18))
             return DECODE_TRUNCATED;
         *next = LAYER_ETHERTYPE;
         return DECODE_OK;
-    case LINK_RAW:
-    case LINK_RAW_BSD:
-    case LINK_RAW_FILE:
-    case DLT_IPV4:
-    case DLT_IPV6:
+    case DECODE_LINK_RAW:
+    case DECODE_LINK_RAW_BSD:
+    case DECODE_LINK_RAW_FILE:
+    case DECODE_LINK_IPV4:
+    case DECODE_LINK_IPV6:
         return ip_by_version(c, DECODE_BAD_HEADER, next);
     case DLT_NULL: {
         /* The family is in the byte order of the machine that wrote the
@@ -252,7 +226,7 @@ static enum decode_status decode_link(struct walk *w, int linktype, enum layer *
             return DECODE_TRUNCATED;
         return decode_address_family(af < af_swapped ? af : af_swapped, next);
     }
-    case LINK_LOOP:
+    case DECODE_LINK_LOOP:
         if (!cur_be32(c, &af))
             return DECODE_TRUNCATED;
         return decode_address_family(af, next);
@@ -650,9 +624,9 @@ static enum decode_status decode_transport(struct walk *w, enum layer *next)
     pkt->l4_caplen = (uint32_t)w->c.left;
 
     switch (pkt->l4_proto) {
-    case IP_PROTO_TCP:
+    case IPPROTO_TCP:
         return decode_tcp(w);
-    case IP_PROTO_UDP:
+    case IPPROTO_UDP:
         return decode_udp(w, next);
     default:
         break;
@@ -662,13 +636,13 @@ static enum decode_status decode_transport(struct walk *w, enum layer *next)
     if (pkt->fragment != FRAGMENT_NONE)
         return DECODE_OK;
     switch (pkt->l4_proto) {
-    case IP_PROTO_IPIP:
+    case IPPROTO_IPIP:
         *next = LAYER_IPV4;
         return enter_tunnel(w, ENCAP_IPIP);
-    case IP_PROTO_IPV6:
+    case IPPROTO_IPV6:
         *next = LAYER_IPV6;
         return enter_tunnel(w, ENCAP_IPIP);
-    case IP_PROTO_GRE:
+    case IPPROTO_GRE:
         return decode_gre(w, next);
     default:
         return DECODE_OK;
@@ -725,22 +699,22 @@ static enum decode_status decode_ipv6_extensions(struct cursor *c, uint8_t *nh, 
 
     for (;;) {
         switch (*nh) {
-        case IP_PROTO_HOPOPTS:
-        case IP_PROTO_ROUTING:
-        case IP_PROTO_DSTOPTS:
-        case IP_PROTO_MOBILITY:
-        case IP_PROTO_HIP:
-        case IP_PROTO_SHIM6:
+        case IPPROTO_HOPOPTS:
+        case IPPROTO_ROUTING:
+        case IPPROTO_DSTOPTS:
+        case IPPROTO_MH:
+        case IPPROTO_HIP:
+        case IPPROTO_SHIM6:
             /* length in 8-byte units, not counting the first 8 */
             if (!cur_u8(c, nh) || !cur_u8(c, &len) || !cur_skip(c, 6 + len * 8u))
                 return DECODE_TRUNCATED;
             break;
-        case IP_PROTO_AH:
+        case IPPROTO_AH:
             /* length in 4-byte units, not counting the first two */
             if (!cur_u8(c, nh) || !cur_u8(c, &len) || !cur_skip(c, 6 + len * 4u))
                 return DECODE_TRUNCATED;
             break;
-        case IP_PROTO_FRAGMENT:
+        case IPPROTO_FRAGMENT:
             if (!cur_u8(c, nh) || !cur_skip(c, 1) || !cur_be16(c, &offset_flags) ||
                 !cur_be32(c, &id))
                 return DECODE_TRUNCATED;
@@ -839,14 +813,14 @@ bool decode_link_supported(int linktype)
     switch (linktype) {
     case DLT_EN10MB:
     case DLT_LINUX_SLL:
-    case DLT_LINUX_SLL2:
-    case LINK_RAW:
-    case LINK_RAW_BSD:
-    case LINK_RAW_FILE:
-    case DLT_IPV4:
-    case DLT_IPV6:
+    case DECODE_LINK_SLL2:
+    case DECODE_LINK_RAW:
+    case DECODE_LINK_RAW_BSD:
+    case DECODE_LINK_RAW_FILE:
+    case DECODE_LINK_IPV4:
+    case DECODE_LINK_IPV6:
     case DLT_NULL:
-    case LINK_LOOP:
+    case DECODE_LINK_LOOP:
     case DLT_PPP:
     case DLT_PPP_SERIAL:
     case DLT_C_HDLC:

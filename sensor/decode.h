@@ -26,6 +26,22 @@
 
 #define DECODE_MAX_DEPTH 8 /* nested encapsulations before DECODE_TOO_DEEP */
 
+/* Link types read whose DLT_ names do not serve: older libpcap headers lack
+ * the newer ones, and raw IP and OpenBSD loopback have DLT_ values that differ
+ * between platforms (OpenBSD's DLT_LOOP is 12, DLT_RAW elsewhere), while a
+ * savefile may present the LINKTYPE_ number itself.  These are the numbers
+ * libpcap on Linux reports.  The others are <pcap/dlt.h>'s: DLT_EN10MB,
+ * DLT_LINUX_SLL, DLT_NULL, DLT_PPP, DLT_PPP_SERIAL, DLT_C_HDLC, DLT_PPI. */
+enum decode_link {
+    DECODE_LINK_RAW = 12,       /* DLT_RAW on Linux */
+    DECODE_LINK_RAW_BSD = 14,   /* DLT_RAW on OpenBSD and BSD/OS */
+    DECODE_LINK_RAW_FILE = 101, /* LINKTYPE_RAW */
+    DECODE_LINK_LOOP = 108,     /* OpenBSD loopback: DLT_NULL in network byte order */
+    DECODE_LINK_IPV4 = 228,     /* DLT_IPV4 */
+    DECODE_LINK_IPV6 = 229,     /* DLT_IPV6 */
+    DECODE_LINK_SLL2 = 276,     /* DLT_LINUX_SLL2 */
+};
+
 enum decode_status {
     DECODE_OK = 0,
     DECODE_TRUNCATED,        /* a header runs past the captured bytes */
@@ -70,15 +86,17 @@ struct packet {
     struct netaddr src, dst;
     uint16_t sport, dport;   /* host order; 0 for protocols without ports */
     uint8_t ip_version;      /* 4 or 6 */
-    uint8_t l4_proto;        /* after IPv6 extension headers: 6 TCP, 17 UDP, 1 ICMP, ... */
-    uint8_t tcp_flags;       /* the TCP flags byte (FIN 0x01 SYN 0x02 RST 0x04 ACK 0x10) */
+    uint8_t l4_proto;        /* after IPv6 extension headers: IPPROTO_TCP, IPPROTO_UDP,
+                                IPPROTO_ICMP, ... (<netinet/in.h>) */
+    uint8_t tcp_flags;       /* the TCP flags byte: TH_FIN, TH_SYN, TH_RST, TH_ACK, ...
+                                (<netinet/tcp.h>) */
     uint8_t fragment;        /* enum decode_fragment */
     uint32_t frag_id;        /* IPv4 identification or IPv6 fragment identification */
     uint16_t vlan;           /* innermost 802.1Q/802.1ad id, 0 when untagged */
     uint16_t encap;          /* enum decode_encap bits */
 };
 
-/* Decodes one captured frame of the given DLT_* link type.  On DECODE_OK every
+/* Decodes one captured frame of the given link type (DLT_*, DECODE_LINK_*).  On DECODE_OK every
  * field of out is set; on any other status out is unspecified.  Never reads
  * outside data[0..caplen). */
 enum decode_status decode_packet(int linktype, const uint8_t *data, uint32_t caplen,

@@ -9,6 +9,8 @@
  */
 #include "flow.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -199,9 +201,9 @@ struct flow *flow_table_get(struct flow_table *t, const struct flow_key *k, uint
     f->key = *k;
     f->flags = FLOW_F_IN_USE;
     f->first_us = f->last_us = now_us;
-    f->state = k->proto == 6 ? FLOW_STATE_TCP_OPEN
-               : k->proto == 17 ? FLOW_STATE_UDP
-                                : FLOW_STATE_OTHER;
+    f->state = k->proto == IPPROTO_TCP   ? FLOW_STATE_TCP_OPEN
+               : k->proto == IPPROTO_UDP ? FLOW_STATE_UDP
+                                         : FLOW_STATE_OTHER;
     f->chain_next = t->buckets[b];
     t->buckets[b] = idx;
     t->stats.created++;
@@ -241,7 +243,7 @@ void flow_table_end_all(struct flow_table *t)
 
 void flow_note_tcp_flags(struct flow *f, uint8_t tcp_flags)
 {
-    if (tcp_flags & 0x05) /* FIN or RST */
+    if (tcp_flags & (TH_FIN | TH_RST))
         f->state = FLOW_STATE_TCP_CLOSING;
 }
 

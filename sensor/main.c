@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,7 +139,84 @@ static int run(const struct sensor_config *cfg)
     return status;
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for. */
+struct command_line {
+    struct setting *settings; /* the named options and --set, in order; freed by load_config */
+    size_t nsettings;
+    const char *config_file;
+    bool check_only, verbose;
+};
+
+/* The configuration key a named option is a shorthand for; NULL for the
+ * options that are not. */
+static const char *option_key(int opt)
+{
+    /* clang-format off */
+    switch (opt) {
+    case 'r': return "capture.file";
+    case 'i': return "capture.interface";
+    case 'f': return "capture.filter";
+    case 'Z': return "sensor.user";
+    case 'w': return "sensor.workers";
+    case OPT_RULES: return "rules";
+    case OPT_REDIS: return "redis.url";
+    case OPT_SENSOR_ID: return "sensor.id";
+    case OPT_FLOW_LOG: return "output.flow_log";
+    case OPT_STATS: return "output.stats";
+    case OPT_EVENTS: return "output.events";
+    case OPT_SPOOL: return "output.spool_dir";
+    case OPT_PIDFILE: return "sensor.pidfile";
+    default: return NULL;
+    }
+    /* clang-format on */
+}
+
+/* The options that are not shorthands.  Returns false when the program ends
+ * now, with *status (help, version, bad usage). */
+static bool other_option(int opt, struct command_line *cl, int *status)
+{
+    switch (opt) {
+    case 'D':
+        cl->settings[cl->nsettings++] = (struct setting){"sensor.daemon", "yes"};
+        return true;
+    case 'c':
+        cl->config_file = optarg;
+        return true;
+    case 'o': {
+        char *eq = strchr(optarg, '=');
+        if (!eq || eq == optarg) {
+            fprintf(stderr, "shadowtap-sensor: --set expects KEY=VALUE, not \"%s\"\n", optarg);
+            *status = SENSOR_EXIT_USAGE;
+            return false;
+        }
+        *eq = '\0';
+        cl->settings[cl->nsettings++] = (struct setting){optarg, eq + 1};
+        return true;
+    }
+    case 'v':
+        cl->verbose = true;
+        return true;
+    case OPT_CHECK_CONFIG:
+        cl->check_only = true;
+        return true;
+    case 'h':
+        usage(stdout);
+        *status = 0;
+        return false;
+    case 'V':
+        printf("shadowtap-sensor %s\n", SHADOWTAP_VERSION);
+        *status = 0;
+        return false;
+    default:
+        fprintf(stderr, "Try 'shadowtap-sensor --help' for the options.\n");
+        *status = SENSOR_EXIT_USAGE;
+        return false;
+    }
+}
+
+/* Reads the options into cl.  Returns false when the program ends now, with
+ * *status. */
+static bool parse_command_line(int argc, char **argv, struct command_line *cl, int *status)
 {
     static const struct option options[] = {
         {"rules", required_argument, NULL, OPT_RULES},
@@ -158,113 +236,88 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    log_init("shadowtap-sensor", LOG_LEVEL_INFO);
-
-    struct setting *settings = calloc((size_t)argc + 1, sizeof(*settings));
-    size_t nsettings = 0;
-    const char *config_file = NULL;
-    int check_only = 0, verbose = 0, opt;
-    if (!settings)
-        return 1;
+    memset(cl, 0, sizeof(*cl));
+    cl->settings = calloc((size_t)argc + 1, sizeof(*cl->settings));
+    if (!cl->settings) {
+        *status = 1;
+        return false;
+    }
+    int opt;
     while ((opt = getopt_long(argc, argv, "r:i:f:c:Z:w:o:DvhV", options, NULL)) != -1) {
-        const char *key = NULL;
-        switch (opt) {
-        case 'r': key = "capture.file"; break;
-        case 'i': key = "capture.interface"; break;
-        case 'f': key = "capture.filter"; break;
-        case 'Z': key = "sensor.user"; break;
-        case 'w': key = "sensor.workers"; break;
-        case OPT_RULES: key = "rules"; break;
-        case OPT_REDIS: key = "redis.url"; break;
-        case OPT_SENSOR_ID: key = "sensor.id"; break;
-        case OPT_FLOW_LOG: key = "output.flow_log"; break;
-        case OPT_STATS: key = "output.stats"; break;
-        case OPT_EVENTS: key = "output.events"; break;
-        case OPT_SPOOL: key = "output.spool_dir"; break;
-        case OPT_PIDFILE: key = "sensor.pidfile"; break;
-        case 'D':
-            settings[nsettings++] = (struct setting){"sensor.daemon", "yes"};
-            continue;
-        case 'c':
-            config_file = optarg;
-            continue;
-        case 'o': {
-            char *eq = strchr(optarg, '=');
-            if (!eq || eq == optarg) {
-                fprintf(stderr, "shadowtap-sensor: --set expects KEY=VALUE, not \"%s\"\n", optarg);
-                free(settings);
-                return SENSOR_EXIT_USAGE;
-            }
-            *eq = '\0';
-            settings[nsettings++] = (struct setting){optarg, eq + 1};
-            continue;
+        const char *key = option_key(opt);
+        if (key) {
+            cl->settings[cl->nsettings++] = (struct setting){key, optarg};
+        } else if (!other_option(opt, cl, status)) {
+            free(cl->settings);
+            return false;
         }
-        case 'v':
-            verbose = 1;
-            continue;
-        case OPT_CHECK_CONFIG:
-            check_only = 1;
-            continue;
-        case 'h':
-            usage(stdout);
-            free(settings);
-            return 0;
-        case 'V':
-            printf("shadowtap-sensor %s\n", SHADOWTAP_VERSION);
-            free(settings);
-            return 0;
-        default:
-            fprintf(stderr, "Try 'shadowtap-sensor --help' for the options.\n");
-            free(settings);
-            return SENSOR_EXIT_USAGE;
-        }
-        settings[nsettings++] = (struct setting){key, optarg};
     }
     if (optind < argc) {
         fprintf(stderr, "shadowtap-sensor: unexpected argument \"%s\"\n", argv[optind]);
-        free(settings);
+        free(cl->settings);
+        *status = SENSOR_EXIT_USAGE;
+        return false;
+    }
+    return true;
+}
+
+/* The configuration file, then the command line's settings over it. */
+static void load_config(struct sensor_config *cfg, struct command_line *cl, struct diag *d)
+{
+    config_init(cfg);
+    if (cl->config_file)
+        config_load_file(cfg, cl->config_file, d);
+    for (size_t i = 0; i < cl->nsettings; i++)
+        config_set(cfg, cl->settings[i].key, cl->settings[i].value, "command line", 0, d);
+    free(cl->settings);
+    cl->settings = NULL;
+    if (cl->verbose) {
+        free(cfg->log_level);
+        cfg->log_level = strdup("debug");
+    }
+}
+
+/* --check-config: every error the configuration and the rules have. */
+static int check_config(const struct sensor_config *cfg, struct diag *d)
+{
+    diag_print(d, stderr);
+    int status = sensor_check_config(cfg);
+    return d->errors ? SENSOR_EXIT_USAGE : status;
+}
+
+/* The configuration checked, then the log set up, then the sensor. */
+static int start(const struct sensor_config *cfg, struct diag *d)
+{
+    config_check(cfg, d);
+    if (!d->errors && !cfg->read_file[0] && !cfg->interfaces[0])
+        diag_error(d, "command line", 0, "nothing to read: give -r FILE or -i IFACE");
+    if (d->errors) {
+        diag_print(d, stderr);
+        fprintf(stderr, "Try 'shadowtap-sensor --help' for the options.\n");
         return SENSOR_EXIT_USAGE;
     }
+    enum log_level level;
+    if (log_level_parse(cfg->log_level, &level))
+        log_set_level(level);
+    /* A daemon's start-up messages go to the terminal it was started from,
+     * syslog only once it runs (daemon.h). */
+    if (cfg->log_syslog && !cfg->daemonize)
+        log_use_syslog(true);
+    return run(cfg);
+}
 
+int main(int argc, char **argv)
+{
+    log_init("shadowtap-sensor", LOG_LEVEL_INFO);
+    struct command_line cl;
+    int status;
+    if (!parse_command_line(argc, argv, &cl, &status))
+        return status;
     struct sensor_config cfg;
-    config_init(&cfg);
     struct diag d;
     diag_init(&d);
-    if (config_file)
-        config_load_file(&cfg, config_file, &d);
-    for (size_t i = 0; i < nsettings; i++)
-        config_set(&cfg, settings[i].key, settings[i].value, "command line", 0, &d);
-    free(settings);
-    if (verbose) {
-        free(cfg.log_level);
-        cfg.log_level = strdup("debug");
-    }
-
-    int status;
-    if (check_only) {
-        diag_print(&d, stderr);
-        status = sensor_check_config(&cfg);
-        if (d.errors)
-            status = SENSOR_EXIT_USAGE;
-    } else {
-        config_check(&cfg, &d);
-        if (!d.errors && !cfg.read_file[0] && !cfg.interfaces[0])
-            diag_error(&d, "command line", 0, "nothing to read: give -r FILE or -i IFACE");
-        if (d.errors) {
-            diag_print(&d, stderr);
-            fprintf(stderr, "Try 'shadowtap-sensor --help' for the options.\n");
-            status = SENSOR_EXIT_USAGE;
-        } else {
-            enum log_level level;
-            if (log_level_parse(cfg.log_level, &level))
-                log_set_level(level);
-            /* A daemon's start-up messages go to the terminal it was started
-             * from, syslog only once it runs (daemon.h). */
-            if (cfg.log_syslog && !cfg.daemonize)
-                log_use_syslog(true);
-            status = run(&cfg);
-        }
-    }
+    load_config(&cfg, &cl, &d);
+    status = cl.check_only ? check_config(&cfg, &d) : start(&cfg, &d);
     diag_free(&d);
     config_free(&cfg);
     return status;

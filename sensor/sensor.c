@@ -1,20 +1,22 @@
 /*
  * sensor.c - start-up, the capture loop, and shutdown.
  *
- * Start-up order matters: rules and configuration are checked first (exit 2
- * on any error), the capture handles are opened next (the step that needs
- * root), then the files that may belong to root: the device key is read (and
- * created), the flow log and events file opened, the spool folder created for
- * the user to come.  Privileges are dropped before any thread is started, and
- * only then are Redis, spool files and packets touched.  Spool files from an earlier run are replayed before the first
- * packet so that counts reach Redis in order.  The statistics file is written
- * once before the first packet: it is rewritten by rename, so its folder must be
- * writable by the user the sensor runs as, and a sensor that cannot report its
- * losses does not start.
+ * sensor_run is the list of the phases, in order.  Start-up order matters:
+ * rules and configuration are checked first (exit 2 on any error), the capture
+ * handles are opened next (the step that needs root), then the files that may
+ * belong to root: the device key is read (and created), the flow log and events
+ * file opened, the spool folder created for the user to come.  Privileges are
+ * dropped before any thread is started, and only then are Redis, spool files
+ * and packets touched.  Spool files from an earlier run are replayed before the
+ * first packet so that counts reach Redis in order.  The statistics file is
+ * written once before the first packet: it is rewritten by rename, so its
+ * folder must be writable by the user the sensor runs as, and a sensor that
+ * cannot report its losses does not start.
  *
- * Live, signals are handled by the capture thread alone (the other threads
- * block them), so a stop interrupts its poll at once; the packets the kernel
- * had already taken are read before the pipeline is taken down.
+ * What the capture thread does with each packet is dispatch.c's.  Live, signals
+ * are handled by the capture thread alone (the other threads block them), so a
+ * stop interrupts its poll at once; the packets the kernel had already taken
+ * are read before the pipeline is taken down.
  */
 #include "sensor.h"
 
@@ -31,15 +33,12 @@
 
 #include "capture.h"
 #include "daemon.h"
-#include "decode.h"
-#include "dns.h"
+#include "dispatch.h"
 #include "dns_cache.h"
 #include "dpi.h"
 #include "events.h"
-#include "flow.h"
 #include "flowlog.h"
 #include "flusher.h"
-#include "fragment.h"
 #include "geo.h"
 #include "log.h"
 #include "metrics.h"
@@ -55,8 +54,7 @@
 
 struct sensor_signals sensor_signals;
 
-#define TICK_US       1000000ULL /* packet-time tick to workers */
-#define STOP_DRAIN_MS 2000       /* live: longest read of the backlog after a stop */
+#define STOP_DRAIN_MS 2000 /* live: longest read of the backlog after a stop */
 /* STUN endpoints remembered for call media (peers.h): a call's media follows its
  * STUN exchange within seconds; an hour covers calls whose path is renegotiated. */
 #define PEER_SLOTS      65536
@@ -66,9 +64,10 @@ struct sensor {
     const struct sensor_config *cfg;
     struct rules *rules;
     struct capture *capture;
+    struct siphash_key device_key;
     struct dns_cache *dns;
     struct peers *peers;
-    struct fragment_table *fragments;
+    struct dispatch *dispatch;
     struct geo *geo;
     struct flowlog *flowlog;
     struct events *events;
@@ -77,9 +76,8 @@ struct sensor {
     struct metrics *metrics;
     struct worker **workers;
     unsigned nworkers;
-    struct capture_thread_stats stats;
-    uint64_t seq;
-    uint64_t next_tick_us;
+    unsigned started; /* worker threads running */
+    uint64_t reloads, reload_failures;
     uint64_t started_unix;
     bool spool_waiting; /* spool files an earlier run left are not stored yet */
     char sensor_id[128];
@@ -101,93 +99,6 @@ static uint64_t mono_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* ---- DNS answers seen by the capture thread ---- */
-
-struct dns_ctx {
-    struct sensor *s;
-    const struct netaddr *client;
-    uint64_t ts_us, seq;
-};
-
-static void on_dns_answer(void *ctx, const char *name, const struct netaddr *addr, uint32_t ttl)
-{
-    struct dns_ctx *c = ctx;
-    dns_cache_insert(c->s->dns, c->client, addr, name, ttl, c->ts_us, c->seq);
-    c->s->stats.dns_answers++;
-}
-
-/* DNS responses come from port 53; over TCP a 2-byte length leads the message
- * (only messages whole in one segment are read). */
-static void sniff_dns(struct sensor *s, const struct packet *p, uint64_t ts_us)
-{
-    if (p->sport != 53 || !p->payload || p->payload_caplen < 12)
-        return;
-    const uint8_t *msg = p->payload;
-    size_t len = p->payload_caplen;
-    if (p->l4_proto == 6) {
-        if (len < 14)
-            return;
-        size_t n = (size_t)msg[0] << 8 | msg[1];
-        if (n + 2 > len)
-            return;
-        msg += 2;
-        len = n;
-    } else if (p->l4_proto != 17) {
-        return;
-    }
-    struct dns_ctx ctx = {s, &p->dst, ts_us, s->seq};
-    s->stats.dns_responses++;
-    if (dns_parse_response(msg, len, on_dns_answer, &ctx) < 0)
-        s->stats.dns_errors++;
-}
-
-/* ---- the capture loop ---- */
-
-static void send_all_tick(struct sensor *s, uint64_t now_us)
-{
-    /* DNS answers expire at the slowest worker's time, not ours: workers look
-     * answers up for packets we passed long ago. */
-    uint64_t oldest = now_us;
-    for (unsigned i = 0; i < s->nworkers; i++) {
-        uint64_t t = worker_clock(s->workers[i]);
-        if (t < oldest)
-            oldest = t;
-        worker_send_tick(s->workers[i], now_us);
-    }
-    if (s->dns)
-        dns_cache_expire(s->dns, oldest);
-}
-
-static void handle_packet(struct sensor *s, const struct capture_packet *cp)
-{
-    s->stats.packets++;
-    s->stats.bytes += cp->len;
-    struct packet p;
-    enum decode_status ds = decode_packet(cp->linktype, cp->data, cp->caplen, &p);
-    s->stats.decode[ds]++;
-    if (ds != DECODE_OK)
-        return;
-    if (!fragment_track(s->fragments, &p, cp->ts_us))
-        s->stats.fragments_unmatched++; /* counted under a port-less flow */
-    if (s->dns)
-        sniff_dns(s, &p, cp->ts_us);
-    if (p.l4_proto == 17 && p.payload && peers_is_stun_request(p.payload, p.payload_caplen))
-        peers_note(s->peers, &p.src, p.sport, &p.dst, cp->ts_us, s->seq);
-
-    struct flow_key key;
-    bool from_1;
-    flow_key_make(&key, &p.src, &p.dst, p.sport, p.dport, p.l4_proto, p.vlan, &from_1);
-    uint64_t hash = flow_key_hash(&key);
-    struct worker *w = s->workers[(uint32_t)(hash >> 32) % s->nworkers];
-    worker_send_packet(w, &p, &key, from_1, hash, cp->ts_us, s->seq++);
-
-    if (cp->ts_us >= s->next_tick_us) {
-        if (s->next_tick_us)
-            send_all_tick(s, cp->ts_us);
-        s->next_tick_us = cp->ts_us + TICK_US;
-    }
-}
-
 static void reload_rules(struct sensor *s)
 {
     struct diag d;
@@ -196,7 +107,7 @@ static void reload_rules(struct sensor *s)
     if (!r) {
         diag_log(&d);
         log_error("rules in %s have errors; keeping the rules in use", s->cfg->rules_dir);
-        s->stats.reload_failures++;
+        s->reload_failures++;
         diag_free(&d);
         return;
     }
@@ -207,40 +118,59 @@ static void reload_rules(struct sensor *s)
     s->rules = r;
     if (s->events)
         events_set_rules(s->events, r);
-    s->stats.reloads++;
+    s->reloads++;
     log_info("rules reloaded from %s: %zu services, %zu departments", s->cfg->rules_dir,
              catalog_count(r->catalog), departments_count(r->departments));
 }
 
-static void collect_view(struct sensor *s, struct stats_view *v, struct worker_stats *ws,
-                         struct capture_counters *cc, struct dns_cache_stats *ds,
-                         struct store_stats *ss, struct flusher_stats *fs, bool threads_done)
+/* ---- statistics ---- */
+
+/* A stats_view and the figures it points to, gathered from every part. */
+struct view {
+    struct stats_view v;
+    struct worker_stats *workers; /* freed by the caller */
+    struct capture_counters capture;
+    struct dns_cache_stats dns;
+    struct store_stats store;
+    struct flusher_stats flusher;
+};
+
+/* Returns -1 when out of memory. */
+static int collect_view(struct sensor *s, struct view *g, bool threads_done)
 {
+    g->workers = calloc(s->nworkers, sizeof(*g->workers));
+    if (!g->workers)
+        return -1;
+    memset(&g->dns, 0, sizeof(g->dns));
+    memset(&g->store, 0, sizeof(g->store));
+    struct stats_view *v = &g->v;
     memset(v, 0, sizeof(*v));
     for (unsigned i = 0; i < s->nworkers; i++)
-        worker_get_stats(s->workers[i], &ws[i]);
-    capture_get_counters(s->capture, cc);
+        worker_get_stats(s->workers[i], &g->workers[i]);
+    capture_get_counters(s->capture, &g->capture);
     if (s->dns)
-        dns_cache_get_stats(s->dns, ds);
-    flusher_get_stats(s->flusher, fs);
+        dns_cache_get_stats(s->dns, &g->dns);
+    flusher_get_stats(s->flusher, &g->flusher);
     /* The store belongs to the flusher thread: while it runs, use the copy it
      * publishes after each send. */
     if (threads_done)
-        store_get_stats(s->store, ss);
+        store_get_stats(s->store, &g->store);
     else
-        *ss = fs->store;
+        g->store = g->flusher.store;
     v->sensor_id = s->sensor_id;
     v->source = s->cfg->read_file[0] ? s->cfg->read_file : s->cfg->interfaces;
     v->live = capture_is_live(s->capture);
     v->started_unix = s->started_unix;
     v->now_unix = (uint64_t)time(NULL);
-    v->capture = cc;
-    v->reader = &s->stats;
-    v->workers = ws;
+    v->capture = &g->capture;
+    v->dispatch = dispatch_get_stats(s->dispatch);
+    v->reloads = s->reloads;
+    v->reload_failures = s->reload_failures;
+    v->workers = g->workers;
     v->nworkers = s->nworkers;
-    v->dns = s->dns ? ds : NULL;
-    v->store = ss;
-    v->flusher = fs;
+    v->dns = s->dns ? &g->dns : NULL;
+    v->store = &g->store;
+    v->flusher = &g->flusher;
     v->dpi_memory = dpi_memory_in_use();
     v->dpi_memory_peak = dpi_memory_peak();
     v->dpi_refused = dpi_flows_refused();
@@ -248,6 +178,7 @@ static void collect_view(struct sensor *s, struct stats_view *v, struct worker_s
         v->flowlog_lines = flowlog_lines(s->flowlog);
         v->flowlog_errors = flowlog_errors(s->flowlog);
     }
+    return 0;
 }
 
 /* The health figures to the sensor's Redis hash: through the flusher while it
@@ -273,91 +204,115 @@ static void publish_health(struct sensor *s, const struct stats_view *v, bool th
         log_debug("final health figures not written: %s", err);
 }
 
+/* The Prometheus text, for the metrics server to serve. */
+static void update_metrics(struct sensor *s, const struct stats_view *v)
+{
+    char *text = stats_prometheus(v);
+    if (text)
+        metrics_update(s->metrics, text);
+    free(text);
+}
+
 /* Statistics file; with log_line (the interval has come, or the end) also the
  * log line and the Redis health hash; the Prometheus text when it is served.
  * Returns -1 (errno set) if the statistics file could not be written. */
 static int report_stats(struct sensor *s, bool threads_done, bool log_line)
 {
-    struct stats_view v;
-    struct worker_stats *ws = calloc(s->nworkers, sizeof(*ws));
-    struct capture_counters cc;
-    struct dns_cache_stats ds;
-    struct store_stats ss;
-    struct flusher_stats fs;
-    if (!ws)
+    struct view g;
+    if (collect_view(s, &g, threads_done) != 0)
         return -1;
-    memset(&ds, 0, sizeof(ds));
-    memset(&ss, 0, sizeof(ss));
-    collect_view(s, &v, ws, &cc, &ds, &ss, &fs, threads_done);
     if (log_line) {
         char line[512];
-        stats_log_line(&v, line, sizeof(line));
+        stats_log_line(&g.v, line, sizeof(line));
         log_info("%s", line);
     }
     int rc = 0;
-    if (s->cfg->stats_file[0] && stats_write_file(s->cfg->stats_file, &v) != 0) {
+    if (s->cfg->stats_file[0] && stats_write_file(s->cfg->stats_file, &g.v) != 0) {
         log_warning("%s: cannot write statistics: %s", s->cfg->stats_file, strerror(errno));
         rc = -1;
     }
     if (log_line)
-        publish_health(s, &v, threads_done);
-    if (s->metrics) {
-        char *text = stats_prometheus(&v);
-        if (text)
-            metrics_update(s->metrics, text);
-        free(text);
-    }
-    free(ws);
+        publish_health(s, &g.v, threads_done);
+    if (s->metrics)
+        update_metrics(s, &g.v);
+    free(g.workers);
     return rc;
 }
 
 /* The Prometheus text alone, refreshed every second while it is served. */
 static void refresh_metrics(struct sensor *s)
 {
-    struct stats_view v;
-    struct worker_stats *ws = calloc(s->nworkers, sizeof(*ws));
-    struct capture_counters cc;
-    struct dns_cache_stats ds;
-    struct store_stats ss;
-    struct flusher_stats fs;
-    if (!ws)
+    struct view g;
+    if (collect_view(s, &g, false) != 0)
         return;
-    memset(&ds, 0, sizeof(ds));
-    collect_view(s, &v, ws, &cc, &ds, &ss, &fs, false);
-    char *text = stats_prometheus(&v);
-    if (text)
-        metrics_update(s->metrics, text);
-    free(text);
-    free(ws);
+    update_metrics(s, &g.v);
+    free(g.workers);
 }
 
-/* Returns 0 at the end of input or on a stop signal, -1 on a capture error.
- *
- * Live, a stop does not end the loop at once: the packets the kernel had taken
+/* ---- the capture loop ---- */
+
+/* When the capture loop next does its periodic work (mono_ms). */
+struct loop_timers {
+    uint64_t next_flush, next_stats, next_metrics;
+};
+
+/* Between packets: flushes to the workers, statistics, metrics, each when due. */
+static void run_timers(struct sensor *s, struct loop_timers *t)
+{
+    const struct sensor_config *cfg = s->cfg;
+    uint64_t now = mono_ms();
+    if (now >= t->next_flush) {
+        for (unsigned i = 0; i < s->nworkers; i++)
+            worker_send_flush(s->workers[i]);
+        t->next_flush = now + cfg->flush_interval * 1000u;
+    }
+    if (now >= t->next_stats) {
+        report_stats(s, false, true);
+        t->next_stats = now + cfg->stats_interval * 1000u;
+        t->next_metrics = now + 1000u;
+    } else if (s->metrics && now >= t->next_metrics) {
+        refresh_metrics(s);
+        t->next_metrics = now + 1000u;
+    }
+}
+
+/* Live, a stop does not end the loop at once: the packets the kernel had taken
  * by then (capture_backlog) are read first, for at most STOP_DRAIN_MS, so that
  * what the statistics say was received was also counted. */
+struct stop_drain {
+    bool draining;
+    uint64_t until_ms, until_packets;
+};
+
+/* After a stop signal: true when the loop should end now. */
+static bool stop_is_due(struct sensor *s, bool live, struct stop_drain *dr)
+{
+    if (!live)
+        return true;
+    uint64_t packets = dispatch_get_stats(s->dispatch)->packets;
+    if (!dr->draining) {
+        dr->draining = true;
+        dr->until_ms = mono_ms() + STOP_DRAIN_MS;
+        dr->until_packets = packets + capture_backlog(s->capture);
+    }
+    return packets >= dr->until_packets || mono_ms() >= dr->until_ms;
+}
+
+/* Returns 0 at the end of input or on a stop signal, -1 on a capture error. */
 static int capture_loop(struct sensor *s)
 {
     const struct sensor_config *cfg = s->cfg;
-    uint64_t next_flush = mono_ms() + cfg->flush_interval * 1000u;
-    uint64_t next_stats = mono_ms() + cfg->stats_interval * 1000u;
-    uint64_t next_metrics = mono_ms() + 1000u;
+    struct loop_timers timers = {
+        .next_flush = mono_ms() + cfg->flush_interval * 1000u,
+        .next_stats = mono_ms() + cfg->stats_interval * 1000u,
+        .next_metrics = mono_ms() + 1000u,
+    };
     bool live = capture_is_live(s->capture);
     unsigned since_clock = 0;
-    bool draining = false;
-    uint64_t drain_until_ms = 0, drain_until_packets = 0;
+    struct stop_drain drain = {false, 0, 0};
     for (;;) {
-        if (sensor_signals.stop) {
-            if (!live)
-                return 0;
-            if (!draining) {
-                draining = true;
-                drain_until_ms = mono_ms() + STOP_DRAIN_MS;
-                drain_until_packets = s->stats.packets + capture_backlog(s->capture);
-            }
-            if (s->stats.packets >= drain_until_packets || mono_ms() >= drain_until_ms)
-                return 0;
-        }
+        if (sensor_signals.stop && stop_is_due(s, live, &drain))
+            return 0;
         if (sensor_signals.reload) {
             sensor_signals.reload = 0;
             reload_rules(s);
@@ -365,14 +320,14 @@ static int capture_loop(struct sensor *s)
         struct capture_packet cp;
         enum capture_result r = capture_next(s->capture, &cp);
         if (r == CAPTURE_PACKET) {
-            handle_packet(s, &cp);
+            dispatch_packet(s->dispatch, &cp);
             /* Offline the clock is read every 256 packets, not per packet; live,
              * per packet, or a slow trickle would hold flushes back. */
             if (!live && ++since_clock < 256)
                 continue;
         } else if (r == CAPTURE_TIMEOUT) {
             if (live)
-                send_all_tick(s, wall_us());
+                dispatch_tick(s->dispatch, wall_us());
         } else if (r == CAPTURE_END) {
             if (capture_error(s->capture)[0])
                 log_warning("%s; the packets before it are counted", capture_error(s->capture));
@@ -382,39 +337,35 @@ static int capture_loop(struct sensor *s)
             return -1;
         }
         since_clock = 0;
-        uint64_t now = mono_ms();
-        if (now >= next_flush) {
-            for (unsigned i = 0; i < s->nworkers; i++)
-                worker_send_flush(s->workers[i]);
-            next_flush = now + cfg->flush_interval * 1000u;
-        }
-        if (now >= next_stats) {
-            report_stats(s, false, true);
-            next_stats = now + cfg->stats_interval * 1000u;
-            next_metrics = now + 1000u;
-        } else if (s->metrics && now >= next_metrics) {
-            refresh_metrics(s);
-            next_metrics = now + 1000u;
-        }
+        run_timers(s, &timers);
     }
 }
 
-/* ---- start-up and shutdown ---- */
+/* ---- start-up phases: each returns 0 to go on, or the exit status to end with ---- */
 
-/* One worker per core the sensor may run on: the cores of its affinity mask
- * (taskset, systemd's CPUAffinity=), not all the machine's. */
-static unsigned worker_count(const struct sensor_config *cfg)
+static void name_sensor(struct sensor *s, const struct sensor_config *cfg)
 {
-    if (cfg->workers)
-        return (unsigned)cfg->workers;
-    cpu_set_t cpus;
-    if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) > 0)
-        return (unsigned)CPU_COUNT(&cpus);
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (unsigned)n : 1;
+    memset(s, 0, sizeof(*s));
+    s->cfg = cfg;
+    s->started_unix = (uint64_t)time(NULL);
+    if (cfg->sensor_id[0])
+        snprintf(s->sensor_id, sizeof(s->sensor_id), "%s", cfg->sensor_id);
+    else if (gethostname(s->sensor_id, sizeof(s->sensor_id) - 1) != 0)
+        snprintf(s->sensor_id, sizeof(s->sensor_id), "sensor");
 }
 
-static int open_capture(struct sensor *s, char *err, size_t errlen)
+static int load_rules(struct sensor *s)
+{
+    struct diag d;
+    diag_init(&d);
+    s->rules = rules_load(s->cfg->rules_dir, &d);
+    if (!s->rules)
+        diag_print(&d, stderr);
+    diag_free(&d);
+    return s->rules ? 0 : SENSOR_EXIT_USAGE;
+}
+
+static int open_capture(struct sensor *s)
 {
     const struct sensor_config *cfg = s->cfg;
     struct capture_config cc = {
@@ -425,20 +376,16 @@ static int open_capture(struct sensor *s, char *err, size_t errlen)
         .promiscuous = cfg->promiscuous != 0,
         .immediate = false,
     };
+    char err[1024];
     if (cfg->read_file[0])
-        s->capture = capture_open_file(cfg->read_file, &cc, err, errlen);
+        s->capture = capture_open_file(cfg->read_file, &cc, err, sizeof(err));
     else
-        s->capture = capture_open_live(cfg->interfaces, &cc, err, errlen);
-    return s->capture ? 0 : -1;
-}
-
-/* A folder the sensor writes once it runs as user: created now, while it can,
- * owned by that user.  A folder that exists is left as it is (the operator's). */
-static int make_dir_for_user(const char *dir, uid_t uid, gid_t gid)
-{
-    if (mkdir(dir, 0700) == 0)
-        return chown(dir, uid, gid);
-    return errno == EEXIST ? 0 : -1;
+        s->capture = capture_open_live(cfg->interfaces, &cc, err, sizeof(err));
+    if (!s->capture) {
+        log_error("%s", err);
+        return SENSOR_EXIT_FAILURE;
+    }
+    return 0;
 }
 
 static int ensure_parent_dir(const char *path)
@@ -454,13 +401,139 @@ static int ensure_parent_dir(const char *path)
     return 0;
 }
 
-static int setup_store(struct sensor *s, char *err, size_t errlen)
+/* The files that may be root's, while the sensor may still be root: the device
+ * key (created if missing), the flow log, the events file. */
+static int open_root_files(struct sensor *s)
 {
     const struct sensor_config *cfg = s->cfg;
+    char err[1024];
+    err[0] = '\0';
+    errno = 0;
+    if (ensure_parent_dir(cfg->device_key_file) != 0 ||
+        pseudonym_key_load(cfg->device_key_file, true, &s->device_key, err, sizeof(err)) != 0) {
+        log_error("%s", err[0] ? err : strerror(errno));
+        return SENSOR_EXIT_FAILURE;
+    }
+    if (cfg->flow_log[0]) {
+        s->flowlog = flowlog_open(cfg->flow_log);
+        if (!s->flowlog) {
+            log_error("%s: cannot open the flow log: %s", cfg->flow_log, strerror(errno));
+            return SENSOR_EXIT_FAILURE;
+        }
+    }
+    s->events = events_open(cfg->events_file, s->sensor_id, cfg->upload_threshold);
+    if (!s->events) {
+        log_error("%s: cannot open the events file: %s", cfg->events_file, strerror(errno));
+        return SENSOR_EXIT_FAILURE;
+    }
+    events_set_rules(s->events, s->rules);
+    return 0;
+}
+
+/* A folder the sensor writes once it runs as user: created now, while it can,
+ * owned by that user.  A folder that exists is left as it is (the operator's). */
+static int make_dir_for_user(const char *dir, uid_t uid, gid_t gid)
+{
+    if (mkdir(dir, 0700) == 0)
+        return chown(dir, uid, gid);
+    return errno == EEXIST ? 0 : -1;
+}
+
+/* Everything that needs root is done: drop it before reading a packet. */
+static int drop_privileges(struct sensor *s)
+{
+    const struct sensor_config *cfg = s->cfg;
+    char err[1024];
+    if (cfg->user[0]) {
+        uid_t uid;
+        gid_t gid;
+        if (privdrop_lookup(cfg->user, &uid, &gid, err, sizeof(err)) != 0) {
+            log_error("cannot drop privileges: %s", err);
+            return SENSOR_EXIT_FAILURE;
+        }
+        if (cfg->spool_dir[0] && geteuid() == 0 && make_dir_for_user(cfg->spool_dir, uid, gid))
+            log_warning("%s: cannot create the spool folder for user %s: %s", cfg->spool_dir,
+                        cfg->user, strerror(errno));
+        if (privdrop_to(cfg->user, err, sizeof(err)) != 0) {
+            log_error("cannot drop privileges: %s", err);
+            return SENSOR_EXIT_FAILURE;
+        }
+        log_info("running as user %s", cfg->user);
+    } else if (geteuid() == 0 && capture_is_live(s->capture)) {
+        log_warning("running as root; use -Z USER to drop privileges after opening capture");
+    }
+    if (geteuid() != 0 && privdrop_capabilities(err, sizeof(err)) != 0) {
+        log_error("cannot drop capabilities: %s", err);
+        return SENSOR_EXIT_FAILURE;
+    }
+    if (cfg->spool_dir[0] && access(cfg->spool_dir, W_OK | X_OK) != 0 && errno != ENOENT)
+        log_warning("%s: the spool folder is not writable (%s): counts still unstored at exit "
+                    "would be lost",
+                    cfg->spool_dir, strerror(errno));
+    return 0;
+}
+
+static int start_metrics(struct sensor *s)
+{
+    const struct sensor_config *cfg = s->cfg;
+    if (!cfg->metrics_listen[0])
+        return 0;
+    char err[1024];
+    s->metrics = metrics_start(cfg->metrics_listen, err, sizeof(err));
+    if (!s->metrics) {
+        log_error("%s", err);
+        return SENSOR_EXIT_USAGE;
+    }
+    log_info("serving Prometheus metrics on http://%s/metrics", cfg->metrics_listen);
+    return 0;
+}
+
+static int open_geo(struct sensor *s)
+{
+    char err[1024];
+    s->geo = geo_open(s->cfg->geoip_country_db, s->cfg->geoip_asn_db, err, sizeof(err));
+    if (!s->geo) {
+        log_error("%s", err);
+        return SENSOR_EXIT_USAGE;
+    }
+    bool geo_missing;
+    const char *geo_note = geo_absent_note(s->geo, &geo_missing);
+    if (geo_note[0] && geo_missing)
+        log_warning("GeoIP: %s", geo_note);
+    else if (geo_note[0])
+        log_info("GeoIP: %s", geo_note);
+    return 0;
+}
+
+/* The capture thread's tables: the DNS cache and STUN peers it fills for the
+ * workers, and its packet step (with the fragment table). */
+static int make_capture_tables(struct sensor *s)
+{
+    const struct sensor_config *cfg = s->cfg;
+    struct dns_cache_config dc = {(size_t)cfg->dns_max_entries, (uint32_t)cfg->dns_min_ttl,
+                                  (uint32_t)cfg->dns_grace};
+    s->dns = dns_cache_new(&dc);
+    s->peers = peers_new(PEER_SLOTS, PEER_LIFETIME_S);
+    s->dispatch = dispatch_new(s->dns, s->peers, DISPATCH_TO_RINGS);
+    if (!s->dns || !s->dispatch || !s->peers) {
+        log_error("out of memory");
+        return SENSOR_EXIT_FAILURE;
+    }
+    return 0;
+}
+
+/* The store, connected if Redis answers, and the spool files an earlier run
+ * left stored first. */
+static int open_store(struct sensor *s)
+{
+    const struct sensor_config *cfg = s->cfg;
+    char err[1024];
     struct store_config sc;
     memset(&sc, 0, sizeof(sc));
-    if (redis_target_parse(cfg->redis_url, &sc.target, err, errlen) != 0)
-        return -1;
+    if (redis_target_parse(cfg->redis_url, &sc.target, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        return SENSOR_EXIT_USAGE;
+    }
     if (cfg->redis_password[0])
         snprintf(sc.target.password, sizeof(sc.target.password), "%s", cfg->redis_password);
     sc.target.connect_timeout_ms = (int)cfg->redis_connect_timeout_ms;
@@ -475,25 +548,193 @@ static int setup_store(struct sensor *s, char *err, size_t errlen)
     sc.event_ctx = s->events;
     s->store = store_new(&sc);
     if (!s->store) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
+        log_error("out of memory");
+        return SENSOR_EXIT_USAGE;
     }
     char desc[512];
     redis_target_describe(&sc.target, desc, sizeof(desc));
-    if (store_connect(s->store, err, errlen) != 0)
-        log_warning("Redis (%s) is not reachable: %s; counting in memory until it is", desc,
-                    err);
+    if (store_connect(s->store, err, sizeof(err)) != 0)
+        log_warning("Redis (%s) is not reachable: %s; counting in memory until it is", desc, err);
     else
         log_info("storing counts in Redis at %s as sensor \"%s\"", desc, s->sensor_id);
     s->spool_waiting = cfg->spool_dir[0] != '\0';
     if (cfg->spool_dir[0] && store_is_connected(s->store)) {
-        int n = spool_replay(cfg->spool_dir, s->sensor_id, s->store, err, errlen);
+        int n = spool_replay(cfg->spool_dir, s->sensor_id, s->store, err, sizeof(err));
         if (n < 0)
             log_warning("spool replay failed (%s); the files stay until Redis answers", err);
         else
             s->spool_waiting = false;
     }
     return 0;
+}
+
+/* One worker per core the sensor may run on: the cores of its affinity mask
+ * (taskset, systemd's CPUAffinity=), not all the machine's. */
+static unsigned worker_count(const struct sensor_config *cfg)
+{
+    if (cfg->workers)
+        return (unsigned)cfg->workers;
+    cpu_set_t cpus;
+    if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) > 0)
+        return (unsigned)CPU_COUNT(&cpus);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
+}
+
+/* The flusher and the workers, not yet running; the packet step delivers to
+ * the workers. */
+static int make_workers(struct sensor *s)
+{
+    const struct sensor_config *cfg = s->cfg;
+    s->nworkers = worker_count(cfg);
+    dpi_global_init((size_t)cfg->dpi_memory_cap);
+    if (!quic_global_init())
+        log_warning("libgcrypt is unusable: QUIC names beyond nDPI's are not read");
+    s->flusher = flusher_new(s->store, s->nworkers);
+    s->workers = calloc(s->nworkers, sizeof(*s->workers));
+    if (!s->flusher || !s->workers) {
+        log_error("out of memory");
+        return SENSOR_EXIT_FAILURE;
+    }
+    flusher_set_spill(s->flusher, (size_t)cfg->max_pending_cells, cfg->spool_dir, s->sensor_id,
+                      s->spool_waiting);
+    struct worker_config wc = {
+        .max_flows =
+            (uint32_t)(cfg->max_flows / s->nworkers > 16 ? cfg->max_flows / s->nworkers : 16),
+        .timeouts = {{(uint32_t)cfg->tcp_timeout, (uint32_t)cfg->tcp_closing_timeout,
+                      (uint32_t)cfg->udp_timeout, (uint32_t)cfg->other_timeout}},
+        .dpi = {(uint32_t)cfg->dpi_max_packets, (uint32_t)cfg->dpi_max_bytes},
+        .ring_bytes = (size_t)cfg->ring_bytes,
+        .sensor_id = s->sensor_id,
+        .device_key = s->device_key,
+    };
+    for (unsigned i = 0; i < s->nworkers; i++) {
+        s->workers[i] =
+            worker_new(i, &wc, s->rules, s->dns, s->peers, s->flowlog, s->flusher, s->geo);
+        if (!s->workers[i]) {
+            log_error("cannot create worker %u (out of memory?)", i);
+            return SENSOR_EXIT_FAILURE;
+        }
+    }
+    dispatch_set_workers(s->dispatch, s->workers, s->nworkers);
+    return 0;
+}
+
+/* The flusher thread, then the worker threads (s->started of them), then the
+ * signal mask the capture thread had.  A worker that does not start is
+ * reported by run_capture. */
+static int start_threads(struct sensor *s, const sigset_t *old_mask)
+{
+    int flusher_rc = flusher_start(s->flusher);
+    for (; flusher_rc == 0 && s->started < s->nworkers; s->started++) {
+        if (worker_start(s->workers[s->started]) != 0)
+            break;
+    }
+    pthread_sigmask(SIG_SETMASK, old_mask, NULL);
+    if (flusher_rc != 0) {
+        log_error("cannot start the flusher thread");
+        return SENSOR_EXIT_FAILURE;
+    }
+    char desc[512];
+    capture_describe(s->capture, desc, sizeof(desc));
+    log_info("capturing from %s with %u workers; rules from %s (%zu services)", desc, s->nworkers,
+             s->cfg->rules_dir, catalog_count(s->rules->catalog));
+    return 0;
+}
+
+/* Threads from here on: none may exist before the drop (capabilities are per
+ * thread), and all start with stop and reload signals blocked, which are the
+ * capture thread's: they interrupt its poll.  The mask is restored once the
+ * threads run (not on an earlier failure: the sensor then ends). */
+static int start_pipeline(struct sensor *s)
+{
+    sigset_t signals, old_mask;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, &old_mask);
+    int status = start_metrics(s);
+    if (status == 0)
+        status = open_geo(s);
+    if (status == 0)
+        status = make_capture_tables(s);
+    if (status == 0)
+        status = open_store(s);
+    if (status == 0)
+        status = make_workers(s);
+    if (status == 0)
+        status = start_threads(s, &old_mask);
+    return status;
+}
+
+/* ---- running and shutdown phases ---- */
+
+/* The first statistics, then packets until the end or a stop.  Returns 0 when
+ * the capture ended well, -1 otherwise. */
+static int run_capture(struct sensor *s)
+{
+    if (s->started != s->nworkers) {
+        log_error("cannot start worker threads");
+        return -1;
+    }
+    if (report_stats(s, false, false) != 0) {
+        log_error("%s: its folder must be writable by the user the sensor runs as; not "
+                  "starting without statistics",
+                  s->cfg->stats_file);
+        return -1;
+    }
+    daemon_ready(); /* with -D: the shell that started it gets its "ok" now */
+    return capture_loop(s);
+}
+
+/* Every worker ends its flows and hands its last tally over; the flusher then
+ * stores what it can in the time allowed.  Returns flusher_finish's result:
+ * nonzero when counts remain in the store's queue. */
+static int drain_pipeline(struct sensor *s)
+{
+    for (unsigned i = 0; i < s->started; i++)
+        worker_send_stop(s->workers[i]);
+    for (unsigned i = 0; i < s->started; i++)
+        worker_join(s->workers[i]);
+    for (unsigned i = s->started; i < s->nworkers; i++)
+        flusher_submit(s->flusher, i, tally_new(), true); /* never ran: nothing to count */
+    if (s->flowlog)
+        flowlog_flush(s->flowlog);
+    return flusher_finish(s->flusher, (unsigned)s->cfg->final_flush_timeout * 1000u);
+}
+
+/* Counts Redis did not take go to the spool, for the next start.  Returns the
+ * exit status: status (how the capture ended), or what the spool made of it. */
+static int spool_unstored(struct sensor *s, int unstored, int status)
+{
+    const struct sensor_config *cfg = s->cfg;
+    if (!unstored)
+        return status;
+    if (store_queued(s->store) == 0) {
+        /* Redis never came back after the cap sent counts to the spool. */
+        log_warning("Redis is unreachable: the counts not stored are in the spool files of %s; "
+                    "they are stored at the next start",
+                    cfg->spool_dir);
+        return status == SENSOR_EXIT_OK ? SENSOR_EXIT_SPOOLED : status;
+    }
+    char path[4096], err[1024];
+    if (!cfg->spool_dir[0]) {
+        log_error("Redis is unreachable and no spool directory is set: %zu batches of counts "
+                  "are lost",
+                  store_queued(s->store));
+        return SENSOR_EXIT_FAILURE;
+    }
+    if (spool_write(cfg->spool_dir, s->sensor_id, s->store, path, sizeof(path), err, sizeof(err)) !=
+        0) {
+        log_error("cannot write the spool: %s; counts are lost", err);
+        return SENSOR_EXIT_FAILURE;
+    }
+    log_warning("Redis is unreachable: %zu batches of counts written to %s; they are stored at "
+                "the next start",
+                store_queued(s->store), path);
+    store_drop_queue(s->store);
+    return status == SENSOR_EXIT_OK ? SENSOR_EXIT_SPOOLED : status;
 }
 
 static void teardown(struct sensor *s)
@@ -511,7 +752,7 @@ static void teardown(struct sensor *s)
     if (events_close(s->events) != 0)
         log_error("errors writing the events file %s", s->cfg->events_file);
     geo_close(s->geo);
-    fragment_table_free(s->fragments);
+    dispatch_free(s->dispatch);
     peers_free(s->peers);
     dns_cache_free(s->dns);
     capture_close(s->capture);
@@ -521,224 +762,22 @@ static void teardown(struct sensor *s)
 int sensor_run(const struct sensor_config *cfg)
 {
     struct sensor s;
-    memset(&s, 0, sizeof(s));
-    s.cfg = cfg;
-    s.started_unix = (uint64_t)time(NULL);
-    char err[1024];
-    int status = SENSOR_EXIT_FAILURE;
-
-    if (cfg->sensor_id[0])
-        snprintf(s.sensor_id, sizeof(s.sensor_id), "%s", cfg->sensor_id);
-    else if (gethostname(s.sensor_id, sizeof(s.sensor_id) - 1) != 0)
-        snprintf(s.sensor_id, sizeof(s.sensor_id), "sensor");
-
-    struct diag d;
-    diag_init(&d);
-    s.rules = rules_load(cfg->rules_dir, &d);
-    if (!s.rules) {
-        diag_print(&d, stderr);
-        diag_free(&d);
+    name_sensor(&s, cfg);
+    if (load_rules(&s) != 0)
         return SENSOR_EXIT_USAGE;
+    int status = open_capture(&s);
+    if (status == 0)
+        status = open_root_files(&s);
+    if (status == 0)
+        status = drop_privileges(&s);
+    if (status == 0)
+        status = start_pipeline(&s);
+    if (status == 0) {
+        int loop_rc = run_capture(&s);
+        int unstored = drain_pipeline(&s);
+        status = spool_unstored(&s, unstored, loop_rc == 0 ? SENSOR_EXIT_OK : SENSOR_EXIT_FAILURE);
+        report_stats(&s, true, true);
     }
-    diag_free(&d);
-
-    if (open_capture(&s, err, sizeof(err)) != 0) {
-        log_error("%s", err);
-        goto out;
-    }
-    /* The files that may be root's, while the sensor may still be root. */
-    struct siphash_key device_key;
-    err[0] = '\0';
-    errno = 0;
-    if (ensure_parent_dir(cfg->device_key_file) != 0 ||
-        pseudonym_key_load(cfg->device_key_file, true, &device_key, err, sizeof(err)) != 0) {
-        log_error("%s", err[0] ? err : strerror(errno));
-        goto out;
-    }
-    if (cfg->flow_log[0]) {
-        s.flowlog = flowlog_open(cfg->flow_log);
-        if (!s.flowlog) {
-            log_error("%s: cannot open the flow log: %s", cfg->flow_log, strerror(errno));
-            goto out;
-        }
-    }
-    s.events = events_open(cfg->events_file, s.sensor_id, cfg->upload_threshold);
-    if (!s.events) {
-        log_error("%s: cannot open the events file: %s", cfg->events_file, strerror(errno));
-        goto out;
-    }
-    events_set_rules(s.events, s.rules);
-    /* Everything that needs root is done: drop it before reading a packet. */
-    if (cfg->user[0]) {
-        uid_t uid;
-        gid_t gid;
-        if (privdrop_lookup(cfg->user, &uid, &gid, err, sizeof(err)) != 0) {
-            log_error("cannot drop privileges: %s", err);
-            goto out;
-        }
-        if (cfg->spool_dir[0] && geteuid() == 0 && make_dir_for_user(cfg->spool_dir, uid, gid))
-            log_warning("%s: cannot create the spool folder for user %s: %s", cfg->spool_dir,
-                        cfg->user, strerror(errno));
-        if (privdrop_to(cfg->user, err, sizeof(err)) != 0) {
-            log_error("cannot drop privileges: %s", err);
-            goto out;
-        }
-        log_info("running as user %s", cfg->user);
-    } else if (geteuid() == 0 && capture_is_live(s.capture)) {
-        log_warning("running as root; use -Z USER to drop privileges after opening capture");
-    }
-    if (geteuid() != 0 && privdrop_capabilities(err, sizeof(err)) != 0) {
-        log_error("cannot drop capabilities: %s", err);
-        goto out;
-    }
-    if (cfg->spool_dir[0] && access(cfg->spool_dir, W_OK | X_OK) != 0 && errno != ENOENT)
-        log_warning("%s: the spool folder is not writable (%s): counts still unstored at exit "
-                    "would be lost",
-                    cfg->spool_dir, strerror(errno));
-
-    /* Threads from here on: none may exist before the drop (capabilities are
-     * per thread), and all start with stop and reload signals blocked, which
-     * are the capture thread's: they interrupt its poll. */
-    sigset_t signals, old_mask;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &signals, &old_mask);
-    if (cfg->metrics_listen[0]) {
-        s.metrics = metrics_start(cfg->metrics_listen, err, sizeof(err));
-        if (!s.metrics) {
-            log_error("%s", err);
-            status = SENSOR_EXIT_USAGE;
-            goto out;
-        }
-        log_info("serving Prometheus metrics on http://%s/metrics", cfg->metrics_listen);
-    }
-
-    s.geo = geo_open(cfg->geoip_country_db, cfg->geoip_asn_db, err, sizeof(err));
-    if (!s.geo) {
-        log_error("%s", err);
-        status = SENSOR_EXIT_USAGE;
-        goto out;
-    }
-    bool geo_missing;
-    const char *geo_note = geo_absent_note(s.geo, &geo_missing);
-    if (geo_note[0] && geo_missing)
-        log_warning("GeoIP: %s", geo_note);
-    else if (geo_note[0])
-        log_info("GeoIP: %s", geo_note);
-
-    struct dns_cache_config dc = {(size_t)cfg->dns_max_entries, (uint32_t)cfg->dns_min_ttl,
-                                  (uint32_t)cfg->dns_grace};
-    s.dns = dns_cache_new(&dc);
-    s.fragments = fragment_table_new();
-    s.peers = peers_new(PEER_SLOTS, PEER_LIFETIME_S);
-    if (!s.dns || !s.fragments || !s.peers) {
-        log_error("out of memory");
-        goto out;
-    }
-    if (setup_store(&s, err, sizeof(err)) != 0) {
-        log_error("%s", err);
-        status = SENSOR_EXIT_USAGE;
-        goto out;
-    }
-
-    s.nworkers = worker_count(cfg);
-    dpi_global_init((size_t)cfg->dpi_memory_cap);
-    if (!quic_global_init())
-        log_warning("libgcrypt is unusable: QUIC names beyond nDPI's are not read");
-    s.flusher = flusher_new(s.store, s.nworkers);
-    s.workers = calloc(s.nworkers, sizeof(*s.workers));
-    if (!s.flusher || !s.workers) {
-        log_error("out of memory");
-        goto out;
-    }
-    flusher_set_spill(s.flusher, (size_t)cfg->max_pending_cells, cfg->spool_dir, s.sensor_id,
-                      s.spool_waiting);
-    struct worker_config wc = {
-        .max_flows = (uint32_t)(cfg->max_flows / s.nworkers > 16 ? cfg->max_flows / s.nworkers
-                                                                 : 16),
-        .timeouts = {{(uint32_t)cfg->tcp_timeout, (uint32_t)cfg->tcp_closing_timeout,
-                      (uint32_t)cfg->udp_timeout, (uint32_t)cfg->other_timeout}},
-        .dpi = {(uint32_t)cfg->dpi_max_packets, (uint32_t)cfg->dpi_max_bytes},
-        .ring_bytes = (size_t)cfg->ring_bytes,
-        .sensor_id = s.sensor_id,
-        .device_key = device_key,
-    };
-    for (unsigned i = 0; i < s.nworkers; i++) {
-        s.workers[i] = worker_new(i, &wc, s.rules, s.dns, s.peers, s.flowlog, s.flusher, s.geo);
-        if (!s.workers[i]) {
-            log_error("cannot create worker %u (out of memory?)", i);
-            goto out;
-        }
-    }
-    int flusher_rc = flusher_start(s.flusher);
-    unsigned started = 0;
-    for (; flusher_rc == 0 && started < s.nworkers; started++) {
-        if (worker_start(s.workers[started]) != 0)
-            break;
-    }
-    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
-    if (flusher_rc != 0) {
-        log_error("cannot start the flusher thread");
-        goto out;
-    }
-    char desc[512];
-    capture_describe(s.capture, desc, sizeof(desc));
-    log_info("capturing from %s with %u workers; rules from %s (%zu services)", desc, s.nworkers,
-             cfg->rules_dir, catalog_count(s.rules->catalog));
-
-    int loop_rc = -1;
-    if (started != s.nworkers)
-        log_error("cannot start worker threads");
-    else if (report_stats(&s, false, false) != 0)
-        log_error("%s: its folder must be writable by the user the sensor runs as; not "
-                  "starting without statistics",
-                  cfg->stats_file);
-    else {
-        daemon_ready(); /* with -D: the shell that started it gets its "ok" now */
-        loop_rc = capture_loop(&s);
-    }
-
-    for (unsigned i = 0; i < started; i++)
-        worker_send_stop(s.workers[i]);
-    for (unsigned i = 0; i < started; i++)
-        worker_join(s.workers[i]);
-    for (unsigned i = started; i < s.nworkers; i++)
-        flusher_submit(s.flusher, i, tally_new(), true); /* never ran: nothing to count */
-    if (s.flowlog)
-        flowlog_flush(s.flowlog);
-    int unstored = flusher_finish(s.flusher, (unsigned)cfg->final_flush_timeout * 1000u);
-    status = loop_rc == 0 ? SENSOR_EXIT_OK : SENSOR_EXIT_FAILURE;
-    if (unstored && store_queued(s.store) == 0) {
-        /* Redis never came back after the cap sent counts to the spool. */
-        log_warning("Redis is unreachable: the counts not stored are in the spool files of %s; "
-                    "they are stored at the next start",
-                    cfg->spool_dir);
-        if (status == SENSOR_EXIT_OK)
-            status = SENSOR_EXIT_SPOOLED;
-    } else if (unstored) {
-        char path[4096];
-        if (!cfg->spool_dir[0]) {
-            log_error("Redis is unreachable and no spool directory is set: %zu batches of counts "
-                      "are lost",
-                      store_queued(s.store));
-            status = SENSOR_EXIT_FAILURE;
-        } else if (spool_write(cfg->spool_dir, s.sensor_id, s.store, path, sizeof(path), err,
-                               sizeof(err)) != 0) {
-            log_error("cannot write the spool: %s; counts are lost", err);
-            status = SENSOR_EXIT_FAILURE;
-        } else {
-            log_warning("Redis is unreachable: %zu batches of counts written to %s; they are "
-                        "stored at the next start",
-                        store_queued(s.store), path);
-            store_drop_queue(s.store);
-            if (status == SENSOR_EXIT_OK)
-                status = SENSOR_EXIT_SPOOLED;
-        }
-    }
-    report_stats(&s, true, true);
-out:
     teardown(&s);
     return status;
 }

@@ -3,7 +3,8 @@
  * runs the capture loop, and takes it down cleanly.
  *
  *   capture thread   libpcap -> decode -> fragment ports -> DNS answers into
- *                    the cache -> flow key and hash -> the worker's ring
+ *                    the cache, STUN requests into the peers table -> flow key
+ *                    and hash -> the worker's ring (dispatch.h)
  *   worker threads   flows, nDPI, classification, tallies, flow log (worker.h)
  *   flusher thread   merges tallies, writes them to Redis (flusher.h)
  *

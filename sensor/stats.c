@@ -47,7 +47,7 @@ static json_t *build(const struct stats_view *v)
 {
     struct worker_stats w;
     sum_workers(v, &w);
-    const struct capture_thread_stats *r = v->reader;
+    const struct dispatch_stats *r = v->dispatch;
     uint64_t not_decoded = 0;
     json_t *reasons = json_object();
     for (int i = 1; i < DECODE_STATUS_COUNT; i++) {
@@ -135,8 +135,8 @@ static json_t *build(const struct stats_view *v)
     json_object_set_new(out, "redis", redis);
     json_object_set_new(out, "flow_log", json_pack("{s:o, s:o}", "lines", u64(v->flowlog_lines),
                                                    "errors", u64(v->flowlog_errors)));
-    json_object_set_new(out, "reloads", json_pack("{s:o, s:o}", "done", u64(r->reloads),
-                                                  "failed", u64(r->reload_failures)));
+    json_object_set_new(out, "reloads", json_pack("{s:o, s:o}", "done", u64(v->reloads),
+                                                  "failed", u64(v->reload_failures)));
     return out;
 }
 
@@ -166,12 +166,12 @@ void stats_log_line(const struct stats_view *v, char *buf, size_t len)
     sum_workers(v, &w);
     uint64_t not_decoded = 0;
     for (int i = 1; i < DECODE_STATUS_COUNT; i++)
-        not_decoded += v->reader->decode[i];
+        not_decoded += v->dispatch->decode[i];
     snprintf(buf, len,
              "packets %" PRIu64 " (not decoded %" PRIu64 ", kernel drops %" PRIu64
              ", interface drops %" PRIu64 "), flows active %u created %" PRIu64
              " evicted %" PRIu64 ", redis queued %zu outages %" PRIu64,
-             v->reader->packets, not_decoded, v->capture->kernel_dropped,
+             v->dispatch->packets, not_decoded, v->capture->kernel_dropped,
              v->capture->interface_dropped, w.flows_active, w.flows_created,
              w.flows_ended[FLOW_END_EVICTED], v->store ? v->store->queued_batches : 0,
              v->flusher ? v->flusher->outages : 0);
@@ -213,11 +213,11 @@ static void health_values(const struct stats_view *v, uint64_t *out)
     sum_workers(v, &w);
     uint64_t not_decoded = 0;
     for (int i = 1; i < DECODE_STATUS_COUNT; i++)
-        not_decoded += v->reader->decode[i];
+        not_decoded += v->dispatch->decode[i];
     const struct store_stats *ss = v->store;
     uint64_t values[NHEALTH] = {
-        v->reader->packets,
-        v->reader->bytes,
+        v->dispatch->packets,
+        v->dispatch->bytes,
         not_decoded,
         v->capture->kernel_dropped,
         v->capture->interface_dropped,

@@ -12,27 +12,20 @@
 #include <stdint.h>
 
 #include "capture.h"
-#include "decode.h"
+#include "dispatch.h"
 #include "dns_cache.h"
 #include "flusher.h"
 #include "store.h"
 #include "worker.h"
 
-struct capture_thread_stats {
-    uint64_t packets, bytes;
-    uint64_t decode[DECODE_STATUS_COUNT];
-    uint64_t fragments_unmatched;
-    uint64_t dns_responses, dns_answers, dns_errors;
-    uint64_t reloads, reload_failures;
-};
-
 struct stats_view {
     const char *sensor_id;
-    const char *source;   /* file or interfaces */
+    const char *source; /* file or interfaces */
     bool live;
     uint64_t started_unix, now_unix;
     const struct capture_counters *capture;
-    const struct capture_thread_stats *reader;
+    const struct dispatch_stats *dispatch; /* the capture thread's packet step */
+    uint64_t reloads, reload_failures;     /* of the rules, on SIGHUP */
     const struct worker_stats *workers;
     unsigned nworkers;
     const struct dns_cache_stats *dns;

@@ -11,6 +11,8 @@
  */
 #include "worker.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -352,10 +354,10 @@ static void start_flow(struct worker *w, struct flow *f, const struct record_pac
     const struct flow_key *k = &rp->key;
     uint16_t sport = k->port[rp->from_1], dport = k->port[!rp->from_1];
     bool client_is_src;
-    if (k->proto == 6 && (rp->tcp_flags & 0x12) == 0x02)
-        client_is_src = true; /* SYN */
-    else if (k->proto == 6 && (rp->tcp_flags & 0x12) == 0x12)
-        client_is_src = false; /* SYN-ACK: we missed the SYN */
+    if (k->proto == IPPROTO_TCP && (rp->tcp_flags & (TH_SYN | TH_ACK)) == TH_SYN)
+        client_is_src = true;
+    else if (k->proto == IPPROTO_TCP && (rp->tcp_flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK))
+        client_is_src = false; /* we missed the SYN */
     else
         client_is_src = !(is_server_port(sport) && !is_server_port(dport));
     bool client_is_1 = client_is_src == (rp->from_1 != 0);
@@ -378,7 +380,7 @@ static void start_flow(struct worker *w, struct flow *f, const struct record_pac
     if (w->dns)
         dns_cache_lookup(w->dns, client_of(f), server_of(f), rp->ts_us, rp->seq, fd->dns_name,
                          sizeof(fd->dns_name), NULL);
-    if (w->peers && k->proto == 17 &&
+    if (w->peers && k->proto == IPPROTO_UDP &&
         peers_lookup(w->peers, client_of(f), client_port(f), rp->ts_us, rp->seq,
                      &fd->peer_server)) {
         fd->has_peer = true;
@@ -469,7 +471,7 @@ static void read_own_names(struct flow_dpi *fd, const struct flow *f,
     }
     if (!from_client)
         return;
-    if (rp->key.proto == 17) {
+    if (rp->key.proto == IPPROTO_UDP) {
         if (rp->key.port[!rp->from_1] == 1900 &&
             plaintext_ssdp_host(payload, rp->payload_len, fd->own_name,
                                 sizeof(fd->own_name)) > 0) {
@@ -477,7 +479,7 @@ static void read_own_names(struct flow_dpi *fd, const struct flow *f,
             return;
         }
         read_quic(fd, payload, rp->payload_len);
-    } else if (rp->key.proto == 6 && fd->tls_len < OWN_TLS_MAX) {
+    } else if (rp->key.proto == IPPROTO_TCP && fd->tls_len < OWN_TLS_MAX) {
         read_tls(fd, payload, rp->payload_len);
     }
 }
@@ -486,7 +488,8 @@ static void handle_packet(struct worker *w, const struct record_packet *rp, cons
 {
     bool created;
     struct flow *f = flow_table_get(w->flows, &rp->key, rp->hash, rp->ts_us, &created);
-    if (!created && f->state == FLOW_STATE_TCP_CLOSING && (rp->tcp_flags & 0x12) == 0x02) {
+    if (!created && f->state == FLOW_STATE_TCP_CLOSING &&
+        (rp->tcp_flags & (TH_SYN | TH_ACK)) == TH_SYN) {
         /* A new connection reusing the 5-tuple of one that just closed. */
         flow_table_end(w->flows, f, FLOW_END_IDLE);
         f = flow_table_get(w->flows, &rp->key, rp->hash, rp->ts_us, &created);
@@ -500,7 +503,7 @@ static void handle_packet(struct worker *w, const struct record_packet *rp, cons
     f->packets[dir]++;
     if (rp->ts_us > f->last_us)
         f->last_us = rp->ts_us;
-    if (rp->key.proto == 6)
+    if (rp->key.proto == IPPROTO_TCP)
         flow_note_tcp_flags(f, rp->tcp_flags);
     w->stats.packets++;
     w->stats.bytes += rp->ip_len;

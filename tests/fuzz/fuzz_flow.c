@@ -1,13 +1,15 @@
 /*
- * fuzz_flow.c - the flow path as a whole: a packet sequence through decoding,
- * the capture thread's DNS and STUN sniffing, the flow table, nDPI, the
- * classifier and the tally, as sensor/sensor.c handle_packet drives it, but
- * with the worker run in this thread (worker_feed_packet).
+ * fuzz_flow.c - the flow path as a whole: a packet sequence through the
+ * capture thread's step (sensor/dispatch.h: decoding, fragments, DNS and STUN
+ * sniffing, ticks), the flow table, nDPI, the classifier and the tally, as the
+ * sensor runs it, but with the one worker run in this thread
+ * (DISPATCH_IN_THREAD).
  *
  * Input: [link][options] then [delta:2][length:2][frame] records (fuzz.h).
- * Every input gets its own worker, flow table, DNS cache, STUN peers table,
- * fragment table and flusher, and all are freed at its end, so nothing carries
- * over from one input to the next but the rules and the nDPI module.
+ * Every input gets its own packet step (with its fragment table), worker, flow
+ * table, DNS cache, STUN peers table and flusher, and all are freed at its end,
+ * so nothing carries over from one input to the next but the rules and the
+ * nDPI module.
  *
  * The nDPI module is the exception because setting one up costs ~100 ms under
  * the sanitizers: the link step wraps dpi_new and dpi_free (-Wl,--wrap, see
@@ -30,14 +32,12 @@
 
 #include <jansson.h>
 
-#include "decode.h"
-#include "dns.h"
+#include "dispatch.h"
 #include "dns_cache.h"
 #include "dpi.h"
 #include "flow.h"
 #include "flowlog.h"
 #include "flusher.h"
-#include "fragment.h"
 #include "fuzz.h"
 #include "hostname.h"
 #include "peers.h"
@@ -51,8 +51,6 @@
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define TICK_US 1000000ULL /* as sensor.c */
 
 /* ---- one nDPI module for every worker ---- */
 
@@ -122,80 +120,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-/* ---- the capture thread's part (sensor.c) ---- */
-
-struct input {
-    struct dns_cache *dns;
-    struct peers *peers;
-    struct fragment_table *fragments;
-    struct worker *worker;
-    uint64_t seq;
-    uint64_t next_tick_us;
-};
-
-struct dns_ctx {
-    struct input *in;
-    const struct netaddr *client;
-    uint64_t ts_us, seq;
-};
-
-static void on_dns_answer(void *ctx, const char *name, const struct netaddr *addr, uint32_t ttl)
-{
-    struct dns_ctx *c = ctx;
-    dns_cache_insert(c->in->dns, c->client, addr, name, ttl, c->ts_us, c->seq);
-}
-
-/* sensor.c sniff_dns */
-static void sniff_dns(struct input *in, const struct packet *p, uint64_t ts_us)
-{
-    if (p->sport != 53 || !p->payload || p->payload_caplen < 12)
-        return;
-    const uint8_t *msg = p->payload;
-    size_t len = p->payload_caplen;
-    if (p->l4_proto == 6) {
-        if (len < 14)
-            return;
-        size_t n = (size_t)msg[0] << 8 | msg[1];
-        if (n + 2 > len)
-            return;
-        msg += 2;
-        len = n;
-    } else if (p->l4_proto != 17) {
-        return;
-    }
-    struct dns_ctx ctx = {in, &p->dst, ts_us, in->seq};
-    dns_parse_response(msg, len, on_dns_answer, &ctx);
-}
-
-/* sensor.c handle_packet, with one worker fed in this thread */
-static void handle_packet(struct input *in, int link, const uint8_t *frame, uint32_t caplen,
-                          uint64_t ts_us)
-{
-    struct packet p;
-    if (decode_packet(link, frame, caplen, &p) != DECODE_OK)
-        return;
-    fragment_track(in->fragments, &p, ts_us);
-    if (in->dns)
-        sniff_dns(in, &p, ts_us);
-    if (p.l4_proto == 17 && p.payload && peers_is_stun_request(p.payload, p.payload_caplen))
-        peers_note(in->peers, &p.src, p.sport, &p.dst, ts_us, in->seq);
-
-    struct flow_key key;
-    bool from_1;
-    flow_key_make(&key, &p.src, &p.dst, p.sport, p.dport, p.l4_proto, p.vlan, &from_1);
-    uint64_t hash = flow_key_hash(&key);
-    worker_feed_packet(in->worker, &p, &key, from_1, hash, ts_us, in->seq++);
-
-    if (ts_us >= in->next_tick_us) {
-        if (in->next_tick_us) {
-            worker_feed_tick(in->worker, ts_us);
-            if (in->dns)
-                dns_cache_expire(in->dns, ts_us); /* the worker is never behind */
-        }
-        in->next_tick_us = ts_us + TICK_US;
-    }
-}
-
 /* ---- the flow log's lines ---- */
 
 static void check_flowlog(void)
@@ -245,6 +169,33 @@ static uint16_t be16(const uint8_t *p)
     return (uint16_t)(p[0] << 8 | p[1]);
 }
 
+/* The input's packet records through the step, each frame in a copy of
+ * exactly its size, so ASan sees any read past it. */
+static void feed_records(struct dispatch *step, int link, const uint8_t *data, size_t size)
+{
+    uint64_t ts = FUZZ_FLOW_T0_US;
+    size_t pos = 2;
+    for (int n = 0; n < FUZZ_FLOW_MAX_PACKETS && size - pos >= 4; n++) {
+        ts += fuzz_delta_us(be16(data + pos));
+        size_t len = be16(data + pos + 2);
+        pos += 4;
+        if (len > size - pos)
+            len = size - pos;
+        uint8_t *frame = malloc(len ? len : 1);
+        if (!frame)
+            break;
+        memcpy(frame, data + pos, len);
+        struct capture_packet cp = {.data = frame,
+                                    .caplen = (uint32_t)len,
+                                    .len = (uint32_t)len,
+                                    .ts_us = ts,
+                                    .linktype = link};
+        dispatch_packet(step, &cp);
+        free(frame);
+        pos += len;
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2)
@@ -252,13 +203,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int link = fuzz_links[data[0] % FUZZ_NLINKS];
     uint8_t options = data[1];
 
-    struct input in;
-    memset(&in, 0, sizeof(in));
     struct dns_cache_config dc = {64, 300, 600};
-    if (!(options & FUZZ_FLOW_NO_DNS))
-        in.dns = dns_cache_new(&dc);
-    in.peers = peers_new(64, 3600);
-    in.fragments = fragment_table_new();
+    struct dns_cache *dns = options & FUZZ_FLOW_NO_DNS ? NULL : dns_cache_new(&dc);
+    struct peers *peers = peers_new(64, 3600);
+    struct dispatch *step = peers ? dispatch_new(dns, peers, DISPATCH_IN_THREAD) : NULL;
     struct flusher *flusher = flusher_new(store, 1); /* its thread never starts */
     struct worker_config wc = {
         .max_flows = options & FUZZ_FLOW_BIG_TABLE ? 4096 : 16,
@@ -268,33 +216,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .sensor_id = "fuzz",
     };
     memset(&wc.device_key, 0x5a, sizeof(wc.device_key));
-    if (in.peers && in.fragments && flusher)
-        in.worker = worker_new(0, &wc, rules, in.dns, in.peers, flowlog, flusher, NULL);
-    if (in.worker) {
-        uint64_t ts = FUZZ_FLOW_T0_US;
-        size_t pos = 2;
-        for (int n = 0; n < FUZZ_FLOW_MAX_PACKETS && size - pos >= 4; n++) {
-            ts += fuzz_delta_us(be16(data + pos));
-            size_t len = be16(data + pos + 2);
-            pos += 4;
-            if (len > size - pos)
-                len = size - pos;
-            /* A copy of exactly the frame's size, so ASan sees any read past it. */
-            uint8_t *frame = malloc(len ? len : 1);
-            if (!frame)
-                break;
-            memcpy(frame, data + pos, len);
-            handle_packet(&in, link, frame, (uint32_t)len, ts);
-            free(frame);
-            pos += len;
-        }
-        worker_finish(in.worker);
-        worker_free(in.worker);
+    struct worker *worker = NULL;
+    if (step && flusher)
+        worker = worker_new(0, &wc, rules, dns, peers, flowlog, flusher, NULL);
+    if (worker) {
+        dispatch_set_workers(step, &worker, 1);
+        feed_records(step, link, data, size);
+        worker_finish(worker);
+        worker_free(worker);
     }
     flusher_free(flusher);
-    fragment_table_free(in.fragments);
-    peers_free(in.peers);
-    dns_cache_free(in.dns);
+    dispatch_free(step);
+    peers_free(peers);
+    dns_cache_free(dns);
     check_flowlog();
     return 0;
 }

@@ -22,6 +22,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@
 
 #include "../fuzz/fuzz.h"
 #include "decode.h"
+#include "dispatch.h"
 #include "flow.h"
 #include "spool.h"
 #include "store.h"
@@ -187,21 +189,10 @@ static void cut_decode(struct cutter *c, const uint8_t *frame, uint32_t caplen,
 
 static void cut_dns(struct cutter *c, const struct packet *p)
 {
-    if (c->dns_seeds >= c->max || p->sport != 53 || !p->payload)
+    const uint8_t *msg;
+    size_t len;
+    if (c->dns_seeds >= c->max || !dispatch_dns_message(p, &msg, &len))
         return;
-    const uint8_t *msg = p->payload;
-    size_t len = p->payload_caplen;
-    if (p->l4_proto == 6) {
-        if (len < 2)
-            return;
-        size_t n = (size_t)msg[0] << 8 | msg[1];
-        if (n + 2 > len)
-            return;
-        msg += 2;
-        len = n;
-    } else if (p->l4_proto != 17) {
-        return;
-    }
     if (len >= 12 && (msg[2] & 0x80) && write_seed(c->outdir, "dns", c->prefix, msg, len) == 0)
         c->dns_seeds++;
 }
@@ -210,7 +201,7 @@ static void cut_tls(struct cutter *c, const struct packet *p)
 {
     const uint8_t *pl = p->payload;
     size_t len = p->payload_caplen;
-    if (c->tls_seeds >= c->max || p->l4_proto != 6 || !pl || len < 9 || pl[0] != 0x16 ||
+    if (c->tls_seeds >= c->max || p->l4_proto != IPPROTO_TCP || !pl || len < 9 || pl[0] != 0x16 ||
         pl[1] != 0x03 || pl[5] != 0x01)
         return;
     if (len > MAX_FRAME)

@@ -22,20 +22,6 @@
 #include "netaddr.h"
 #include "test.h"
 
-#ifndef DLT_IPV4
-#define DLT_IPV4 228
-#endif
-#ifndef DLT_IPV6
-#define DLT_IPV6 229
-#endif
-#ifndef DLT_LINUX_SLL2
-#define DLT_LINUX_SLL2 276
-#endif
-#define LINK_RAW      12  /* DLT_RAW on Linux */
-#define LINK_RAW_BSD  14  /* DLT_RAW on OpenBSD */
-#define LINK_RAW_FILE 101 /* LINKTYPE_RAW */
-#define LINK_LOOP     108
-
 #define FRAME_MAX   2048
 #define SAMPLES_MAX 160
 
@@ -1455,14 +1441,14 @@ TEST(link_linux_sll2)
     put_bytes(&f, MAC_SRC, 6);
     put16(&f, 0);
     size_t ip = put_udp6(&f);
-    CHECK_INT(decode_frame(DLT_LINUX_SLL2, &f, &p), DECODE_OK);
+    CHECK_INT(decode_frame(DECODE_LINK_SLL2, &f, &p), DECODE_OK);
     check_udp6(&p, &f, ip);
     CHECK_INT(ip, 20);
 }
 
 TEST(link_raw)
 {
-    static const int raw[] = {LINK_RAW, LINK_RAW_FILE, LINK_RAW_BSD};
+    static const int raw[] = {DECODE_LINK_RAW, DECODE_LINK_RAW_FILE, DECODE_LINK_RAW_BSD};
     static struct frame v4, v6;
     struct packet p;
     size_t ip4 = put_tcp4(&v4);
@@ -1473,9 +1459,9 @@ TEST(link_raw)
         CHECK_INT(decode_frame(raw[i], &v6, &p), DECODE_OK);
         check_udp6(&p, &v6, ip6);
     }
-    CHECK_INT(decode_frame(DLT_IPV4, &v4, &p), DECODE_OK);
+    CHECK_INT(decode_frame(DECODE_LINK_IPV4, &v4, &p), DECODE_OK);
     check_tcp4(&p, &v4, ip4);
-    CHECK_INT(decode_frame(DLT_IPV6, &v6, &p), DECODE_OK);
+    CHECK_INT(decode_frame(DECODE_LINK_IPV6, &v6, &p), DECODE_OK);
     check_udp6(&p, &v6, ip6);
 }
 
@@ -1485,7 +1471,7 @@ TEST(link_raw_not_ip)
     struct packet p;
     put_tcp4(&f);
     f.b[0] = 0x55;
-    CHECK_INT(decode_frame(LINK_RAW, &f, &p), DECODE_BAD_HEADER);
+    CHECK_INT(decode_frame(DECODE_LINK_RAW, &f, &p), DECODE_BAD_HEADER);
 }
 
 TEST(link_null_both_byte_orders)
@@ -1523,12 +1509,12 @@ TEST(link_loop)
     struct packet p;
     put32(&v4, 2);
     size_t ip = put_tcp4(&v4);
-    CHECK_INT(decode_frame(LINK_LOOP, &v4, &p), DECODE_OK);
+    CHECK_INT(decode_frame(DECODE_LINK_LOOP, &v4, &p), DECODE_OK);
     check_tcp4(&p, &v4, ip);
 
     put32(&v6, 24);
     ip = put_udp6(&v6);
-    CHECK_INT(decode_frame(LINK_LOOP, &v6, &p), DECODE_OK);
+    CHECK_INT(decode_frame(DECODE_LINK_LOOP, &v6, &p), DECODE_OK);
     check_udp6(&p, &v6, ip);
 }
 
@@ -1641,9 +1627,20 @@ TEST(link_unknown)
 
 TEST(link_supported)
 {
-    static const int yes[] = {DLT_EN10MB,    DLT_LINUX_SLL,  DLT_LINUX_SLL2, LINK_RAW, LINK_RAW_BSD,
-                              LINK_RAW_FILE, DLT_IPV4,       DLT_IPV6,       DLT_NULL, LINK_LOOP,
-                              DLT_PPP,       DLT_PPP_SERIAL, DLT_C_HDLC,     DLT_PPI};
+    static const int yes[] = {DLT_EN10MB,
+                              DLT_LINUX_SLL,
+                              DECODE_LINK_SLL2,
+                              DECODE_LINK_RAW,
+                              DECODE_LINK_RAW_BSD,
+                              DECODE_LINK_RAW_FILE,
+                              DECODE_LINK_IPV4,
+                              DECODE_LINK_IPV6,
+                              DLT_NULL,
+                              DECODE_LINK_LOOP,
+                              DLT_PPP,
+                              DLT_PPP_SERIAL,
+                              DLT_C_HDLC,
+                              DLT_PPI};
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
         CHECK(decode_link_supported(yes[i]));
     CHECK(!decode_link_supported(105)); /* 802.11 */

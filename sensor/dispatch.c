@@ -1,0 +1,178 @@
+/*
+ * dispatch.c - the capture thread's per-packet step (dispatch.h).
+ *
+ * Sequence numbers are given here, in capture order, and stamp what the packet
+ * leaves in the shared tables (DNS answers, STUN peers) as well as the packet
+ * itself: a worker looking up for packet s ignores entries made at or after s,
+ * so what a flow is named does not depend on how far ahead this thread runs.
+ *
+ * The worker is chosen by the high half of the flow hash; the flow table uses
+ * the low half for its buckets, so the two choices do not correlate.
+ */
+#include "dispatch.h"
+
+#include <netinet/in.h>
+#include <stdlib.h>
+
+#include "dns.h"
+#include "dns_cache.h"
+#include "flow.h"
+#include "fragment.h"
+#include "peers.h"
+#include "worker.h"
+
+#define TICK_US 1000000ULL /* packet time between ticks to the workers */
+
+struct dispatch {
+    struct fragment_table *fragments;
+    struct dns_cache *dns;
+    struct peers *peers;
+    struct worker *const *workers;
+    unsigned nworkers;
+    bool in_thread; /* DISPATCH_IN_THREAD */
+    uint64_t seq;
+    uint64_t next_tick_us;
+    struct dispatch_stats stats;
+};
+
+struct dispatch *dispatch_new(struct dns_cache *dns, struct peers *peers,
+                              enum dispatch_delivery delivery)
+{
+    struct dispatch *d = calloc(1, sizeof(*d));
+    if (!d)
+        return NULL;
+    d->fragments = fragment_table_new();
+    if (!d->fragments) {
+        free(d);
+        return NULL;
+    }
+    d->dns = dns;
+    d->peers = peers;
+    d->in_thread = delivery == DISPATCH_IN_THREAD;
+    return d;
+}
+
+void dispatch_free(struct dispatch *d)
+{
+    if (!d)
+        return;
+    fragment_table_free(d->fragments);
+    free(d);
+}
+
+void dispatch_set_workers(struct dispatch *d, struct worker *const *workers, unsigned n)
+{
+    d->workers = workers;
+    d->nworkers = n;
+}
+
+const struct dispatch_stats *dispatch_get_stats(const struct dispatch *d)
+{
+    return &d->stats;
+}
+
+/* ---- DNS answers ---- */
+
+bool dispatch_dns_message(const struct packet *p, const uint8_t **msg, size_t *len)
+{
+    if (p->sport != 53 || !p->payload || p->payload_caplen < 12)
+        return false;
+    const uint8_t *m = p->payload;
+    size_t n = p->payload_caplen;
+    if (p->l4_proto == IPPROTO_TCP) {
+        /* only messages whole in one segment are read */
+        if (n < 14)
+            return false;
+        size_t framed = (size_t)m[0] << 8 | m[1];
+        if (framed + 2 > n)
+            return false;
+        m += 2;
+        n = framed;
+    } else if (p->l4_proto != IPPROTO_UDP) {
+        return false;
+    }
+    *msg = m;
+    *len = n;
+    return true;
+}
+
+struct dns_answer_ctx {
+    struct dispatch *d;
+    const struct netaddr *client;
+    uint64_t ts_us, seq;
+};
+
+static void on_dns_answer(void *ctx, const char *name, const struct netaddr *addr, uint32_t ttl)
+{
+    struct dns_answer_ctx *c = ctx;
+    dns_cache_insert(c->d->dns, c->client, addr, name, ttl, c->ts_us, c->seq);
+    c->d->stats.dns_answers++;
+}
+
+/* The answers of a DNS response go into the cache under its client, the
+ * packet's destination. */
+static void sniff_dns(struct dispatch *d, const struct packet *p, uint64_t ts_us)
+{
+    const uint8_t *msg;
+    size_t len;
+    if (!dispatch_dns_message(p, &msg, &len))
+        return;
+    struct dns_answer_ctx ctx = {d, &p->dst, ts_us, d->seq};
+    d->stats.dns_responses++;
+    if (dns_parse_response(msg, len, on_dns_answer, &ctx) < 0)
+        d->stats.dns_errors++;
+}
+
+/* ---- the step ---- */
+
+void dispatch_tick(struct dispatch *d, uint64_t now_us)
+{
+    uint64_t oldest = now_us;
+    for (unsigned i = 0; i < d->nworkers; i++) {
+        /* A worker fed in this thread has done all it was given: its clock
+         * says UINT64_MAX, and answers expire at now_us. */
+        uint64_t t = worker_clock(d->workers[i]);
+        if (t < oldest)
+            oldest = t;
+        if (d->in_thread)
+            worker_feed_tick(d->workers[i], now_us);
+        else
+            worker_send_tick(d->workers[i], now_us);
+    }
+    if (d->dns)
+        dns_cache_expire(d->dns, oldest);
+}
+
+void dispatch_packet(struct dispatch *d, const struct capture_packet *cp)
+{
+    d->stats.packets++;
+    d->stats.bytes += cp->len;
+    struct packet p;
+    enum decode_status ds = decode_packet(cp->linktype, cp->data, cp->caplen, &p);
+    d->stats.decode[ds]++;
+    if (ds != DECODE_OK)
+        return;
+    if (!fragment_track(d->fragments, &p, cp->ts_us))
+        d->stats.fragments_unmatched++; /* counted under a port-less flow */
+    if (d->dns)
+        sniff_dns(d, &p, cp->ts_us);
+    if (p.l4_proto == IPPROTO_UDP && p.payload &&
+        peers_is_stun_request(p.payload, p.payload_caplen))
+        peers_note(d->peers, &p.src, p.sport, &p.dst, cp->ts_us, d->seq);
+
+    struct flow_key key;
+    bool from_1;
+    flow_key_make(&key, &p.src, &p.dst, p.sport, p.dport, p.l4_proto, p.vlan, &from_1);
+    uint64_t hash = flow_key_hash(&key);
+    struct worker *w = d->workers[(uint32_t)(hash >> 32) % d->nworkers];
+    if (d->in_thread)
+        worker_feed_packet(w, &p, &key, from_1, hash, cp->ts_us, d->seq++);
+    else
+        worker_send_packet(w, &p, &key, from_1, hash, cp->ts_us, d->seq++);
+
+    if (cp->ts_us >= d->next_tick_us) {
+        if (d->next_tick_us)
+            dispatch_tick(d, cp->ts_us);
+        d->next_tick_us = cp->ts_us + TICK_US;
+    }
+}
