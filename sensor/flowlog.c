@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -44,23 +45,23 @@ struct flowlog *flowlog_open(const char *path)
 const char *flowlog_transport_name(uint8_t proto, char *buf, size_t len)
 {
     switch (proto) {
-    case 1:
+    case IPPROTO_ICMP:
         return "icmp";
-    case 2:
+    case IPPROTO_IGMP:
         return "igmp";
-    case 6:
+    case IPPROTO_TCP:
         return "tcp";
-    case 17:
+    case IPPROTO_UDP:
         return "udp";
-    case 47:
+    case IPPROTO_GRE:
         return "gre";
-    case 50:
+    case IPPROTO_ESP:
         return "esp";
-    case 51:
+    case IPPROTO_AH:
         return "ah";
-    case 58:
+    case IPPROTO_ICMPV6:
         return "ipv6-icmp";
-    case 132:
+    case IPPROTO_SCTP:
         return "sctp";
     default:
         snprintf(buf, len, "%u", proto);
