@@ -23,15 +23,26 @@
  * copy per entry.  An entry is 96 bytes; with its bucket head, heap slot and
  * name-table bucket it costs 112 bytes, plus its share of the names.
  *
- * Each entry holds its current version (name, seq, expiry) and the one before:
- * a lookup for packet sequence s sees the newest version inserted before s, so
- * its answer does not depend on how far ahead the capture thread has run.
+ * Versions.  A lookup for packet sequence s sees the newest version (name,
+ * seq, expiry) inserted before s, so its answer does not depend on how far
+ * ahead of the workers the capture thread has run.  An entry holds its current
+ * version and a chain of older ones, newest first, from a pool of versions as
+ * large as the pool of entries.  Which older versions a lookup to come may
+ * still need is told by the horizon (dns_cache_set_horizon): the lowest
+ * sequence number a lookup to come can carry.  Of the versions inserted
+ * before the horizon only the newest can still be seen, and the rest are
+ * freed at the entry's next insert; so a chain holds what was inserted while
+ * the slowest worker was behind, and no version a pending lookup needs is
+ * dropped.  (Keeping a single previous version was not enough: a lookup that
+ * ran behind two inserts into one entry, as when several names of a CDN
+ * resolve to one address in a burst, found nothing.)  Only when the pool of
+ * versions is full even after every chain is pruned is the oldest version of
+ * the entry at hand dropped, and counted (versions_dropped).
  * Re-inserting the name an entry already holds, while it is alive, only
  * extends its expiry: every lookup that could tell the difference comes from a
- * packet older than the insert, which saw the name alive anyway; and it keeps
- * the previous version for a name that differs.  The heap orders entries by
- * the expiry of their current version; the previous one only serves lookups
- * from packets older than the current one, which cannot be later than it.
+ * packet older than the insert, which saw the name alive anyway.  The heap
+ * orders entries by the latest expiry among their versions, so that an entry
+ * stays while any version a pending lookup may see is alive.
  *
  * Answers may carry TTLs of up to 68 years.  Since eviction removes the entry
  * expiring soonest, such entries would never leave a full cache, and a client
@@ -67,9 +78,10 @@ struct cache_name {
 };
 
 struct cache_version {
-    struct cache_name *name; /* NULL: no such version */
+    struct cache_name *name;
     uint64_t seq;
     uint64_t expires_us; /* alive while now_us < expires_us */
+    uint32_t older;      /* the version before it (index in versions[]), or ENTRY_NONE */
 };
 
 struct cache_entry {
@@ -79,7 +91,8 @@ struct cache_entry {
     uint32_t next;     /* next in the bucket, or in the free list */
     uint32_t heap_pos; /* index in heap[] */
     bool any_client;
-    struct cache_version cur, prev;
+    uint64_t expires_max; /* the latest expiry among cur and its older versions */
+    struct cache_version cur;
 };
 
 struct dns_cache {
@@ -95,15 +108,20 @@ struct dns_cache {
     atomic_uint published_count;
     uint32_t peak;       /* most entries at once, for the statistics */
     uint32_t never_used; /* pool entries from here on were never handed out */
-    uint32_t *buckets; /* entry index or ENTRY_NONE */
+    uint32_t *buckets;   /* entry index or ENTRY_NONE */
     uint32_t bucket_mask;
-    uint32_t *heap; /* entry indices, min-heap on cur.expires_us */
+    uint32_t *heap; /* entry indices, min-heap on expires_max */
+
+    struct cache_version *versions; /* older versions, a pool as large as the entries' */
+    uint32_t versions_free, versions_never_used, versions_count;
+    uint64_t horizon; /* no lookup to come has a lower sequence number */
 
     struct cache_name **names;
     uint32_t names_mask;
 
     size_t fixed_bytes, names_bytes;
     atomic_uint_fast64_t inserts, lookups, hits_client, hits_any, misses, expired, evicted;
+    uint64_t versions_dropped; /* writer only */
 };
 
 static uint32_t pow2_at_least(uint32_t n)
@@ -196,7 +214,7 @@ static void name_release(struct dns_cache *c, struct cache_name *n)
 
 static bool heap_before(const struct dns_cache *c, uint32_t a, uint32_t b)
 {
-    return c->pool[a].cur.expires_us < c->pool[b].cur.expires_us;
+    return c->pool[a].expires_max < c->pool[b].expires_max;
 }
 
 static void heap_set(struct dns_cache *c, uint32_t pos, uint32_t entry)
@@ -244,6 +262,117 @@ static void heap_fix(struct dns_cache *c, uint32_t pos)
         heap_sift_down(c, pos);
 }
 
+/* --- older versions --------------------------------------------------------- */
+
+/* A free slot in the versions pool, or ENTRY_NONE. */
+static uint32_t version_alloc(struct dns_cache *c)
+{
+    uint32_t i = c->versions_free;
+    if (i != ENTRY_NONE)
+        c->versions_free = c->versions[i].older;
+    else if (c->versions_never_used < c->capacity)
+        i = c->versions_never_used++;
+    else
+        return ENTRY_NONE;
+    c->versions_count++;
+    return i;
+}
+
+/* Frees the chain of versions from i on. */
+static void versions_free(struct dns_cache *c, uint32_t i)
+{
+    while (i != ENTRY_NONE) {
+        struct cache_version *v = &c->versions[i];
+        uint32_t older = v->older;
+        name_release(c, v->name);
+        v->name = NULL;
+        v->older = c->versions_free;
+        c->versions_free = i;
+        c->versions_count--;
+        i = older;
+    }
+}
+
+/* The latest expiry among e's versions: how long e must stay. */
+static void entry_expiry_update(const struct dns_cache *c, struct cache_entry *e)
+{
+    uint64_t max = e->cur.expires_us;
+    for (uint32_t i = e->cur.older; i != ENTRY_NONE; i = c->versions[i].older)
+        if (c->versions[i].expires_us > max)
+            max = c->versions[i].expires_us;
+    e->expires_max = max;
+}
+
+/* Drops the older versions of e that no lookup to come can see: below the
+ * horizon only the newest version counts.  Returns true when e's latest
+ * expiry may have changed. */
+static bool versions_prune(struct dns_cache *c, struct cache_entry *e)
+{
+    if (e->cur.older == ENTRY_NONE)
+        return false;
+    if (e->cur.seq < c->horizon) {
+        versions_free(c, e->cur.older);
+        e->cur.older = ENTRY_NONE;
+    } else {
+        struct cache_version *v = &e->cur;
+        while (v->older != ENTRY_NONE && v->seq >= c->horizon)
+            v = &c->versions[v->older];
+        versions_free(c, v->older);
+        v->older = ENTRY_NONE;
+    }
+    uint64_t before = e->expires_max;
+    entry_expiry_update(c, e);
+    return e->expires_max != before;
+}
+
+/* Every entry pruned, when the versions pool ran out. */
+static void versions_prune_all(struct dns_cache *c)
+{
+    for (uint32_t i = 0; i < c->count; i++) {
+        struct cache_entry *e = &c->pool[c->heap[i]];
+        if (versions_prune(c, e))
+            heap_fix(c, e->heap_pos);
+    }
+}
+
+/* Drops the oldest version of e: the pool is full of versions pending lookups
+ * may need (see the top). */
+static void version_drop_oldest(struct dns_cache *c, struct cache_entry *e)
+{
+    struct cache_version *v = &e->cur;
+    while (v->older != ENTRY_NONE && c->versions[v->older].older != ENTRY_NONE)
+        v = &c->versions[v->older];
+    versions_free(c, v->older);
+    v->older = ENTRY_NONE;
+    c->versions_dropped++;
+}
+
+/* Makes the new version v the entry's current one, keeping the old current
+ * version in its chain while a lookup to come may see it. */
+static void version_push(struct dns_cache *c, struct cache_entry *e, struct cache_version v)
+{
+    versions_prune(c, e);
+    uint32_t slot = version_alloc(c);
+    if (slot == ENTRY_NONE) {
+        versions_prune_all(c);
+        slot = version_alloc(c);
+    }
+    if (slot == ENTRY_NONE && e->cur.older != ENTRY_NONE) {
+        version_drop_oldest(c, e);
+        slot = version_alloc(c);
+    }
+    if (slot == ENTRY_NONE) {
+        /* Nothing else to take from: the current version goes. */
+        name_release(c, e->cur.name);
+        c->versions_dropped++;
+    } else {
+        c->versions[slot] = e->cur;
+        v.older = slot;
+    }
+    e->cur = v;
+    entry_expiry_update(c, e);
+}
+
 /* --- entries ---------------------------------------------------------------- */
 
 static void entry_remove(struct dns_cache *c, uint32_t i)
@@ -263,7 +392,7 @@ static void entry_remove(struct dns_cache *c, uint32_t i)
     }
 
     name_release(c, e->cur.name);
-    name_release(c, e->prev.name);
+    versions_free(c, e->cur.older);
     memset(e, 0, sizeof(*e));
     e->next = c->free_head;
     c->free_head = i;
@@ -282,7 +411,7 @@ static void evict_one(struct dns_cache *c, uint64_t now_us, uint32_t keep)
             pos = 2;
     }
     uint32_t victim = c->heap[pos];
-    bump(c->pool[victim].cur.expires_us <= now_us ? &c->expired : &c->evicted);
+    bump(c->pool[victim].expires_max <= now_us ? &c->expired : &c->evicted);
     entry_remove(c, victim);
 }
 
@@ -294,21 +423,21 @@ static uint32_t insert_one(struct dns_cache *c, const struct netaddr *client,
 {
     uint32_t h = key_hash(c, client, server);
     uint32_t i = entry_find(c, h, client, server);
-    struct cache_version v = {name, seq, expires_us};
+    struct cache_version v = {name, seq, expires_us, ENTRY_NONE};
 
     if (i != ENTRY_NONE) {
         struct cache_entry *e = &c->pool[i];
         if (e->cur.name == name && e->cur.expires_us > now_us) {
             if (expires_us > e->cur.expires_us) {
                 e->cur.expires_us = expires_us;
-                heap_sift_down(c, e->heap_pos);
+                if (expires_us > e->expires_max)
+                    e->expires_max = expires_us;
+                heap_fix(c, e->heap_pos);
             }
             return i;
         }
-        name_release(c, e->prev.name);
-        e->prev = e->cur;
-        e->cur = v;
         name->refs++;
+        version_push(c, e, v);
         heap_fix(c, e->heap_pos);
         return i;
     }
@@ -329,7 +458,7 @@ static uint32_t insert_one(struct dns_cache *c, const struct netaddr *client,
     e->any_client = !client;
     e->hash = h;
     e->cur = v;
-    e->prev = (struct cache_version){NULL, 0, 0};
+    e->expires_max = expires_us;
     name->refs++;
     e->next = c->buckets[h & c->bucket_mask];
     c->buckets[h & c->bucket_mask] = i;
@@ -345,14 +474,16 @@ static uint32_t insert_one(struct dns_cache *c, const struct netaddr *client,
 /* The version a lookup for packet seq sees at now_us, or NULL.  The newest
  * version the packet could have seen decides: if it has expired, an older
  * name it replaced does not come back. */
-static const struct cache_version *entry_version(const struct cache_entry *e, uint64_t now_us,
-                                                 uint64_t seq)
+static const struct cache_version *
+entry_version(const struct dns_cache *c, const struct cache_entry *e, uint64_t now_us, uint64_t seq)
 {
-    if (e->cur.seq < seq)
-        return e->cur.expires_us > now_us ? &e->cur : NULL;
-    if (e->prev.name && e->prev.seq < seq && e->prev.expires_us > now_us)
-        return &e->prev;
-    return NULL;
+    const struct cache_version *v = &e->cur;
+    while (v->seq >= seq) {
+        if (v->older == ENTRY_NONE)
+            return NULL;
+        v = &c->versions[v->older];
+    }
+    return v->expires_us > now_us ? v : NULL;
 }
 
 /* max(ttl, min_ttl) + grace, the answer's TTL capped first (see the top). */
@@ -387,9 +518,11 @@ struct dns_cache *dns_cache_new(const struct dns_cache_config *cfg)
     c->pool = calloc(c->capacity, sizeof(*c->pool));
     c->buckets = malloc(nbuckets * sizeof(*c->buckets));
     c->heap = malloc(c->capacity * sizeof(*c->heap));
+    c->versions = malloc(c->capacity * sizeof(*c->versions));
     c->names = calloc(nbuckets, sizeof(*c->names));
     /* Without a secret key the table could be flooded: refuse rather than degrade. */
-    if (!c->pool || !c->buckets || !c->heap || !c->names || siphash_key_random(&c->key) != 0)
+    if (!c->pool || !c->buckets || !c->heap || !c->versions || !c->names ||
+        siphash_key_random(&c->key) != 0)
         goto fail;
 
     pthread_rwlockattr_t attr;
@@ -409,7 +542,9 @@ struct dns_cache *dns_cache_new(const struct dns_cache_config *cfg)
      * pool's pages are only touched as the cache fills. */
     c->free_head = ENTRY_NONE;
     c->never_used = 0;
-    c->fixed_bytes = sizeof(*c) + c->capacity * (sizeof(*c->pool) + sizeof(*c->heap)) +
+    c->versions_free = ENTRY_NONE;
+    c->fixed_bytes = sizeof(*c) +
+                     c->capacity * (sizeof(*c->pool) + sizeof(*c->heap) + sizeof(*c->versions)) +
                      nbuckets * (sizeof(*c->buckets) + sizeof(*c->names));
     return c;
 
@@ -417,6 +552,7 @@ fail:
     free(c->pool);
     free(c->buckets);
     free(c->heap);
+    free(c->versions);
     free(c->names);
     free(c);
     return NULL;
@@ -438,8 +574,15 @@ void dns_cache_free(struct dns_cache *c)
     free(c->pool);
     free(c->buckets);
     free(c->heap);
+    free(c->versions);
     free(c->names);
     free(c);
+}
+
+void dns_cache_set_horizon(struct dns_cache *c, uint64_t seq)
+{
+    if (seq > c->horizon)
+        c->horizon = seq;
 }
 
 void dns_cache_insert(struct dns_cache *c, const struct netaddr *client,
@@ -483,10 +626,10 @@ bool dns_cache_lookup(struct dns_cache *c, const struct netaddr *client,
     pthread_rwlock_rdlock(&c->lock);
     uint32_t i = entry_find(c, h_client, client, server);
     if (i != ENTRY_NONE)
-        v = entry_version(&c->pool[i], now_us, seq);
+        v = entry_version(c, &c->pool[i], now_us, seq);
     own = v != NULL;
     if (!v && (i = entry_find(c, h_any, NULL, server)) != ENTRY_NONE)
-        v = entry_version(&c->pool[i], now_us, seq);
+        v = entry_version(c, &c->pool[i], now_us, seq);
     /* A name cut to fit would be a different name: too small a buffer is a miss. */
     if (v && v->name->len < namesz) {
         memcpy(name, v->name->text, v->name->len + 1);
@@ -504,7 +647,7 @@ bool dns_cache_lookup(struct dns_cache *c, const struct netaddr *client,
 void dns_cache_expire(struct dns_cache *c, uint64_t now_us)
 {
     pthread_rwlock_wrlock(&c->lock);
-    while (c->count > 0 && c->pool[c->heap[0]].cur.expires_us <= now_us) {
+    while (c->count > 0 && c->pool[c->heap[0]].expires_max <= now_us) {
         entry_remove(c, c->heap[0]);
         bump(&c->expired);
     }
@@ -517,6 +660,8 @@ void dns_cache_get_stats(struct dns_cache *c, struct dns_cache_stats *out)
     out->entries = c->count;
     out->entries_peak = c->peak;
     out->memory_bytes = c->fixed_bytes + c->names_bytes;
+    out->versions = c->versions_count;
+    out->versions_dropped = c->versions_dropped;
     pthread_rwlock_unlock(&c->lock);
     out->inserts = get(&c->inserts);
     out->lookups = get(&c->lookups);

@@ -11,6 +11,18 @@
  * the cap together.  nDPI cannot be refused memory once it has a flow (4.2's
  * dissectors do not all survive a failed allocation), so the cap bounds what
  * new flows may take rather than every allocation.
+ *
+ * nDPI 4.2 also remembers across flows, inside the detection module: the
+ * Ookla, BitTorrent, Zoom, STUN, TLS certificate, mining and Teams caches are
+ * keyed by addresses and ports, filled when one flow is detected and read to
+ * name later ones.  Which flows share a module is a matter of which worker
+ * they hash to, so those caches made the same capture give other names on
+ * another run or with another number of workers (and named every later
+ * loopback flow "Mining" once one was).  Each undecided flow here carries its
+ * own one-entry caches, put into the module around each call and taken out
+ * after it: nDPI still reads within a flow what it wrote there, but nothing
+ * passes from one flow to another, so a flow's verdict depends on its own
+ * packets only.  scripts/eval-corpus measures what that costs.
  */
 #include "dpi.h"
 
@@ -19,11 +31,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* nDPI 4.2 shows the detection module's fields, where its cross-flow caches
+ * are, only to its own sources; the installed ndpi_config.h is the one the
+ * library was built with, so the layout is the library's.  dpi_new() checks
+ * it against two accessors before touching a field, and leaves the caches
+ * alone if they disagree. */
+#define NDPI_LIB_COMPILATION
 #include <ndpi_api.h>
+
+#include "log.h"
 
 struct dpi {
     struct ndpi_detection_module_struct *ndpi;
     struct dpi_limits limits;
+    bool flow_caches; /* the module's layout is known: each flow gets its own caches */
+};
+
+/* nDPI's cross-flow caches (ndpi_typedefs.h), each a one-entry cache per flow. */
+enum dpi_cache {
+    DPI_CACHE_OOKLA,
+    DPI_CACHE_BITTORRENT,
+    DPI_CACHE_ZOOM,
+    DPI_CACHE_STUN,
+    DPI_CACHE_TLS_CERT,
+    DPI_CACHE_MINING,
+    DPI_CACHE_MSTEAMS,
+    DPI_CACHE_COUNT
 };
 
 struct dpi_flow {
@@ -31,6 +64,8 @@ struct dpi_flow {
     ndpi_protocol last;
     uint32_t packets;
     uint32_t bytes;
+    struct ndpi_lru_cache caches[DPI_CACHE_COUNT];
+    struct ndpi_lru_cache_entry cache_entries[DPI_CACHE_COUNT];
 };
 
 /* ---- counting allocator ---- */
@@ -58,9 +93,9 @@ static void *counting_malloc(size_t size)
     size_t now = atomic_fetch_add_explicit(&dpi_memory, size + sizeof(*h), memory_order_relaxed) +
                  size + sizeof(*h);
     size_t peak = atomic_load_explicit(&dpi_memory_max, memory_order_relaxed);
-    while (now > peak && !atomic_compare_exchange_weak_explicit(&dpi_memory_max, &peak, now,
-                                                                memory_order_relaxed,
-                                                                memory_order_relaxed))
+    while (now > peak &&
+           !atomic_compare_exchange_weak_explicit(&dpi_memory_max, &peak, now, memory_order_relaxed,
+                                                  memory_order_relaxed))
         ;
     return h + 1;
 }
@@ -100,6 +135,65 @@ uint64_t dpi_flows_refused(void)
 
 /* ---- module ---- */
 
+/* The slot of each cross-flow cache in nDPI 4.2's module. */
+static struct ndpi_lru_cache **cache_slot(struct ndpi_detection_module_struct *m, enum dpi_cache c)
+{
+    switch (c) {
+    case DPI_CACHE_OOKLA:
+        return &m->ookla_cache;
+    case DPI_CACHE_BITTORRENT:
+        return &m->bittorrent_cache;
+    case DPI_CACHE_ZOOM:
+        return &m->zoom_cache;
+    case DPI_CACHE_STUN:
+        return &m->stun_cache;
+    case DPI_CACHE_TLS_CERT:
+        return &m->tls_cert_cache;
+    case DPI_CACHE_MINING:
+        return &m->mining_cache;
+    default:
+        return &m->msteams_cache;
+    }
+}
+
+/* Puts the flow's own caches into the module for one call (see the top). */
+static void caches_enter(struct dpi *d, struct dpi_flow *f)
+{
+    if (!d->flow_caches)
+        return;
+    for (int c = 0; c < DPI_CACHE_COUNT; c++)
+        *cache_slot(d->ndpi, (enum dpi_cache)c) = &f->caches[c];
+}
+
+/* Takes them out again: between calls the module holds no cache, and at its
+ * end nDPI frees none of ours. */
+static void caches_leave(struct dpi *d)
+{
+    if (!d->flow_caches)
+        return;
+    for (int c = 0; c < DPI_CACHE_COUNT; c++)
+        *cache_slot(d->ndpi, (enum dpi_cache)c) = NULL;
+}
+
+/* Frees the caches nDPI made for the module itself: flows bring their own. */
+static void caches_drop(struct dpi *d)
+{
+    for (int c = 0; c < DPI_CACHE_COUNT; c++) {
+        struct ndpi_lru_cache **slot = cache_slot(d->ndpi, (enum dpi_cache)c);
+        if (*slot)
+            ndpi_lru_free_cache(*slot);
+        *slot = NULL;
+    }
+}
+
+/* True when the module's fields sit where this file was compiled to find them:
+ * two fields read directly agree with the library's own accessors. */
+static bool module_layout_known(struct ndpi_detection_module_struct *m)
+{
+    return ndpi_get_proto_defaults(m) == m->proto_defaults &&
+           ndpi_get_num_supported_protocols(m) == m->ndpi_num_supported_protocols;
+}
+
 struct dpi *dpi_new(const struct dpi_limits *limits)
 {
     struct dpi *d = calloc(1, sizeof(*d));
@@ -117,6 +211,12 @@ struct dpi *dpi_new(const struct dpi_limits *limits)
     NDPI_BITMASK_SET_ALL(all);
     ndpi_set_protocol_detection_bitmask2(d->ndpi, &all);
     ndpi_finalize_initialization(d->ndpi);
+    d->flow_caches = module_layout_known(d->ndpi);
+    if (!d->flow_caches)
+        log_warning("nDPI's detection module is not laid out as its header says: its caches "
+                    "stay shared between flows, and results may differ from run to run");
+    else
+        caches_drop(d);
     return d;
 }
 
@@ -143,6 +243,10 @@ struct dpi_flow *dpi_flow_new(struct dpi *d)
         return NULL;
     }
     memset(f->ndpi, 0, SIZEOF_FLOW_STRUCT);
+    for (int c = 0; c < DPI_CACHE_COUNT; c++) {
+        f->caches[c].num_entries = 1;
+        f->caches[c].entries = &f->cache_entries[c];
+    }
     return f;
 }
 
@@ -161,7 +265,9 @@ bool dpi_process(struct dpi *d, struct dpi_flow *f, const uint8_t *l3, uint32_t 
 {
     if (len > 0xffff)
         len = 0xffff; /* nDPI takes an unsigned short; the headers are in the first bytes */
+    caches_enter(d, f);
     f->last = ndpi_detection_process_packet(d->ndpi, f->ndpi, l3, (unsigned short)len, ts_ms);
+    caches_leave(d);
     f->packets++;
     f->bytes += ip_len;
 
@@ -178,8 +284,8 @@ bool dpi_process(struct dpi *d, struct dpi_flow *f, const uint8_t *l3, uint32_t 
 }
 
 static const char *const source_names[DPI_NAME_SOURCE_COUNT] = {
-    "",      "sni",     "quic-sni", "http-host", "dns-query", "stun",  "protocol", "llmnr",
-    "mdns",  "netbios", "dhcp",     "ssh",       "whois",     "ssdp",  "banner"};
+    "",     "sni",     "quic-sni", "http-host", "dns-query", "stun", "protocol", "llmnr",
+    "mdns", "netbios", "dhcp",     "ssh",       "whois",     "ssdp", "banner"};
 
 const char *dpi_name_source_name(enum dpi_name_source s)
 {
@@ -238,7 +344,9 @@ void dpi_result(struct dpi *d, struct dpi_flow *f, bool give_up, struct dpi_resu
     if (give_up && p.app_protocol == NDPI_PROTOCOL_UNKNOWN &&
         p.master_protocol == NDPI_PROTOCOL_UNKNOWN) {
         uint8_t guessed = 0;
+        caches_enter(d, f);
         p = ndpi_detection_giveup(d->ndpi, f->ndpi, 1, &guessed);
+        caches_leave(d);
         out->guessed = guessed != 0;
     }
     out->master = p.master_protocol;
@@ -274,8 +382,7 @@ const char *dpi_protocol_name(const struct dpi *d, uint16_t id)
 const char *dpi_label(const struct dpi *d, const struct dpi_result *r, char *buf, size_t len)
 {
     if (r->master && r->app)
-        snprintf(buf, len, "%s.%s", dpi_protocol_name(d, r->master),
-                 dpi_protocol_name(d, r->app));
+        snprintf(buf, len, "%s.%s", dpi_protocol_name(d, r->master), dpi_protocol_name(d, r->app));
     else
         snprintf(buf, len, "%s", dpi_protocol_name(d, r->app ? r->app : r->master));
     return buf;

@@ -12,9 +12,10 @@
  *
  * Like the DNS cache (dns_cache.h), entries carry the capture sequence number of
  * the packet that made them, and a look-up for packet s ignores entries made at
- * or after s, so results do not depend on how far ahead the capture thread runs.
- * A fixed table: a new endpoint overwrites the slot it hashes to.  One writer
- * (the capture thread), many readers; internally locked.
+ * or after s, so results do not depend on how far ahead the capture thread runs;
+ * each slot keeps its older notes for the look-ups still to come (see
+ * peers_set_horizon).  A fixed table: a new endpoint takes over the slot it
+ * hashes to.  One writer (the capture thread), many readers; internally locked.
  */
 #ifndef SHADOWTAP_PEERS_H
 #define SHADOWTAP_PEERS_H
@@ -24,12 +25,15 @@
 #include <stdint.h>
 
 #include "netaddr.h"
+#include "siphash.h"
 
 struct peers;
 
 /* slots: table size (rounded up to a power of two); lifetime_s: how long after
- * the STUN request a flow from the endpoint still counts.  NULL on failure. */
-struct peers *peers_new(size_t slots, uint32_t lifetime_s);
+ * the STUN request a flow from the endpoint still counts; key: the hash key
+ * that places endpoints in slots (NULL: a random one, so that which endpoints
+ * collide changes from run to run).  NULL on failure. */
+struct peers *peers_new(size_t slots, uint32_t lifetime_s, const struct siphash_key *key);
 void peers_free(struct peers *p);
 
 /* True when a UDP payload is a STUN request or indication (RFC 5389 header
@@ -40,6 +44,17 @@ bool peers_is_stun_request(const uint8_t *payload, size_t len);
 /* Records that client:port sent a STUN request to server at now_us, packet seq. */
 void peers_note(struct peers *p, const struct netaddr *client, uint16_t port,
                 const struct netaddr *server, uint64_t now_us, uint64_t seq);
+
+/* Tells the table that no look-up to come carries a sequence number below seq.
+ * Writer only (the capture thread). */
+void peers_set_horizon(struct peers *p, uint64_t seq);
+
+/* Notes made, and previous notes overwritten while a look-up to come might
+ * still have needed them (0 unless the workers fall far behind). */
+uint64_t peers_notes(struct peers *p);
+uint64_t peers_dropped(struct peers *p);
+/* Older notes held now for look-ups still to come. */
+uint64_t peers_older_notes(struct peers *p);
 
 /* The STUN server client:port last talked to before packet seq, within the
  * lifetime.  False if none. */

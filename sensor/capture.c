@@ -151,8 +151,8 @@ static pcap_t *open_one(const char *name, const struct capture_config *cfg, char
     pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_MICRO);
     int rc = pcap_activate(p);
     if (rc < 0) {
-        const char *why = rc == PCAP_ERROR_PERM_DENIED ? "permission denied (run as root or "
-                                                         "grant CAP_NET_RAW and CAP_NET_ADMIN)"
+        const char *why = rc == PCAP_ERROR_PERM_DENIED      ? "permission denied (run as root or "
+                                                              "grant CAP_NET_RAW and CAP_NET_ADMIN)"
                           : rc == PCAP_ERROR_NO_SUCH_DEVICE ? "no such interface"
                                                             : pcap_geterr(p);
         snprintf(err, errlen, "%s: cannot start capture: %s", name, why);
@@ -287,8 +287,9 @@ enum capture_result capture_next(struct capture *c, struct capture_packet *out)
                                                                "type and snap length: split the "
                                                                "file per interface)"
                                                              : "";
-            snprintf(c->error, sizeof(c->error), "%s: damaged or cut short after %" PRIu64 " packets: %s%s",
-                     c->names[0], c->received, why, hint);
+            snprintf(c->error, sizeof(c->error),
+                     "%s: damaged or cut short after %" PRIu64 " packets: %s%s", c->names[0],
+                     c->received, why, hint);
             c->file_errors++;
         }
         return CAPTURE_END;

@@ -19,12 +19,12 @@
 #define CAPTURE_MAX_INTERFACES 16
 
 struct capture_config {
-    const char *filter;   /* BPF expression, NULL or "" for none */
+    const char *filter; /* BPF expression, NULL or "" for none */
     int snaplen;
-    int buffer_bytes;     /* kernel buffer (live) */
-    int timeout_ms;       /* read timeout (live); capture_next waits no longer */
+    int buffer_bytes; /* kernel buffer (live) */
+    int timeout_ms;   /* read timeout (live); capture_next waits no longer */
     bool promiscuous;
-    bool immediate;       /* deliver packets as they come rather than in blocks */
+    bool immediate; /* deliver packets as they come rather than in blocks */
 };
 
 struct capture_packet {
@@ -45,10 +45,10 @@ struct capture_counters {
 
 enum capture_result {
     CAPTURE_PACKET = 1,
-    CAPTURE_TIMEOUT = 0,  /* live: nothing within the read timeout, or a signal came */
-    CAPTURE_END = -1,     /* offline: end of file, or a damaged record where reading
-                             must stop (counted in file_errors; see capture_error) */
-    CAPTURE_ERROR = -2,   /* read error; the message is in capture_error() */
+    CAPTURE_TIMEOUT = 0, /* live: nothing within the read timeout, or a signal came */
+    CAPTURE_END = -1,    /* offline: end of file, or a damaged record where reading
+                            must stop (counted in file_errors; see capture_error) */
+    CAPTURE_ERROR = -2,  /* read error; the message is in capture_error() */
 };
 
 struct capture;

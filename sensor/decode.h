@@ -84,16 +84,16 @@ struct packet {
                                 protocols other than TCP and UDP */
     uint32_t payload_caplen; /* captured payload bytes */
     struct netaddr src, dst;
-    uint16_t sport, dport;   /* host order; 0 for protocols without ports */
-    uint8_t ip_version;      /* 4 or 6 */
-    uint8_t l4_proto;        /* after IPv6 extension headers: IPPROTO_TCP, IPPROTO_UDP,
-                                IPPROTO_ICMP, ... (<netinet/in.h>) */
-    uint8_t tcp_flags;       /* the TCP flags byte: TH_FIN, TH_SYN, TH_RST, TH_ACK, ...
-                                (<netinet/tcp.h>) */
-    uint8_t fragment;        /* enum decode_fragment */
-    uint32_t frag_id;        /* IPv4 identification or IPv6 fragment identification */
-    uint16_t vlan;           /* innermost 802.1Q/802.1ad id, 0 when untagged */
-    uint16_t encap;          /* enum decode_encap bits */
+    uint16_t sport, dport; /* host order; 0 for protocols without ports */
+    uint8_t ip_version;    /* 4 or 6 */
+    uint8_t l4_proto;      /* after IPv6 extension headers: IPPROTO_TCP, IPPROTO_UDP,
+                              IPPROTO_ICMP, ... (<netinet/in.h>) */
+    uint8_t tcp_flags;     /* the TCP flags byte: TH_FIN, TH_SYN, TH_RST, TH_ACK, ...
+                              (<netinet/tcp.h>) */
+    uint8_t fragment;      /* enum decode_fragment */
+    uint32_t frag_id;      /* IPv4 identification or IPv6 fragment identification */
+    uint16_t vlan;         /* innermost 802.1Q/802.1ad id, 0 when untagged */
+    uint16_t encap;        /* enum decode_encap bits */
 };
 
 /* Decodes one captured frame of the given link type (DLT_*, DECODE_LINK_*).  On DECODE_OK every

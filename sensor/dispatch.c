@@ -32,6 +32,7 @@ struct dispatch {
     bool in_thread; /* DISPATCH_IN_THREAD */
     uint64_t seq;
     uint64_t next_tick_us;
+    uint64_t clock_us; /* the last packet's or tick's time */
     struct dispatch_stats stats;
 };
 
@@ -66,9 +67,32 @@ void dispatch_set_workers(struct dispatch *d, struct worker *const *workers, uns
     d->nworkers = n;
 }
 
+uint64_t dispatch_clock(const struct dispatch *d)
+{
+    return d->clock_us;
+}
+
 const struct dispatch_stats *dispatch_get_stats(const struct dispatch *d)
 {
     return &d->stats;
+}
+
+/* ---- what the workers may still look up ---- */
+
+/* Before the capture thread writes to a shared table it tells the table how
+ * far the slowest worker has got, so that the table frees the older versions
+ * no look-up to come can see, and keeps the rest (dns_cache.h, peers.h). */
+static void set_horizon(struct dispatch *d)
+{
+    uint64_t horizon = d->seq;
+    for (unsigned i = 0; i < d->nworkers; i++) {
+        uint64_t h = worker_horizon(d->workers[i], d->seq);
+        if (h < horizon)
+            horizon = h;
+    }
+    if (d->dns)
+        dns_cache_set_horizon(d->dns, horizon);
+    peers_set_horizon(d->peers, horizon);
 }
 
 /* ---- DNS answers ---- */
@@ -119,6 +143,7 @@ static void sniff_dns(struct dispatch *d, const struct packet *p, uint64_t ts_us
         return;
     struct dns_answer_ctx ctx = {d, &p->dst, ts_us, d->seq};
     d->stats.dns_responses++;
+    set_horizon(d);
     if (dns_parse_response(msg, len, on_dns_answer, &ctx) < 0)
         d->stats.dns_errors++;
 }
@@ -127,6 +152,8 @@ static void sniff_dns(struct dispatch *d, const struct packet *p, uint64_t ts_us
 
 void dispatch_tick(struct dispatch *d, uint64_t now_us)
 {
+    if (now_us > d->clock_us)
+        d->clock_us = now_us;
     uint64_t oldest = now_us;
     for (unsigned i = 0; i < d->nworkers; i++) {
         /* A worker fed in this thread has done all it was given: its clock
@@ -147,6 +174,8 @@ void dispatch_packet(struct dispatch *d, const struct capture_packet *cp)
 {
     d->stats.packets++;
     d->stats.bytes += cp->len;
+    if (cp->ts_us > d->clock_us)
+        d->clock_us = cp->ts_us;
     struct packet p;
     enum decode_status ds = decode_packet(cp->linktype, cp->data, cp->caplen, &p);
     d->stats.decode[ds]++;
@@ -157,8 +186,10 @@ void dispatch_packet(struct dispatch *d, const struct capture_packet *cp)
     if (d->dns)
         sniff_dns(d, &p, cp->ts_us);
     if (p.l4_proto == IPPROTO_UDP && p.payload &&
-        peers_is_stun_request(p.payload, p.payload_caplen))
+        peers_is_stun_request(p.payload, p.payload_caplen)) {
+        set_horizon(d);
         peers_note(d->peers, &p.src, p.sport, &p.dst, cp->ts_us, d->seq);
+    }
 
     struct flow_key key;
     bool from_1;

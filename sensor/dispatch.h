@@ -71,6 +71,10 @@ void dispatch_packet(struct dispatch *d, const struct capture_packet *cp);
  * answers expire up to the slowest worker's clock. */
 void dispatch_tick(struct dispatch *d, uint64_t now_us);
 
+/* The capture thread's clock: the time of the last packet or tick, 0 before
+ * any.  What the workers are told at the end (worker_send_stop). */
+uint64_t dispatch_clock(const struct dispatch *d);
+
 /* The counters; valid while d lives, read from the capture thread. */
 const struct dispatch_stats *dispatch_get_stats(const struct dispatch *d);
 

@@ -103,12 +103,13 @@ char *events_format(const struct rules *r, const char *sensor_id, uint64_t uploa
     json_t *sh = json_object();
     json_object_set_new(sh, "department",
                         json_pack("{s:s, s:s}", "id", e->department, "name", dep_name));
-    json_t *js = json_pack("{s:s, s:s, s:s}", "id", e->service, "name", svc_name, "status",
-                           e->status);
+    json_t *js =
+        json_pack("{s:s, s:s, s:s}", "id", e->service, "name", svc_name, "status", e->status);
     if (svc) {
         json_object_set_new(js, "category", json_string(catalog_category_name(svc->category)));
         json_object_set_new(js, "risk", json_string(catalog_risk_name(svc->risk)));
-        const struct service *alt = catalog_service(r->catalog, policy_alternative(r->policy, sidx));
+        const struct service *alt =
+            catalog_service(r->catalog, policy_alternative(r->policy, sidx));
         if (alt)
             json_object_set_new(js, "alternative",
                                 json_pack("{s:s, s:s}", "id", alt->id, "name", alt->name));
@@ -133,11 +134,11 @@ char *events_format(const struct rules *r, const char *sensor_id, uint64_t uploa
                             json_pack("{s:I, s:I}", "bytes", (json_int_t)value, "threshold",
                                       (json_int_t)upload_threshold));
     }
-    json_t *o = json_pack("{s:s, s:{s:s, s:[s], s:[s], s:s, s:i, s:s}, s:{s:s}, s:s, s:o}",
-                          "@timestamp", when, "event", "kind", "alert", "category", "network",
-                          "type", "info", "action", e->action, "severity",
-                          severity(e->action, e->status), "created", created, "observer",
-                          "name", sensor_id, "message", message, "shadowtap", sh);
+    json_t *o =
+        json_pack("{s:s, s:{s:s, s:[s], s:[s], s:s, s:i, s:s}, s:{s:s}, s:s, s:o}", "@timestamp",
+                  when, "event", "kind", "alert", "category", "network", "type", "info", "action",
+                  e->action, "severity", severity(e->action, e->status), "created", created,
+                  "observer", "name", sensor_id, "message", message, "shadowtap", sh);
     char *line = o ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
     json_decref(o);
     return line;
@@ -148,8 +149,8 @@ void events_write(void *ctx, const struct store_event *e)
     struct events *ev = ctx;
     pthread_mutex_lock(&ev->lock);
     if (ev->out) {
-        char *line = events_format(ev->rules, ev->sensor_id, ev->upload_threshold, e,
-                                   (uint64_t)time(NULL));
+        char *line =
+            events_format(ev->rules, ev->sensor_id, ev->upload_threshold, e, (uint64_t)time(NULL));
         if (line && fputs(line, ev->out) >= 0 && fputc('\n', ev->out) != EOF &&
             fflush(ev->out) == 0)
             ev->written++;

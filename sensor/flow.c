@@ -24,8 +24,8 @@ struct flow_table {
     struct flow *pool;
     uint32_t *buckets;
     uint32_t capacity, bucket_mask;
-    uint32_t free_head;   /* recycled records */
-    uint32_t never_used;  /* records from here on were never handed out */
+    uint32_t free_head;  /* recycled records */
+    uint32_t never_used; /* records from here on were never handed out */
     uint32_t sweep_at, evict_at;
     struct flow_timeouts timeouts;
     uint64_t timeout_us[FLOW_STATE_COUNT];

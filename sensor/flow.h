@@ -59,36 +59,36 @@ struct flow_dpi;   /* worker-owned DPI state while undecided */
 
 /* One flow: 128 bytes, so two fit a 256-byte stretch of cache. */
 struct flow {
-    struct flow_key key;      /* 40 */
-    uint64_t first_us;        /* first packet, microseconds since the epoch */
-    uint64_t last_us;         /* last packet */
-    uint64_t bytes[2];        /* [0] client to server (up), [1] server to client (down) */
+    struct flow_key key; /* 40 */
+    uint64_t first_us;   /* first packet, microseconds since the epoch */
+    uint64_t last_us;    /* last packet */
+    uint64_t bytes[2];   /* [0] client to server (up), [1] server to client (down) */
     uint32_t packets[2];
-    uint32_t chain_next;      /* next flow index in the bucket, FLOW_NIL at the end */
-    uint32_t service_sym;     /* symbol of the service id once decided */
-    uint32_t dept_sym;        /* symbol of the client's department */
+    uint32_t chain_next;  /* next flow index in the bucket, FLOW_NIL at the end */
+    uint32_t service_sym; /* symbol of the service id once decided */
+    uint32_t dept_sym;    /* symbol of the client's department */
     uint16_t ndpi_master;
     uint16_t ndpi_app;
     uint8_t ndpi_category;
-    uint8_t match;            /* enum match_kind */
-    uint8_t state;            /* enum flow_state */
-    uint8_t flags;            /* FLOW_F_* */
-    uint16_t tally_epoch;     /* epoch of the tally table the cell pointer belongs to */
-    uint16_t country;         /* destination country, two ASCII letters, 0 if unknown */
-    struct flow_dpi *dpi;     /* non-NULL while undecided */
-    char *name;               /* host name once decided, or NULL */
-    struct tally_cell *cell;  /* cached tally cell for per-packet updates */
+    uint8_t match;           /* enum match_kind */
+    uint8_t state;           /* enum flow_state */
+    uint8_t flags;           /* FLOW_F_* */
+    uint16_t tally_epoch;    /* epoch of the tally table the cell pointer belongs to */
+    uint16_t country;        /* destination country, two ASCII letters, 0 if unknown */
+    struct flow_dpi *dpi;    /* non-NULL while undecided */
+    char *name;              /* host name once decided, or NULL */
+    struct tally_cell *cell; /* cached tally cell for per-packet updates */
 };
 
 #define FLOW_NIL 0xffffffffu
 
 enum flow_flags {
     FLOW_F_IN_USE = 1u << 0,
-    FLOW_F_CLIENT_IS_1 = 1u << 1, /* the client is key.addr[1] */
-    FLOW_F_DECIDED = 1u << 2,     /* classification final */
-    FLOW_F_INTERNAL = 1u << 3,    /* the server is internal: not cloud usage */
-    FLOW_F_TALLIED = 1u << 4,     /* the flow has been counted in a tally cell */
-    FLOW_F_DNS_FALLBACK = 1u << 5,/* a name from DNS answers was kept for this flow */
+    FLOW_F_CLIENT_IS_1 = 1u << 1,  /* the client is key.addr[1] */
+    FLOW_F_DECIDED = 1u << 2,      /* classification final */
+    FLOW_F_INTERNAL = 1u << 3,     /* the server is internal: not cloud usage */
+    FLOW_F_TALLIED = 1u << 4,      /* the flow has been counted in a tally cell */
+    FLOW_F_DNS_FALLBACK = 1u << 5, /* a name from DNS answers was kept for this flow */
 };
 
 struct flow_timeouts {

@@ -121,8 +121,7 @@ static json_t *build(const struct flowlog_record *r)
     set_path(o, "event.type", json_string("connection"));
     set_path(o, "event.start", json_string(t_start));
     set_path(o, "event.end", json_string(t_end));
-    set_path(o, "event.duration",
-             json_integer((json_int_t)((r->end_us - r->start_us) * 1000u)));
+    set_path(o, "event.duration", json_integer((json_int_t)((r->end_us - r->start_us) * 1000u)));
     set_path(o, "source.ip", json_string(ip_c));
     set_path(o, "source.port", json_integer(r->client_port));
     set_path(o, "source.bytes", json_integer((json_int_t)r->bytes_up));

@@ -17,8 +17,8 @@
 #include "netaddr.h"
 
 struct flowlog_record {
-    uint64_t start_us, end_us;     /* microseconds since the epoch */
-    const struct netaddr *client;  /* source: the side that opened the flow */
+    uint64_t start_us, end_us;    /* microseconds since the epoch */
+    const struct netaddr *client; /* source: the side that opened the flow */
     const struct netaddr *server;
     uint16_t client_port, server_port;
     uint8_t transport;             /* IP protocol number */
@@ -30,19 +30,19 @@ struct flowlog_record {
     const char *other_name_source; /* where other_name came from ("netbios", ...) */
     const char *sensor;
     const char *department;
-    const char *device;            /* pseudonym */
-    const char *service_id;        /* NULL when unclassified */
+    const char *device;     /* pseudonym */
+    const char *service_id; /* NULL when unclassified */
     const char *service_name;
     const char *service_category;
     const char *service_status;
     const char *match;
     const char *ndpi_protocol;
     const char *ndpi_category;
-    const char *country;           /* ISO 3166 alpha-2, NULL if unknown */
-    uint32_t asn;                  /* 0 if unknown */
-    const char *as_org;            /* NULL if unknown */
+    const char *country; /* ISO 3166 alpha-2, NULL if unknown */
+    uint32_t asn;        /* 0 if unknown */
+    const char *as_org;  /* NULL if unknown */
     bool internal;
-    const char *end_reason;        /* "idle", "evicted", "shutdown" */
+    const char *end_reason; /* "idle", "evicted", "shutdown" */
 };
 
 struct flowlog;

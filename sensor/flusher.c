@@ -31,18 +31,18 @@ struct flusher {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     struct submission *inbox_head, *inbox_tail; /* under lock */
-    bool finishing;                            /* under lock */
+    bool finishing;                             /* under lock */
     unsigned finish_timeout_ms;
     /* owned by the thread */
     struct tally *pending;
-    uint64_t *rounds_in;  /* tallies received per worker */
+    uint64_t *rounds_in; /* tallies received per worker */
     bool *finished;
     uint64_t rounds_done;
     unsigned retry_ms;
     struct timespec next_retry;
     time_t outage_since;
     int result;
-    struct flusher_stats stats; /* under lock for readers */
+    struct flusher_stats stats;                       /* under lock for readers */
     struct flusher_health health[FLUSHER_MAX_HEALTH]; /* under lock */
     size_t nhealth;
     bool health_posted;
@@ -167,8 +167,8 @@ static int spool_queue(struct flusher *f, const char *why)
     if (batches == 0)
         return 0;
     char path[4200], err[512];
-    if (!f->spool_dir[0] ||
-        spool_write(f->spool_dir, f->sensor_id, f->store, path, sizeof(path), err, sizeof(err)) != 0) {
+    if (!f->spool_dir[0] || spool_write(f->spool_dir, f->sensor_id, f->store, path, sizeof(path),
+                                        err, sizeof(err)) != 0) {
         if (!f->warned_cap)
             log_error("%zu cells wait for Redis, more than redis.max_pending_cells (%zu), but %s: "
                       "they stay in memory",
@@ -210,8 +210,9 @@ static void enforce_cap(struct flusher *f)
         return;
     enqueue_pending(f);
     char why[160];
-    snprintf(why, sizeof(why), "Redis is away and the counts waiting for it passed "
-                               "redis.max_pending_cells (%zu)",
+    snprintf(why, sizeof(why),
+             "Redis is away and the counts waiting for it passed "
+             "redis.max_pending_cells (%zu)",
              f->max_cells);
     spool_queue(f, why);
 }
@@ -420,7 +421,7 @@ static void *flusher_main(void *arg)
             }
             f->result =
                 store_queued(f->store) > 0 || tally_count(f->pending) > 0 || f->spool_waiting ? 1
-                                                                                               : 0;
+                                                                                              : 0;
             return NULL;
         }
     }

@@ -32,10 +32,10 @@ struct flusher_stats {
     uint64_t outages, outage_seconds;
     bool in_outage;
     size_t pending_cells;
-    size_t pending_cells_peak;  /* most cells held for Redis at once (queued and merged) */
+    size_t pending_cells_peak; /* most cells held for Redis at once (queued and merged) */
     uint64_t spills, spilled_batches, spilled_cells; /* moved to spool files past the cap */
-    uint64_t spill_failures;    /* cap passed but nothing could be spooled: kept in memory */
-    bool spool_waiting;         /* spool files wait for Redis */
+    uint64_t spill_failures;  /* cap passed but nothing could be spooled: kept in memory */
+    bool spool_waiting;       /* spool files wait for Redis */
     struct store_stats store; /* the store's figures after the last send */
 };
 

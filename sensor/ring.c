@@ -22,7 +22,7 @@
 #define HEADER   RING_ALIGN
 /* Yields before sleeping: a few cover a short wait; on two cores shared by
  * three busy threads, long spinning only steals time from the other side. */
-#define SPINS    16
+#define SPINS 16
 
 struct ring {
     uint8_t *buf;

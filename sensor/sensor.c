@@ -165,6 +165,8 @@ static int collect_view(struct sensor *s, struct view *g, bool threads_done)
     v->capture = &g->capture;
     v->dispatch = dispatch_get_stats(s->dispatch);
     v->reloads = s->reloads;
+    v->stun_notes = peers_notes(s->peers);
+    v->stun_notes_dropped = peers_dropped(s->peers);
     v->reload_failures = s->reload_failures;
     v->workers = g->workers;
     v->nworkers = s->nworkers;
@@ -513,7 +515,13 @@ static int make_capture_tables(struct sensor *s)
     struct dns_cache_config dc = {(size_t)cfg->dns_max_entries, (uint32_t)cfg->dns_min_ttl,
                                   (uint32_t)cfg->dns_grace};
     s->dns = dns_cache_new(&dc);
-    s->peers = peers_new(PEER_SLOTS, PEER_LIFETIME_S);
+    /* A key of its own for the STUN table, derived from the device key: secret,
+     * so endpoints cannot be aimed at one slot, and the same on every run, so
+     * that which endpoints share a slot is too (peers.h). */
+    static const char purpose[] = "shadowtap peers table";
+    struct siphash_key peers_key = {siphash24(&s->device_key, purpose, sizeof(purpose) - 1),
+                                    siphash24(&s->device_key, purpose, sizeof(purpose))};
+    s->peers = peers_new(PEER_SLOTS, PEER_LIFETIME_S, &peers_key);
     s->dispatch = dispatch_new(s->dns, s->peers, DISPATCH_TO_RINGS);
     if (!s->dns || !s->dispatch || !s->peers) {
         log_error("out of memory");
@@ -693,8 +701,9 @@ static int run_capture(struct sensor *s)
  * nonzero when counts remain in the store's queue. */
 static int drain_pipeline(struct sensor *s)
 {
+    uint64_t now_us = dispatch_clock(s->dispatch);
     for (unsigned i = 0; i < s->started; i++)
-        worker_send_stop(s->workers[i]);
+        worker_send_stop(s->workers[i], now_us);
     for (unsigned i = 0; i < s->started; i++)
         worker_join(s->workers[i]);
     for (unsigned i = s->started; i < s->nworkers; i++)

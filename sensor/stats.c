@@ -55,21 +55,19 @@ static json_t *build(const struct stats_view *v)
         json_object_set_new(reasons, decode_status_name((enum decode_status)i), u64(r->decode[i]));
     }
 
-    json_t *packets = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-                                "received", u64(r->packets), "bytes", u64(r->bytes), "decoded",
-                                u64(r->decode[DECODE_OK]), "not_decoded", u64(not_decoded),
-                                "not_decoded_by_reason", reasons, "kernel_received",
-                                u64(v->capture->kernel_received), "kernel_dropped",
-                                u64(v->capture->kernel_dropped), "interface_dropped",
-                                u64(v->capture->interface_dropped), "fragments_unmatched",
-                                u64(r->fragments_unmatched));
+    json_t *packets = json_pack(
+        "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "received", u64(r->packets), "bytes",
+        u64(r->bytes), "decoded", u64(r->decode[DECODE_OK]), "not_decoded", u64(not_decoded),
+        "not_decoded_by_reason", reasons, "kernel_received", u64(v->capture->kernel_received),
+        "kernel_dropped", u64(v->capture->kernel_dropped), "interface_dropped",
+        u64(v->capture->interface_dropped), "fragments_unmatched", u64(r->fragments_unmatched));
     json_object_set_new(packets, "caplen_over_len", u64(v->capture->caplen_over_len));
     json_object_set_new(packets, "file_errors", u64(v->capture->file_errors));
     json_object_set_new(packets, "ring_waits", u64(w.ring_waits));
 
     json_t *flows = json_pack(
-        "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "active", u64(w.flows_active),
-        "peak", u64(w.flows_peak), "created", u64(w.flows_created), "ended",
+        "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "active", u64(w.flows_active), "peak",
+        u64(w.flows_peak), "created", u64(w.flows_created), "ended",
         u64(w.flows_ended[FLOW_END_IDLE] + w.flows_ended[FLOW_END_EVICTED] +
             w.flows_ended[FLOW_END_SHUTDOWN]),
         "ended_idle", u64(w.flows_ended[FLOW_END_IDLE]), "evicted",
@@ -78,24 +76,26 @@ static json_t *build(const struct stats_view *v)
         u64(w.flows_classified), "unclassified", u64(w.flows_unclassified));
     json_object_set_new(flows, "table_bytes", u64(w.flow_memory));
 
-    json_t *dpi = json_pack("{s:o, s:o, s:o, s:o, s:o}", "decided", u64(w.dpi_decided),
-                            "gave_up", u64(w.dpi_gave_up), "refused", u64(w.dpi_refused),
-                            "memory_bytes", u64(v->dpi_memory), "refused_memory_cap",
-                            u64(v->dpi_refused));
+    json_t *dpi = json_pack("{s:o, s:o, s:o, s:o, s:o}", "decided", u64(w.dpi_decided), "gave_up",
+                            u64(w.dpi_gave_up), "refused", u64(w.dpi_refused), "memory_bytes",
+                            u64(v->dpi_memory), "refused_memory_cap", u64(v->dpi_refused));
     json_object_set_new(dpi, "memory_peak_bytes", u64(v->dpi_memory_peak));
 
-    json_t *dns = json_pack("{s:o, s:o, s:o, s:o}", "responses", u64(r->dns_responses),
-                            "answers", u64(r->dns_answers), "parse_errors", u64(r->dns_errors),
-                            "named_flows", u64(w.dns_named_flows));
+    json_t *dns = json_pack("{s:o, s:o, s:o, s:o}", "responses", u64(r->dns_responses), "answers",
+                            u64(r->dns_answers), "parse_errors", u64(r->dns_errors), "named_flows",
+                            u64(w.dns_named_flows));
     if (v->dns) {
         json_object_set_new(dns, "cache_entries", u64(v->dns->entries));
         json_object_set_new(dns, "cache_entries_peak", u64(v->dns->entries_peak));
         json_object_set_new(dns, "cache_bytes", u64(v->dns->memory_bytes));
         json_object_set_new(dns, "cache_evicted", u64(v->dns->evicted));
         json_object_set_new(dns, "cache_expired", u64(v->dns->expired));
-        json_object_set_new(dns, "cache_hits",
-                            u64(v->dns->hits_client + v->dns->hits_any));
+        json_object_set_new(dns, "cache_hits", u64(v->dns->hits_client + v->dns->hits_any));
+        json_object_set_new(dns, "cache_versions", u64(v->dns->versions));
+        json_object_set_new(dns, "cache_versions_dropped", u64(v->dns->versions_dropped));
     }
+    json_object_set_new(dns, "stun_notes", u64(v->stun_notes));
+    json_object_set_new(dns, "stun_notes_dropped", u64(v->stun_notes_dropped));
 
     json_t *redis = json_object();
     if (v->store) {
@@ -107,8 +107,7 @@ static json_t *build(const struct stats_view *v)
         json_object_set_new(redis, "queued_cells", u64(v->store->queued_cells));
         json_object_set_new(redis, "flush_failures", u64(v->store->flush_failures));
         json_object_set_new(redis, "last_flush", u64(v->store->last_flush_unix));
-        json_object_set_new(redis, "last_flush_latency_us",
-                            u64(v->store->last_flush_latency_us));
+        json_object_set_new(redis, "last_flush_latency_us", u64(v->store->last_flush_latency_us));
     }
     if (v->flusher) {
         json_object_set_new(redis, "outages", u64(v->flusher->outages));
@@ -125,18 +124,19 @@ static json_t *build(const struct stats_view *v)
 
     json_t *out = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:i}", "sensor", v->sensor_id,
                             "version", SHADOWTAP_VERSION, "mode", v->live ? "live" : "offline",
-                            "source", v->source ? v->source : "", "started",
-                            u64(v->started_unix), "updated", u64(v->now_unix), "workers",
-                            (int)v->nworkers);
+                            "source", v->source ? v->source : "", "started", u64(v->started_unix),
+                            "updated", u64(v->now_unix), "workers", (int)v->nworkers);
     json_object_set_new(out, "packets", packets);
     json_object_set_new(out, "flows", flows);
     json_object_set_new(out, "dpi", dpi);
     json_object_set_new(out, "dns", dns);
     json_object_set_new(out, "redis", redis);
-    json_object_set_new(out, "flow_log", json_pack("{s:o, s:o}", "lines", u64(v->flowlog_lines),
-                                                   "errors", u64(v->flowlog_errors)));
-    json_object_set_new(out, "reloads", json_pack("{s:o, s:o}", "done", u64(v->reloads),
-                                                  "failed", u64(v->reload_failures)));
+    json_object_set_new(
+        out, "flow_log",
+        json_pack("{s:o, s:o}", "lines", u64(v->flowlog_lines), "errors", u64(v->flowlog_errors)));
+    json_object_set_new(
+        out, "reloads",
+        json_pack("{s:o, s:o}", "done", u64(v->reloads), "failed", u64(v->reload_failures)));
     return out;
 }
 
@@ -169,8 +169,8 @@ void stats_log_line(const struct stats_view *v, char *buf, size_t len)
         not_decoded += v->dispatch->decode[i];
     snprintf(buf, len,
              "packets %" PRIu64 " (not decoded %" PRIu64 ", kernel drops %" PRIu64
-             ", interface drops %" PRIu64 "), flows active %u created %" PRIu64
-             " evicted %" PRIu64 ", redis queued %zu outages %" PRIu64,
+             ", interface drops %" PRIu64 "), flows active %u created %" PRIu64 " evicted %" PRIu64
+             ", redis queued %zu outages %" PRIu64,
              v->dispatch->packets, not_decoded, v->capture->kernel_dropped,
              v->capture->interface_dropped, w.flows_active, w.flows_created,
              w.flows_ended[FLOW_END_EVICTED], v->store ? v->store->queued_batches : 0,
@@ -276,8 +276,8 @@ char *stats_prometheus(const struct stats_view *v)
         int n = snprintf(text + len, cap - len,
                          "# HELP shadowtap_%s%s %s\n# TYPE shadowtap_%s%s %s\n"
                          "shadowtap_%s%s{sensor=\"%s\"} %" PRIu64 "\n",
-                         d->name, suffix, d->help, d->name, suffix, d->type, d->name, suffix,
-                         id, values[i]);
+                         d->name, suffix, d->help, d->name, suffix, d->type, d->name, suffix, id,
+                         values[i]);
         if (n < 0 || (size_t)n >= cap - len) {
             free(text);
             return NULL;

@@ -29,6 +29,7 @@ struct stats_view {
     const struct worker_stats *workers;
     unsigned nworkers;
     const struct dns_cache_stats *dns;
+    uint64_t stun_notes, stun_notes_dropped; /* the STUN peers table (peers.h) */
     const struct store_stats *store;
     const struct flusher_stats *flusher;
     uint64_t dpi_memory, dpi_memory_peak, dpi_refused;

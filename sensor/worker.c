@@ -63,14 +63,14 @@ struct flow_dpi {
     char peer_name[HOSTNAME_MAX + 1];
     /* a name our own readers found where nDPI 4.2 finds none */
     enum dpi_name_source own_source;
-    bool own_replaces;        /* own_name is better than nDPI's (proto_names.h) */
+    bool own_replaces; /* own_name is better than nDPI's (proto_names.h) */
     char own_name[HOSTNAME_MAX + 1];
     struct proto_names_state proto;
-    bool ndpi_done;           /* nDPI has decided; our readers may still want packets */
-    struct quic_state *quic;  /* QUIC Initials being reassembled (client to server) */
-    uint8_t *tls;             /* the client's first TCP bytes, while a ClientHello grows */
+    bool ndpi_done;          /* nDPI has decided; our readers may still want packets */
+    struct quic_state *quic; /* QUIC Initials being reassembled (client to server) */
+    uint8_t *tls;            /* the client's first TCP bytes, while a ClientHello grows */
     uint32_t tls_len;
-    uint32_t packets;         /* packets seen while undecided */
+    uint32_t packets; /* packets seen while undecided */
 };
 
 #define OWN_TLS_MAX 16384 /* client bytes kept to find a ClientHello nDPI missed */
@@ -80,8 +80,7 @@ struct flow_dpi {
  * record stays 128 bytes: the source of the other name (one byte), then the
  * destination's name and the other name, each NUL-terminated ("" if absent).
  */
-static char *names_make(const char *domain, enum dpi_name_source other_source,
-                        const char *other)
+static char *names_make(const char *domain, enum dpi_name_source other_source, const char *other)
 {
     size_t d = domain ? strlen(domain) : 0, o = other ? strlen(other) : 0;
     if (!d && !o)
@@ -131,10 +130,11 @@ struct worker {
     uint16_t tally_epoch;
     uint64_t last_sweep_us;
     _Atomic uint64_t clock_us; /* written by the worker, read by the capture thread */
+    _Atomic uint64_t done_seq; /* every packet below this sequence number is handled */
     uint32_t sym_unassigned, sym_unclassified;
     struct {
         uint32_t asn, sym;
-    } hosted[256]; /* "unclassified:AS<n>" symbols, by asn % 256 */
+    } hosted[256];             /* "unclassified:AS<n>" symbols, by asn % 256 */
     struct worker_stats stats; /* owned by the thread */
     pthread_mutex_t stats_lock;
     struct worker_stats published;
@@ -226,8 +226,8 @@ static struct tally_cell *cell_for(struct worker *w, struct flow *f, uint32_t ho
         /* The policy in force when the traffic was counted: events use it. */
         const struct rules *r = w->rules;
         int dept = departments_find(r->departments, symbol_name(f->dept_sym));
-        c->status = (uint8_t)policy_status(r->policy, catalog_find_sym(r->catalog, f->service_sym),
-                                           dept);
+        c->status =
+            (uint8_t)policy_status(r->policy, catalog_find_sym(r->catalog, f->service_sym), dept);
     }
     if (tally_cell_add_device(c, pseudonym_device(&w->cfg.device_key, client_of(f))) != 0)
         w->stats.tally_failures++;
@@ -280,8 +280,9 @@ static void decide(struct worker *w, struct flow *f, bool give_up)
         res.name_source = fd->own_source;
         memcpy(res.name, fd->own_name, sizeof(res.name));
     }
-    const char *app = res.app ? dpi_protocol_name(w->dpi, res.app)
-                              : res.master ? dpi_protocol_name(w->dpi, res.master) : NULL;
+    const char *app = res.app      ? dpi_protocol_name(w->dpi, res.app)
+                      : res.master ? dpi_protocol_name(w->dpi, res.master)
+                                   : NULL;
     struct flow_evidence ev = {
         .dpi = &res,
         .ndpi_app_name = app,
@@ -300,8 +301,7 @@ static void decide(struct worker *w, struct flow *f, bool give_up)
     f->ndpi_app = res.app;
     f->ndpi_category = (uint8_t)res.category;
     bool other = res.name[0] && !dpi_name_is_destination(res.name_source);
-    f->name = names_make(at.name, other ? res.name_source : DPI_NAME_NONE,
-                         other ? res.name : NULL);
+    f->name = names_make(at.name, other ? res.name_source : DPI_NAME_NONE, other ? res.name : NULL);
     if (at.name && at.name == ev.dns_name)
         w->stats.dns_named_flows++;
     if (w->geo && !(f->flags & FLOW_F_INTERNAL)) {
@@ -416,9 +416,8 @@ static void read_tls(struct flow_dpi *fd, const uint8_t *payload, uint32_t len)
     if (st == TLS_HELLO_NEED_MORE && fd->tls_len < OWN_TLS_MAX)
         return;
     if (st == TLS_HELLO_FOUND) {
-        memcpy(fd->own_name, hello.sni, sizeof(fd->own_name) < sizeof(hello.sni)
-                                            ? sizeof(fd->own_name)
-                                            : sizeof(hello.sni));
+        memcpy(fd->own_name, hello.sni,
+               sizeof(fd->own_name) < sizeof(hello.sni) ? sizeof(fd->own_name) : sizeof(hello.sni));
         fd->own_name[sizeof(fd->own_name) - 1] = '\0';
         fd->own_source = DPI_NAME_SNI;
     }
@@ -438,8 +437,7 @@ static void read_quic(struct flow_dpi *fd, const uint8_t *payload, uint32_t len)
         if (!fd->quic)
             return;
     }
-    if (quic_get_status(fd->quic) == QUIC_MORE &&
-        quic_feed(fd->quic, payload, len) == QUIC_FOUND) {
+    if (quic_get_status(fd->quic) == QUIC_MORE && quic_feed(fd->quic, payload, len) == QUIC_FOUND) {
         snprintf(fd->own_name, sizeof(fd->own_name), "%s", quic_sni(fd->quic));
         fd->own_source = DPI_NAME_QUIC_SNI;
     }
@@ -473,8 +471,7 @@ static void read_own_names(struct flow_dpi *fd, const struct flow *f,
         return;
     if (rp->key.proto == IPPROTO_UDP) {
         if (rp->key.port[!rp->from_1] == 1900 &&
-            plaintext_ssdp_host(payload, rp->payload_len, fd->own_name,
-                                sizeof(fd->own_name)) > 0) {
+            plaintext_ssdp_host(payload, rp->payload_len, fd->own_name, sizeof(fd->own_name)) > 0) {
             fd->own_source = DPI_NAME_SSDP;
             return;
         }
@@ -526,7 +523,7 @@ static void handle_packet(struct worker *w, const struct record_packet *rp, cons
             decide(w, f, false);
         else if (!fd->ndpi_done && fd->own_source == DPI_NAME_QUIC_SNI)
             decide(w, f, false); /* the SNI nDPI could not read: nothing more to learn */
-        return; /* this packet is counted by the decision or later */
+        return;                  /* this packet is counted by the decision or later */
     }
     if (f->flags & FLOW_F_INTERNAL)
         return;
@@ -672,6 +669,16 @@ static void sweep(struct worker *w, uint64_t now_us)
     w->last_sweep_us = now_us;
 }
 
+/* The end of the input (or a stop): every flow ends, as idle when it is idle
+ * at now_us.  A sweep would have said so sooner or later; which flows it had
+ * reached is a matter of the worker's share of the traffic, and the flow log
+ * says the same whatever the number of workers. */
+static void end_all(struct worker *w, uint64_t now_us)
+{
+    flow_table_sweep(w->flows, now_us, UINT32_MAX);
+    flow_table_end_all(w->flows);
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
@@ -686,6 +693,7 @@ static void *worker_main(void *arg)
             const struct record_packet *rp = (const struct record_packet *)rec;
             atomic_store_explicit(&w->clock_us, rp->ts_us, memory_order_relaxed);
             handle_packet(w, rp, rec + sizeof(*rp));
+            atomic_store_explicit(&w->done_seq, rp->seq + 1, memory_order_release);
             if (rp->ts_us > w->last_sweep_us + 100000u)
                 sweep(w, rp->ts_us);
             ring_release(w->ring);
@@ -707,7 +715,7 @@ static void *worker_main(void *arg)
             w->rules = rc->rules;
             break;
         case REC_STOP:
-            flow_table_end_all(w->flows);
+            end_all(w, rc->now_us);
             hand_over_tally(w, true);
             publish_stats(w);
             ring_release(w->ring);
@@ -790,6 +798,7 @@ void worker_feed_packet(struct worker *w, const struct packet *p, const struct f
     const struct record_packet *rp = (const struct record_packet *)rec;
     atomic_store_explicit(&w->clock_us, ts_us, memory_order_relaxed);
     handle_packet(w, rp, rec + sizeof(*rp));
+    atomic_store_explicit(&w->done_seq, seq + 1, memory_order_release);
     if (ts_us > w->last_sweep_us + 100000u)
         sweep(w, ts_us);
     free(buf);
@@ -800,9 +809,9 @@ void worker_feed_tick(struct worker *w, uint64_t now_us)
     sweep(w, now_us);
 }
 
-void worker_finish(struct worker *w)
+void worker_finish(struct worker *w, uint64_t now_us)
 {
-    flow_table_end_all(w->flows);
+    end_all(w, now_us);
     hand_over_tally(w, true);
     publish_stats(w);
 }
@@ -832,9 +841,9 @@ void worker_send_rules(struct worker *w, struct rules *rules)
     send_control(w, REC_RULES, 0, rules);
 }
 
-void worker_send_stop(struct worker *w)
+void worker_send_stop(struct worker *w, uint64_t now_us)
 {
-    send_control(w, REC_STOP, 0, NULL);
+    send_control(w, REC_STOP, now_us, NULL);
 }
 
 uint64_t worker_clock(struct worker *w)
@@ -843,6 +852,14 @@ uint64_t worker_clock(struct worker *w)
      * sent so far has been handled, whatever the clock says. */
     uint64_t t = atomic_load_explicit(&w->clock_us, memory_order_relaxed);
     return ring_drained(w->ring) ? UINT64_MAX : t;
+}
+
+uint64_t worker_horizon(struct worker *w, uint64_t next_seq)
+{
+    /* As worker_clock: progress first, then the ring; drained after the read,
+     * every packet sent so far is handled and the next to come is next_seq. */
+    uint64_t done = atomic_load_explicit(&w->done_seq, memory_order_acquire);
+    return ring_drained(w->ring) ? next_seq : done;
 }
 
 void worker_get_stats(struct worker *w, struct worker_stats *out)

@@ -77,7 +77,10 @@ void worker_send_tick(struct worker *w, uint64_t now_us);
 void worker_send_flush(struct worker *w);
 /* Passes one reference to rules to the worker. */
 void worker_send_rules(struct worker *w, struct rules *rules);
-void worker_send_stop(struct worker *w);
+/* Ends the worker: flows idle at now_us (the capture thread's clock, the same
+ * for every worker) end as idle, the others as shut down; then the last tally
+ * goes to the flusher and the thread ends. */
+void worker_send_stop(struct worker *w, uint64_t now_us);
 
 /* The same work without a thread, in the caller's thread, for tests and fuzz
  * targets: worker_feed_packet handles one packet as the thread would (the
@@ -86,13 +89,22 @@ void worker_send_stop(struct worker *w);
 void worker_feed_packet(struct worker *w, const struct packet *p, const struct flow_key *key,
                         bool from_1, uint64_t hash, uint64_t ts_us, uint64_t seq);
 void worker_feed_tick(struct worker *w, uint64_t now_us);
-void worker_finish(struct worker *w);
+void worker_finish(struct worker *w, uint64_t now_us);
 
 /* The packet time the worker has reached: the time of the last packet or tick
  * it processed, or UINT64_MAX when it has processed everything sent to it.
  * The capture thread expires shared state (DNS answers) only up to the slowest
  * worker's time, since it runs ahead of them. */
 uint64_t worker_clock(struct worker *w);
+
+/* The lowest sequence number a look-up the worker has still to make can carry
+ * (its DNS and STUN look-ups are for packets it has not handled yet): the
+ * sequence number after the last packet it handled, or next_seq (the number
+ * the capture thread gives its next packet) when it has handled everything
+ * sent to it.  The capture thread tells the shared tables the lowest over all
+ * workers (dns_cache_set_horizon, peers_set_horizon), so that they keep every
+ * older version those look-ups may see. */
+uint64_t worker_horizon(struct worker *w, uint64_t next_seq);
 
 /* A snapshot of the worker's counters; safe from any thread (values are read
  * with relaxed atomics and may be a moment old). */

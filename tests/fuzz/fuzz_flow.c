@@ -205,7 +205,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     struct dns_cache_config dc = {64, 300, 600};
     struct dns_cache *dns = options & FUZZ_FLOW_NO_DNS ? NULL : dns_cache_new(&dc);
-    struct peers *peers = peers_new(64, 3600);
+    struct peers *peers = peers_new(64, 3600, NULL);
     struct dispatch *step = peers ? dispatch_new(dns, peers, DISPATCH_IN_THREAD) : NULL;
     struct flusher *flusher = flusher_new(store, 1); /* its thread never starts */
     struct worker_config wc = {
@@ -222,7 +222,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (worker) {
         dispatch_set_workers(step, &worker, 1);
         feed_records(step, link, data, size);
-        worker_finish(worker);
+        worker_finish(worker, dispatch_clock(step));
         worker_free(worker);
     }
     flusher_free(flusher);

@@ -49,6 +49,8 @@
  *  - With --spacing S, every packet comes S after the one before it, across
  *    captures and copies: a steady link, on which flows of different captures
  *    overlap in time as they would on a busy mirror port.
+ *  - With --duration S, the output stops at the first packet more than S after
+ *    the first one: the opening slice of the merged capture.
  * Frame lengths (the record's wire length) are kept as they are.
  *
  * Deterministic: the same inputs and options give the same bytes.
@@ -90,7 +92,8 @@ struct options {
     const char *out;
     unsigned copies;
     int64_t start_us, gap_us, max_gap_us;
-    int64_t spacing_us; /* > 0: every packet this long after the one before */
+    int64_t spacing_us;  /* > 0: every packet this long after the one before */
+    int64_t duration_us; /* > 0: no packet later than this after the first */
     bool count_only;
 };
 
@@ -398,6 +401,8 @@ static bool copy_capture(const char *path, unsigned k, pcap_dumper_t *out,
         }
         first = false;
         prev_in = ts;
+        if (opt->duration_us > 0 && now - opt->start_us > opt->duration_us)
+            break;
         uint32_t caplen = h->caplen > OUT_SNAPLEN ? OUT_SNAPLEN : h->caplen;
         t->packets++;
         t->captured_bytes += caplen;
@@ -545,7 +550,7 @@ static unsigned self_test(void)
 static void usage(FILE *f)
 {
     fputs("usage: pcap-multiply -o OUT.pcap [--copies N] [--gap S] [--max-gap S]\n"
-          "                     [--spacing S] [--start UNIX] FILE...\n"
+          "                     [--spacing S] [--duration S] [--start UNIX] FILE...\n"
           "       pcap-multiply --count FILE...\n"
           "       pcap-multiply --self-test\n"
           "\n"
@@ -558,6 +563,8 @@ static void usage(FILE *f)
           "      --max-gap S    longest silence kept inside a capture, default 1\n"
           "      --spacing S    every packet S seconds after the one before (e.g. 0.0005),\n"
           "                     across files and copies; --gap and --max-gap are ignored\n"
+          "      --duration S   stop at the first packet more than S seconds after the\n"
+          "                     first (a slice of the merged capture)\n"
           "      --start UNIX   time of the first packet, default 1793577600 (2026-11-02)\n"
           "      --count        only count the packets and bytes of the files (seconds:\n"
           "                     their own spans, silences kept, plus --gap between files)\n"
@@ -588,6 +595,7 @@ int main(int argc, char **argv)
         {"max-gap", required_argument, NULL, 'G'},
         {"start", required_argument, NULL, 's'},
         {"spacing", required_argument, NULL, 'S'},
+        {"duration", required_argument, NULL, 'D'},
         {"count", no_argument, NULL, 'c'},
         {"self-test", no_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
@@ -628,6 +636,13 @@ int main(int argc, char **argv)
             if (!parse_seconds(optarg, &opt.spacing_us) || opt.spacing_us == 0) {
                 fprintf(stderr, "pcap-multiply: --spacing %s: expected seconds above 0, like "
                                 "0.0005\n", optarg);
+                return 2;
+            }
+            break;
+        case 'D':
+            if (!parse_seconds(optarg, &opt.duration_us) || opt.duration_us == 0) {
+                fprintf(stderr, "pcap-multiply: --duration %s: expected seconds above 0\n",
+                        optarg);
                 return 2;
             }
             break;

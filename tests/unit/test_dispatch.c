@@ -234,7 +234,7 @@ static bool rig_open(struct rig *r, unsigned nworkers, enum dispatch_delivery ho
     memset(r, 0, sizeof(*r));
     struct dns_cache_config dc = {64, 0, 0}; /* answers live their TTL exactly */
     r->dns = dns_cache_new(&dc);
-    r->peers = peers_new(64, 3600);
+    r->peers = peers_new(64, 3600, NULL);
     r->flusher = flusher_new(store, nworkers); /* its thread never starts */
     r->d = dispatch_new(r->dns, r->peers, how);
     r->nworkers = nworkers;
@@ -269,9 +269,9 @@ static void rig_finish(struct rig *r, struct worker_stats *ws)
 {
     for (unsigned i = 0; i < r->nworkers; i++) {
         if (r->started)
-            worker_send_stop(r->workers[i]);
+            worker_send_stop(r->workers[i], dispatch_clock(r->d));
         else
-            worker_finish(r->workers[i]);
+            worker_finish(r->workers[i], dispatch_clock(r->d));
     }
     for (unsigned i = 0; i < r->nworkers; i++) {
         worker_join(r->workers[i]);

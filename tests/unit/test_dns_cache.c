@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -169,6 +170,100 @@ TEST(sequence_rule_with_expired_versions)
     CHECK_STR(find(c, &client, &s2, T0 + SEC, 5, NULL), "brief.example");
     CHECK_STR(find(c, &client, &s2, T0 + 10 * SEC, 5, NULL), "");
     CHECK_STR(find(c, &client, &s2, T0 + 10 * SEC, 4, NULL), "long.example");
+    dns_cache_free(c);
+}
+
+/* A lookup that runs behind several inserts into one entry (a burst of names
+ * of one CDN address) sees the name that was current for its packet, whatever
+ * the number of inserts in between: the issue a single previous version had. */
+TEST(lookups_behind_many_inserts)
+{
+    struct dns_cache *c = cache(1024, 0, 0);
+    struct netaddr client = addr("10.0.0.1"), server = addr("203.0.113.50");
+    static const char *const names[] = {"a.cdn.example", "b.cdn.example", "c.cdn.example",
+                                        "d.cdn.example", "e.cdn.example"};
+    for (uint64_t k = 0; k < 5; k++)
+        dns_cache_insert(c, &client, &server, names[k], 300, T0 + k * 1000, 10 * (k + 1));
+    uint64_t now = T0 + SEC;
+    CHECK_STR(find(c, &client, &server, now, 5, NULL), "");
+    for (uint64_t k = 0; k < 5; k++) {
+        CHECK_STR(find(c, &client, &server, now, 10 * (k + 1) + 1, NULL), names[k]);
+        CHECK_STR(find(c, &client, &server, now, 10 * (k + 1) + 9, NULL), names[k]);
+    }
+    CHECK(stats(c).versions == 8); /* four older names in each of the two entries */
+    dns_cache_free(c);
+}
+
+/* The horizon frees what no lookup to come can see, and only that. */
+TEST(horizon_frees_older_versions)
+{
+    struct dns_cache *c = cache(1024, 0, 0);
+    struct netaddr client = addr("10.0.0.1"), server = addr("203.0.113.51");
+    uint64_t now = T0 + SEC;
+    dns_cache_insert(c, &client, &server, "one.example", 300, T0, 10);
+    dns_cache_insert(c, &client, &server, "two.example", 300, T0, 20);
+    dns_cache_insert(c, &client, &server, "three.example", 300, T0, 30);
+    CHECK(stats(c).versions == 4);
+    /* Lookups to come carry 25 or more: "one" can no longer be seen. */
+    dns_cache_set_horizon(c, 25);
+    dns_cache_insert(c, &client, &server, "four.example", 300, T0, 40);
+    CHECK(stats(c).versions == 4); /* three and two, in each entry */
+    CHECK_STR(find(c, &client, &server, now, 25, NULL), "two.example");
+    CHECK_STR(find(c, &client, &server, now, 35, NULL), "three.example");
+    CHECK_STR(find(c, &client, &server, now, 45, NULL), "four.example");
+    /* Past every insert: only the current name stays. */
+    dns_cache_set_horizon(c, 41);
+    dns_cache_insert(c, &client, &server, "five.example", 300, T0, 50);
+    CHECK(stats(c).versions == 2);
+    CHECK_STR(find(c, &client, &server, now, 45, NULL), "four.example");
+    CHECK_STR(find(c, &client, &server, now, 55, NULL), "five.example");
+    /* The horizon never goes back: "four" is kept for lookups from 41 on,
+     * nothing older comes back into use. */
+    dns_cache_set_horizon(c, 3);
+    dns_cache_insert(c, &client, &server, "six.example", 300, T0, 60);
+    CHECK(stats(c).versions == 4); /* five and four, in each entry */
+    CHECK_STR(find(c, &client, &server, now, 45, NULL), "four.example");
+    CHECK(stats(c).versions_dropped == 0);
+    dns_cache_free(c);
+}
+
+/* An entry stays while an older name a lookup may still see is alive, even
+ * when its newest name has expired. */
+TEST(entry_lives_while_an_older_version_does)
+{
+    struct dns_cache *c = cache(1024, 0, 0);
+    struct netaddr client = addr("10.0.0.1"), server = addr("203.0.113.52");
+    dns_cache_insert(c, &client, &server, "long.example", 3600, T0, 10);
+    dns_cache_insert(c, &client, &server, "short.example", 1, T0 + SEC, 20);
+    dns_cache_expire(c, T0 + 60 * SEC);
+    CHECK_STR(find(c, &client, &server, T0 + 60 * SEC, 15, NULL), "long.example");
+    CHECK_STR(find(c, &client, &server, T0 + 60 * SEC, 25, NULL), ""); /* its version expired */
+    dns_cache_expire(c, T0 + 3601 * SEC);
+    CHECK(stats(c).entries == 0);
+    CHECK(stats(c).versions == 0);
+    dns_cache_free(c);
+}
+
+/* The version pool is as large as the entry pool: when lookups to come hold
+ * every slot, the oldest version of the entry at hand goes, and is counted. */
+TEST(version_pool_full)
+{
+    struct dns_cache *c = cache(16, 0, 0);
+    struct netaddr client = addr("10.0.0.1"), server = addr("203.0.113.53");
+    char name[32];
+    for (uint64_t k = 1; k <= 20; k++) {
+        snprintf(name, sizeof(name), "n%llu.example", (unsigned long long)k);
+        dns_cache_insert(c, &client, &server, name, 300, T0, k * 10);
+    }
+    struct dns_cache_stats st = stats(c);
+    CHECK(st.versions <= 16);
+    CHECK(st.versions_dropped > 0);
+    CHECK_STR(find(c, &client, &server, T0 + SEC, 205, NULL), "n20.example");
+    CHECK_STR(find(c, &client, &server, T0 + SEC, 195, NULL), "n19.example");
+    /* Once the horizon passes, inserts free the chain again. */
+    dns_cache_set_horizon(c, 201);
+    dns_cache_insert(c, &client, &server, "last.example", 300, T0, 210);
+    CHECK(stats(c).versions == 2);
     dns_cache_free(c);
 }
 
@@ -491,6 +586,10 @@ int main(void)
     RUN(lifetime_with_min_ttl_and_grace);
     RUN(sequence_rule);
     RUN(sequence_rule_with_expired_versions);
+    RUN(lookups_behind_many_inserts);
+    RUN(horizon_frees_older_versions);
+    RUN(entry_lives_while_an_older_version_does);
+    RUN(version_pool_full);
     RUN(same_name_again_extends);
     RUN(names_not_stored);
     RUN(memory_bound);
