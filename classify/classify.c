@@ -6,8 +6,8 @@
 #include <string.h>
 
 static const char *const match_names[MATCH_KIND_COUNT] = {
-    "none", "sni", "quic-sni", "http-host", "dns-query", "stun", "protocol", "dns", "ip",
-    "stun-peer", "ndpi"};
+    "none",     "sni", "quic-sni", "http-host", "dns-query", "stun",
+    "protocol", "dns", "ip",       "stun-peer", "ndpi"};
 
 const char *classify_match_name(enum match_kind m)
 {
@@ -75,8 +75,11 @@ void classify_flow(const struct rules *r, const struct flow_evidence *ev, struct
         }
     }
     if (ev->peer_server) {
-        int s = ev->peer_name ? catalog_match_host(c, ev->peer_name, strlen(ev->peer_name), NULL)
-                              : -1;
+        int s = ev->peer_realm_service ? catalog_find_sym(c, ev->peer_realm_service) : -1;
+        if (s < 0 && ev->peer_name)
+            s = catalog_match_host(c, ev->peer_name, strlen(ev->peer_name), NULL);
+        if (s < 0 && ev->peer_app)
+            s = catalog_match_ndpi(c, ev->peer_app);
         if (s < 0)
             s = catalog_match_addr(c, ev->peer_server);
         if (s >= 0) {

@@ -31,8 +31,10 @@
 struct peer_note {
     struct netaddr client, server;
     uint16_t port;
-    uint8_t used, pad;
-    uint32_t older; /* the note before it in the slot (index in notes[]), or NOTE_NONE */
+    uint8_t used;
+    uint8_t app;            /* enum stun_app: what the endpoint's requests marked */
+    uint32_t realm_service; /* symbol of the service their REALM named, or 0 */
+    uint32_t older;         /* the note before it in the slot (index in notes[]), or NOTE_NONE */
     uint64_t seen_us, seq;
 };
 
@@ -90,22 +92,6 @@ void peers_free(struct peers *p)
     free(p->notes);
     free(p->chained);
     free(p);
-}
-
-bool peers_is_stun_request(const uint8_t *b, size_t len)
-{
-    if (len < 20 || (b[0] & 0xc0) != 0)
-        return false;
-    uint16_t type = (uint16_t)(b[0] << 8 | b[1]);
-    uint16_t mlen = (uint16_t)(b[2] << 8 | b[3]);
-    if ((size_t)mlen + 20 != len || (mlen & 3) != 0)
-        return false;
-    static const uint8_t cookie[4] = {0x21, 0x12, 0xa4, 0x42};
-    if (memcmp(b + 4, cookie, 4) == 0)
-        return (type & 0x0100) == 0; /* class bits 0x0110: request 00 or indication 01 */
-    /* RFC 3489 STUN, still used by Zoom, has no cookie: accept its Binding
-     * Request only, the one message a client sends. */
-    return type == 0x0001;
 }
 
 static size_t slot_of(const struct peers *p, const struct netaddr *client, uint16_t port)
@@ -180,7 +166,8 @@ static void drop_oldest(struct peers *p, struct peer_note *slot)
 }
 
 void peers_note(struct peers *p, const struct netaddr *client, uint16_t port,
-                const struct netaddr *server, uint64_t now_us, uint64_t seq)
+                const struct netaddr *server, const struct peer_hint *hint, uint64_t now_us,
+                uint64_t seq)
 {
     size_t i = slot_of(p, client, port);
     pthread_rwlock_wrlock(&p->lock);
@@ -189,9 +176,19 @@ void peers_note(struct peers *p, const struct netaddr *client, uint16_t port,
                              .server = *server,
                              .port = port,
                              .used = 1,
+                             .app = hint ? (uint8_t)hint->app : 0,
+                             .realm_service = hint ? hint->realm_service : 0,
                              .older = NOTE_NONE,
                              .seen_us = now_us,
                              .seq = seq};
+    /* A port's later requests (a plain Binding Request to a public STUN
+     * server) keep what its earlier ones said about the application. */
+    if (slot->used && slot->port == port && netaddr_cmp(&slot->client, client) == 0) {
+        if (note.app == STUN_APP_NONE)
+            note.app = slot->app;
+        if (!note.realm_service)
+            note.realm_service = slot->realm_service;
+    }
     if (slot->used) {
         /* The current note stays for look-ups from packets up to this one
          * (this packet's own flow included); of the older ones only those a
@@ -244,7 +241,7 @@ uint64_t peers_older_notes(struct peers *p)
 }
 
 bool peers_lookup(struct peers *p, const struct netaddr *client, uint16_t port, uint64_t now_us,
-                  uint64_t seq, struct netaddr *server)
+                  uint64_t seq, struct netaddr *server, struct peer_hint *hint)
 {
     size_t i = slot_of(p, client, port);
     bool found = false;
@@ -256,6 +253,10 @@ bool peers_lookup(struct peers *p, const struct netaddr *client, uint16_t port, 
     if (n && n->used && n->port == port && netaddr_cmp(&n->client, client) == 0 &&
         now_us >= n->seen_us && now_us - n->seen_us <= p->lifetime_us) {
         *server = n->server;
+        if (hint) {
+            hint->app = (enum stun_app)n->app;
+            hint->realm_service = n->realm_service;
+        }
         found = true;
     }
     pthread_rwlock_unlock(&p->lock);

@@ -26,6 +26,7 @@
 
 #include "netaddr.h"
 #include "siphash.h"
+#include "stun.h"
 
 struct peers;
 
@@ -36,14 +37,20 @@ struct peers;
 struct peers *peers_new(size_t slots, uint32_t lifetime_s, const struct siphash_key *key);
 void peers_free(struct peers *p);
 
-/* True when a UDP payload is a STUN request or indication (RFC 5389 header
- * with the magic cookie and a consistent length), or an RFC 3489 Binding
- * Request. */
-bool peers_is_stun_request(const uint8_t *payload, size_t len);
+/* What a client's STUN requests said of the call beyond the server they went
+ * to: the application their attributes mark (stun.h), and the service their
+ * REALM names (a catalog symbol, symbol.h; 0 when none). */
+struct peer_hint {
+    enum stun_app app;
+    uint32_t realm_service;
+};
 
-/* Records that client:port sent a STUN request to server at now_us, packet seq. */
+/* Records that client:port sent a STUN request to server at now_us, packet seq,
+ * with what it said (hint; NULL: nothing).  A later request from the endpoint
+ * that says nothing keeps what the earlier ones said. */
 void peers_note(struct peers *p, const struct netaddr *client, uint16_t port,
-                const struct netaddr *server, uint64_t now_us, uint64_t seq);
+                const struct netaddr *server, const struct peer_hint *hint, uint64_t now_us,
+                uint64_t seq);
 
 /* Tells the table that no look-up to come carries a sequence number below seq.
  * Writer only (the capture thread). */
@@ -57,8 +64,8 @@ uint64_t peers_dropped(struct peers *p);
 uint64_t peers_older_notes(struct peers *p);
 
 /* The STUN server client:port last talked to before packet seq, within the
- * lifetime.  False if none. */
+ * lifetime, and (hint, when not NULL) what its requests said.  False if none. */
 bool peers_lookup(struct peers *p, const struct netaddr *client, uint16_t port, uint64_t now_us,
-                  uint64_t seq, struct netaddr *server);
+                  uint64_t seq, struct netaddr *server, struct peer_hint *hint);
 
 #endif

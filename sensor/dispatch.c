@@ -18,7 +18,10 @@
 #include "dns_cache.h"
 #include "flow.h"
 #include "fragment.h"
+#include "hostname.h"
 #include "peers.h"
+#include "rules.h"
+#include "stun.h"
 #include "worker.h"
 
 #define TICK_US 1000000ULL /* packet time between ticks to the workers */
@@ -27,6 +30,7 @@ struct dispatch {
     struct fragment_table *fragments;
     struct dns_cache *dns;
     struct peers *peers;
+    const struct rules *rules; /* the catalog that names STUN realms, or NULL */
     struct worker *const *workers;
     unsigned nworkers;
     bool in_thread; /* DISPATCH_IN_THREAD */
@@ -59,6 +63,11 @@ void dispatch_free(struct dispatch *d)
         return;
     fragment_table_free(d->fragments);
     free(d);
+}
+
+void dispatch_set_rules(struct dispatch *d, const struct rules *rules)
+{
+    d->rules = rules;
 }
 
 void dispatch_set_workers(struct dispatch *d, struct worker *const *workers, unsigned n)
@@ -148,6 +157,25 @@ static void sniff_dns(struct dispatch *d, const struct packet *p, uint64_t ts_us
         d->stats.dns_errors++;
 }
 
+/* ---- STUN requests ---- */
+
+/* What a client's STUN request says of its call: the application its
+ * attributes mark, and the catalog service its REALM names (rare: a request
+ * with credentials, so the catalog look-up is not per packet). */
+static struct peer_hint stun_hint(const struct dispatch *d, const struct packet *p)
+{
+    struct peer_hint hint = {stun_application(p->payload, p->payload_caplen), 0};
+    char realm[HOSTNAME_MAX + 1];
+    size_t n;
+    if (d->rules && (n = stun_realm(p->payload, p->payload_caplen, realm, sizeof(realm))) > 0) {
+        const struct catalog *c = d->rules->catalog;
+        const struct service *svc = catalog_service(c, catalog_match_host(c, realm, n, NULL));
+        if (svc)
+            hint.realm_service = svc->sym;
+    }
+    return hint;
+}
+
 /* ---- the step ---- */
 
 void dispatch_tick(struct dispatch *d, uint64_t now_us)
@@ -185,10 +213,10 @@ void dispatch_packet(struct dispatch *d, const struct capture_packet *cp)
         d->stats.fragments_unmatched++; /* counted under a port-less flow */
     if (d->dns)
         sniff_dns(d, &p, cp->ts_us);
-    if (p.l4_proto == IPPROTO_UDP && p.payload &&
-        peers_is_stun_request(p.payload, p.payload_caplen)) {
+    if (p.l4_proto == IPPROTO_UDP && p.payload && stun_is_request(p.payload, p.payload_caplen)) {
         set_horizon(d);
-        peers_note(d->peers, &p.src, p.sport, &p.dst, cp->ts_us, d->seq);
+        struct peer_hint hint = stun_hint(d, &p);
+        peers_note(d->peers, &p.src, p.sport, &p.dst, &hint, cp->ts_us, d->seq);
     }
 
     struct flow_key key;

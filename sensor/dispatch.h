@@ -30,6 +30,7 @@
 
 struct dns_cache;
 struct peers;
+struct rules;
 struct worker;
 
 enum dispatch_delivery {
@@ -57,6 +58,11 @@ struct dispatch *dispatch_new(struct dns_cache *dns, struct peers *peers,
 /* Frees the step and its fragment table; accepts NULL.  The workers, DNS cache
  * and peers table are not touched. */
 void dispatch_free(struct dispatch *d);
+
+/* The rules whose catalog names the services of STUN realms (peers.h); the
+ * caller keeps them alive until it sets others.  NULL (the default): realms are
+ * not read. */
+void dispatch_set_rules(struct dispatch *d, const struct rules *rules);
 
 /* The workers to deliver to, n >= 1; set before the first packet.  The array is
  * the caller's and must outlive the step. */

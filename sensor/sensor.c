@@ -114,6 +114,7 @@ static void reload_rules(struct sensor *s)
     diag_free(&d);
     for (unsigned i = 0; i < s->nworkers; i++)
         worker_send_rules(s->workers[i], rules_retain(r));
+    dispatch_set_rules(s->dispatch, r);
     rules_release(s->rules);
     s->rules = r;
     if (s->events)
@@ -523,6 +524,8 @@ static int make_capture_tables(struct sensor *s)
                                     siphash24(&s->device_key, purpose, sizeof(purpose))};
     s->peers = peers_new(PEER_SLOTS, PEER_LIFETIME_S, &peers_key);
     s->dispatch = dispatch_new(s->dns, s->peers, DISPATCH_TO_RINGS);
+    if (s->dispatch)
+        dispatch_set_rules(s->dispatch, s->rules);
     if (!s->dns || !s->dispatch || !s->peers) {
         log_error("out of memory");
         return SENSOR_EXIT_FAILURE;

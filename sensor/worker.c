@@ -28,6 +28,7 @@
 #include "tls_hello.h"
 #include "pseudonym.h"
 #include "ring.h"
+#include "stun.h"
 #include "symbol.h"
 #include "tally.h"
 #include "tally_notes.h"
@@ -59,6 +60,8 @@ struct flow_dpi {
     char dns_name[HOSTNAME_MAX + 1];
     /* the STUN server this client port talked to before the flow, if any */
     bool has_peer;
+    uint8_t peer_app;            /* enum stun_app: what the port's STUN requests marked */
+    uint32_t peer_realm_service; /* symbol of the service their REALM named, or 0 */
     struct netaddr peer_server;
     char peer_name[HOSTNAME_MAX + 1];
     /* a name our own readers found where nDPI 4.2 finds none */
@@ -290,6 +293,8 @@ static void decide(struct worker *w, struct flow *f, bool give_up)
         .server = server_of(f),
         .peer_server = fd && fd->has_peer ? &fd->peer_server : NULL,
         .peer_name = fd && fd->has_peer && fd->peer_name[0] ? fd->peer_name : NULL,
+        .peer_app = fd && fd->has_peer ? stun_app_ndpi_name((enum stun_app)fd->peer_app) : NULL,
+        .peer_realm_service = fd && fd->has_peer ? fd->peer_realm_service : 0,
     };
     struct attribution at;
     classify_flow(w->rules, &ev, &at);
@@ -380,13 +385,25 @@ static void start_flow(struct worker *w, struct flow *f, const struct record_pac
     if (w->dns)
         dns_cache_lookup(w->dns, client_of(f), server_of(f), rp->ts_us, rp->seq, fd->dns_name,
                          sizeof(fd->dns_name), NULL);
-    if (w->peers && k->proto == IPPROTO_UDP &&
-        peers_lookup(w->peers, client_of(f), client_port(f), rp->ts_us, rp->seq,
-                     &fd->peer_server)) {
+    /* The port that asked STUN servers may open the media flow or answer it:
+     * the other party of a call often sends first. */
+    struct peer_hint hint = {STUN_APP_NONE, 0};
+    const struct netaddr *asker = NULL;
+    if (w->peers && k->proto == IPPROTO_UDP) {
+        if (peers_lookup(w->peers, client_of(f), client_port(f), rp->ts_us, rp->seq,
+                         &fd->peer_server, &hint))
+            asker = client_of(f);
+        else if (peers_lookup(w->peers, server_of(f), server_port(f), rp->ts_us, rp->seq,
+                              &fd->peer_server, &hint))
+            asker = server_of(f);
+    }
+    if (asker) {
         fd->has_peer = true;
+        fd->peer_app = (uint8_t)hint.app;
+        fd->peer_realm_service = hint.realm_service;
         if (w->dns)
-            dns_cache_lookup(w->dns, client_of(f), &fd->peer_server, rp->ts_us, rp->seq,
-                             fd->peer_name, sizeof(fd->peer_name), NULL);
+            dns_cache_lookup(w->dns, asker, &fd->peer_server, rp->ts_us, rp->seq, fd->peer_name,
+                             sizeof(fd->peer_name), NULL);
     }
     fd->nd = dpi_flow_new(w->dpi);
     if (!fd->nd)

@@ -393,9 +393,9 @@ TEST(stun_requests_reach_the_peers_table)
     send_segment(r.d, &rtp, T0_US + 1000);
 
     struct netaddr client = addr(CLIENT), server, want = addr(STUN_SERVER);
-    CHECK(peers_lookup(r.peers, &client, 50000, T0_US + SECOND_US, LOOKUP_SEQ, &server));
+    CHECK(peers_lookup(r.peers, &client, 50000, T0_US + SECOND_US, LOOKUP_SEQ, &server, NULL));
     CHECK(netaddr_cmp(&server, &want) == 0);
-    CHECK(!peers_lookup(r.peers, &client, 50002, T0_US + SECOND_US, LOOKUP_SEQ, &server));
+    CHECK(!peers_lookup(r.peers, &client, 50002, T0_US + SECOND_US, LOOKUP_SEQ, &server, NULL));
     rig_close(&r);
 }
 

@@ -35,7 +35,7 @@ static const char *find(struct peers *p, const char *client, uint16_t port, uint
 {
     static char text[64];
     struct netaddr c = addr(client), server;
-    if (!peers_lookup(p, &c, port, now, seq, &server))
+    if (!peers_lookup(p, &c, port, now, seq, &server, NULL))
         return "";
     netaddr_format(&server, text, sizeof(text));
     return text;
@@ -45,19 +45,7 @@ static void note(struct peers *p, const char *client, uint16_t port, const char 
                  uint64_t now, uint64_t seq)
 {
     struct netaddr c = addr(client), s = addr(server);
-    peers_note(p, &c, port, &s, now, seq);
-}
-
-TEST(stun_request_detection)
-{
-    /* RFC 5389 Binding Request: type 0x0001, length 0, magic cookie, id. */
-    uint8_t req[20] = {0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42};
-    CHECK(peers_is_stun_request(req, sizeof(req)));
-    uint8_t resp[20] = {0x01, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42};
-    CHECK(!peers_is_stun_request(resp, sizeof(resp))); /* a success response */
-    CHECK(!peers_is_stun_request(req, 19));
-    uint8_t bad_len[20] = {0x00, 0x01, 0x00, 0x04, 0x21, 0x12, 0xa4, 0x42};
-    CHECK(!peers_is_stun_request(bad_len, sizeof(bad_len)));
+    peers_note(p, &c, port, &s, STUN_APP_NONE, now, seq);
 }
 
 TEST(found_within_lifetime_and_after_its_packet)
@@ -149,7 +137,6 @@ TEST(pool_full)
 
 int main(void)
 {
-    RUN(stun_request_detection);
     RUN(found_within_lifetime_and_after_its_packet);
     RUN(previous_note_for_lagging_lookups);
     RUN(collisions_are_the_same_under_one_key);
