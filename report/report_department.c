@@ -17,6 +17,7 @@
 #include "report_data.h"
 #include "report_dates.h"
 #include "report_json.h"
+#include "report_section.h"
 #include "report_source.h"
 
 const char *report_department_resolve(const struct rules *r, const char *name)
@@ -242,7 +243,7 @@ json_t *report_department(const struct report_request *rq, char *err, size_t err
     struct dept_totals t;
     totals_init(&t, m.ndays);
     json_t *services = tools_section(&m, &t);
-    out = report_json_document("department", rq->redis, cur->first_day, cur->last_day, &cur->view);
+    out = report_section_head("department", rq->redis, cur->first_day, cur->last_day, &cur->view);
     json_object_set_new(out, "previous",
                         prev->before_epoch ? report_json_period_before_epoch()
                                            : report_json_period(prev->first_day, prev->last_day));

@@ -666,31 +666,3 @@ int report_json_write(FILE *out, json_t *v)
     free(w);
     return rc;
 }
-
-json_t *report_json_service_group(const struct report_view *v, const struct report_view_group *g,
-                                  const struct report_seen *seen)
-{
-    json_t *o = json_object();
-    report_json_describe_service(o, v->rules, g->id, -1);
-    report_json_set_figures(o, &g->shown);
-    json_object_set_new(o, "devices",
-                        g->ncells > g->nhidden ? report_json_u64(g->devices) : json_null());
-    json_t *depts = json_array();
-    for (size_t k = 0; k < g->ncells; k++)
-        json_array_append_new(depts, report_json_id(v->cells[g->cells[k]].data->dept));
-    json_object_set_new(o, "departments", depts);
-    json_object_set_new(o, "hidden_cells", report_json_u64(g->nhidden));
-    json_object_set_new(o, "countries", report_json_countries(g->countries, g->ncountries));
-    json_object_set_new(o, "first_seen", report_json_time(report_seen_first(seen, NULL, g->id)));
-    json_object_set_new(o, "last_seen", report_json_time(report_seen_last(seen, NULL, g->id)));
-    return o;
-}
-
-json_t *report_json_document(const char *kind, redisContext *c, uint32_t first_day,
-                             uint32_t last_day, const struct report_view *v)
-{
-    return json_pack("{s:s, s:o, s:o, s:o, s:o}", "report", kind, "generated", report_json_now(),
-                     "period", report_json_period(first_day, last_day), "sensors",
-                     report_json_sensors(c, first_day, last_day), "privacy",
-                     report_json_privacy(v));
-}

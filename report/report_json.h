@@ -88,15 +88,4 @@ void report_json_sort_by_bytes(json_t *array);
 /* Sorts by an integer member, largest first, then by id. */
 void report_json_sort_by(json_t *array, const char *member);
 
-/* A service of a view as the services sections list it: described
- * (report_json_describe_service), its visible cells' figures, devices (null
- * when every cell is hidden), departments, hidden_cells, countries, first and
- * last seen.  The report adds the rest. */
-json_t *report_json_service_group(const struct report_view *v, const struct report_view_group *g,
-                                  const struct report_seen *seen);
-/* A report's document as it opens: {report: kind, generated, period,
- * sensors, privacy}, for the days first_day..last_day seen through v. */
-json_t *report_json_document(const char *kind, redisContext *c, uint32_t first_day,
-                             uint32_t last_day, const struct report_view *v);
-
 #endif

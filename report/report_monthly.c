@@ -17,6 +17,7 @@
 #include "report_data.h"
 #include "report_dates.h"
 #include "report_json.h"
+#include "report_section.h"
 #include "report_source.h"
 #include "store.h"
 
@@ -47,7 +48,7 @@ static json_t *services_section(const struct report_source *m, const struct repo
     json_t *arr = json_array();
     for (size_t i = 0; i < v->nservices; i++) {
         const struct report_view_group *g = &v->services[i];
-        json_t *o = report_json_service_group(v, g, seen);
+        json_t *o = report_section_service(v, g, seen);
         json_object_set_new(
             o, "new", json_boolean(report_source_holds(m, report_seen_first(seen, NULL, g->id))));
         json_object_set_new(o, "alternative", report_json_alternative(v->rules, g->id, -1));
@@ -57,38 +58,35 @@ static json_t *services_section(const struct report_source *m, const struct repo
     return arr;
 }
 
+/* What a department's cells are told: the month and the first-seen times. */
+struct month_seen {
+    const struct report_source *month;
+    const struct report_seen *seen;
+};
+
+/* A cell's fields in the monthly report: whether the department used the
+ * service first this month, and the sanctioned alternative unless it is. */
+static void cell_fields(json_t *cell, const struct report_view_cell *vc, const void *ctx)
+{
+    const struct month_seen *ms = ctx;
+    json_object_set_new(
+        cell, "new",
+        json_boolean(report_source_holds(ms->month, report_seen_cell_first(ms->seen, vc->data))));
+    json_object_set_new(
+        cell, "alternative",
+        vc->status == POLICY_SANCTIONED
+            ? json_null()
+            : report_json_alternative(ms->month->view.rules, vc->data->service, vc->dept_idx));
+}
+
 static json_t *departments_section(const struct report_source *m, const struct report_seen *seen)
 {
     const struct report_view *v = &m->view;
+    struct month_seen ms = {m, seen};
     json_t *arr = json_array();
-    for (size_t i = 0; i < v->ndepts; i++) {
-        const struct report_view_group *g = &v->depts[i];
-        json_t *o = json_pack("{s:s, s:s}", "id", g->id, "name", report_dept_name(v->rules, g->id));
-        struct report_figures all = report_view_group_all(g);
-        report_json_set_figures(o, &all);
-        json_object_set_new(o, "devices", report_json_devices(v, g->devices));
-        json_t *shown = json_array(), *hidden = json_array();
-        for (size_t k = 0; k < g->ncells; k++) {
-            const struct report_view_cell *vc = &v->cells[g->cells[k]];
-            json_t *cell = report_json_cell(v, vc, seen);
-            json_object_set_new(
-                cell, "new",
-                json_boolean(report_source_holds(m, report_seen_cell_first(seen, vc->data))));
-            json_object_set_new(
-                cell, "alternative",
-                vc->status == POLICY_SANCTIONED
-                    ? json_null()
-                    : report_json_alternative(v->rules, vc->data->service, vc->dept_idx));
-            json_array_append_new(vc->hidden ? hidden : shown, cell);
-        }
-        report_json_sort_by_bytes(shown);
-        report_json_sort_by_bytes(hidden); /* all null: by id */
-        json_array_extend(shown, hidden);
-        json_decref(hidden);
-        json_object_set_new(o, "services", shown);
-        json_object_set_new(o, "other", report_json_other(g->nhidden, &g->hidden));
-        json_array_append_new(arr, o);
-    }
+    for (size_t i = 0; i < v->ndepts; i++)
+        json_array_append_new(
+            arr, report_section_department(v, &v->depts[i], seen, cell_fields, &ms, NULL));
     report_json_sort_by_bytes(arr);
     return arr;
 }
@@ -373,7 +371,7 @@ json_t *report_monthly(const struct report_request *rq, char *err, size_t errlen
 
     size_t new_services = 0;
     json_t *added = new_section(cur, &seen, &new_services);
-    out = report_json_document("monthly", c, cur->first_day, cur->last_day, &cur->view);
+    out = report_section_head("monthly", c, cur->first_day, cur->last_day, &cur->view);
     json_object_set_new(out, "totals", totals_section(cur, new_services));
     json_object_set_new(out, "services", services_section(cur, &seen));
     json_object_set_new(out, "departments", departments_section(cur, &seen));

@@ -12,6 +12,7 @@
 
 #include "report_data.h"
 #include "report_json.h"
+#include "report_section.h"
 #include "report_source.h"
 
 /* Services whose first traffic ever counted falls in the period. */
@@ -23,7 +24,7 @@ static json_t *services_section(const struct report_source *src, const struct re
         const struct report_view_group *g = &v->services[i];
         if (!report_source_holds(src, report_seen_first(seen, NULL, g->id)))
             continue;
-        json_t *o = report_json_service_group(v, g, seen);
+        json_t *o = report_section_service(v, g, seen);
         json_object_set_new(o, "alternative", report_json_alternative(v->rules, g->id, -1));
         json_array_append_new(services, o);
     }
@@ -95,7 +96,7 @@ json_t *report_new(const struct report_request *rq, char *err, size_t errlen)
         json_pack("{s:o, s:o, s:o}", "services", report_json_u64(json_array_size(services)),
                   "department_services", report_json_u64(cells_new), "departments",
                   report_json_u64(json_array_size(depts)));
-    out = report_json_document("new", rq->redis, rq->first_day, rq->last_day, &src.view);
+    out = report_section_head("new", rq->redis, rq->first_day, rq->last_day, &src.view);
     json_object_set_new(out, "totals", totals);
     json_object_set_new(out, "services", services);
     json_object_set_new(out, "departments", depts);

@@ -14,6 +14,7 @@
 
 #include "report_data.h"
 #include "report_json.h"
+#include "report_section.h"
 #include "report_source.h"
 
 static bool not_allowed(void *ctx, const struct report_view_cell *vc)
@@ -33,7 +34,7 @@ static json_t *services_section(const struct report_view *v, const struct report
         for (size_t k = 0; k < g->ncells; k++)
             any_prohibited |= v->cells[g->cells[k]].status == POLICY_PROHIBITED;
         *prohibited += (uint64_t)any_prohibited;
-        json_t *o = report_json_service_group(v, g, seen);
+        json_t *o = report_section_service(v, g, seen);
         json_object_set_new(o, "alternative", report_json_alternative(v->rules, g->id, -1));
         json_array_append_new(services, o);
     }
@@ -41,32 +42,21 @@ static json_t *services_section(const struct report_view *v, const struct report
     return services;
 }
 
+/* A cell's fields in this report: the sanctioned alternative. */
+static void cell_fields(json_t *cell, const struct report_view_cell *vc, const void *ctx)
+{
+    const struct rules *r = ctx;
+    json_object_set_new(cell, "alternative",
+                        report_json_alternative(r, vc->data->service, vc->dept_idx));
+}
+
 /* Each department's unsanctioned use, the hidden cells last. */
 static json_t *departments_section(const struct report_view *v, const struct report_seen *seen)
 {
     json_t *depts = json_array();
-    for (size_t i = 0; i < v->ndepts; i++) {
-        const struct report_view_group *g = &v->depts[i];
-        json_t *o = json_pack("{s:s, s:s}", "id", g->id, "name", report_dept_name(v->rules, g->id));
-        struct report_figures all = report_view_group_all(g);
-        report_json_set_figures(o, &all);
-        json_object_set_new(o, "devices", report_json_devices(v, g->devices));
-        json_t *cells = json_array(), *hidden = json_array();
-        for (size_t k = 0; k < g->ncells; k++) {
-            const struct report_view_cell *vc = &v->cells[g->cells[k]];
-            json_t *cell = report_json_cell(v, vc, seen);
-            json_object_set_new(cell, "alternative",
-                                report_json_alternative(v->rules, vc->data->service, vc->dept_idx));
-            json_array_append_new(vc->hidden ? hidden : cells, cell);
-        }
-        report_json_sort_by(cells, "bytes_up");
-        report_json_sort_by(hidden, "bytes_up");
-        json_array_extend(cells, hidden);
-        json_decref(hidden);
-        json_object_set_new(o, "services", cells);
-        json_object_set_new(o, "other", report_json_other(g->nhidden, &g->hidden));
-        json_array_append_new(depts, o);
-    }
+    for (size_t i = 0; i < v->ndepts; i++)
+        json_array_append_new(depts, report_section_department(v, &v->depts[i], seen, cell_fields,
+                                                               v->rules, "bytes_up"));
     report_json_sort_by(depts, "bytes_up");
     return depts;
 }
@@ -94,7 +84,7 @@ json_t *report_unsanctioned(const struct report_request *rq, char *err, size_t e
     uint64_t prohibited = 0;
     json_t *services = services_section(v, &seen, &prohibited);
     json_t *depts = departments_section(v, &seen);
-    out = report_json_document("unsanctioned", rq->redis, rq->first_day, rq->last_day, v);
+    out = report_section_head("unsanctioned", rq->redis, rq->first_day, rq->last_day, v);
     json_object_set_new(out, "totals", totals_section(v, prohibited));
     json_object_set_new(out, "services", services);
     json_object_set_new(out, "departments", depts);
