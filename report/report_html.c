@@ -191,6 +191,31 @@ static void kpi_int(struct page *pg, json_t *v, const char *label)
     kpi(pg, buf, label);
 }
 
+/* A figure of a summary: member key of an object, as a count ("< k" when
+ * privacy hides it) or, with bytes, a byte size. */
+struct html_kpi {
+    const char *key, *label;
+    bool bytes;
+};
+
+static void kpi_list(struct page *pg, json_t *o, const struct html_kpi *k, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (k[i].bytes)
+            kpi_bytes(pg, num(o, k[i].key), k[i].label);
+        else
+            kpi_int(pg, get(o, k[i].key), k[i].label);
+    }
+}
+
+/* The row of a summary's figures. */
+static void kpis(struct page *pg, json_t *o, const struct html_kpi *k, size_t n)
+{
+    put(pg, "<div class=\"kpis\">");
+    kpi_list(pg, o, k, n);
+    put(pg, "</div>\n");
+}
+
 static void section_open(struct page *pg, const char *id, const char *title, const char *question)
 {
     fmt(pg, "<section id=\"%s\">\n<h2>", id);
@@ -663,12 +688,13 @@ static void monthly_kpis(struct page *pg)
 {
     json_t *totals = get(pg->doc, "totals");
     json_t *cand = get(get(pg->doc, "adoption_candidates"), "services");
+    static const struct html_kpi figures[] = {
+        {"services", "services in use", false},  {"devices", "devices", false},
+        {"bytes_up", "uploaded", true},          {"bytes_down", "downloaded", true},
+        {"new_services", "new services", false},
+    };
     put(pg, "<div class=\"kpis\">");
-    kpi_int(pg, get(totals, "services"), "services in use");
-    kpi_int(pg, get(totals, "devices"), "devices");
-    kpi_bytes(pg, num(totals, "bytes_up"), "uploaded");
-    kpi_bytes(pg, num(totals, "bytes_down"), "downloaded");
-    kpi_int(pg, get(totals, "new_services"), "new services");
+    kpi_list(pg, totals, figures, sizeof(figures) / sizeof(figures[0]));
     kpi_u64(pg, json_array_size(cand), "adoption candidates");
     put(pg, "</div>\n");
 }
@@ -1313,18 +1339,17 @@ static void service_table(struct page *pg, json_t *services, const char *empty)
 
 static void render_unsanctioned(struct page *pg)
 {
+    static const struct html_kpi figures[] = {
+        {"services", "services", false}, {"prohibited_services", "prohibited", false},
+        {"devices", "devices", false},   {"departments", "departments", false},
+        {"bytes_up", "uploaded", true},
+    };
     json_t *doc = pg->doc, *totals = get(doc, "totals"), *services = get(doc, "services");
     page_open(pg, "Unsanctioned and prohibited services", "Security review");
     section_open(pg, "summary", "At a glance",
                  "Which unsanctioned services are in use, since when, by how many devices, how "
                  "much data went up to them, to which countries?");
-    put(pg, "<div class=\"kpis\">");
-    kpi_int(pg, get(totals, "services"), "services");
-    kpi_int(pg, get(totals, "prohibited_services"), "prohibited");
-    kpi_int(pg, get(totals, "devices"), "devices");
-    kpi_int(pg, get(totals, "departments"), "departments");
-    kpi_bytes(pg, num(totals, "bytes_up"), "uploaded");
-    put(pg, "</div>\n");
+    kpis(pg, totals, figures, sizeof(figures) / sizeof(figures[0]));
     if (json_array_size(services))
         top_services_chart(pg, services, "Bytes uploaded per service", 1);
     else
@@ -1340,16 +1365,17 @@ static void render_unsanctioned(struct page *pg)
 
 static void render_new(struct page *pg)
 {
+    static const struct html_kpi figures[] = {
+        {"services", "new to the organisation", false},
+        {"department_services", "new to a department", false},
+        {"departments", "departments concerned", false},
+    };
     json_t *doc = pg->doc, *totals = get(doc, "totals"), *services = get(doc, "services");
     page_open(pg, "New cloud services", "First seen in the period");
     section_open(pg, "summary", "At a glance",
                  "Which services appeared for the first time, in the organisation and in each "
                  "department?");
-    put(pg, "<div class=\"kpis\">");
-    kpi_int(pg, get(totals, "services"), "new to the organisation");
-    kpi_int(pg, get(totals, "department_services"), "new to a department");
-    kpi_int(pg, get(totals, "departments"), "departments concerned");
-    put(pg, "</div>\n");
+    kpis(pg, totals, figures, sizeof(figures) / sizeof(figures[0]));
     section_close(pg);
     section_open(pg, "services", "New to the organisation",
                  "Services whose first traffic ever counted falls in the period.");

@@ -108,30 +108,26 @@ enum {
 /* Where an option that keeps its argument keeps it; NULL for the others. */
 static const char **option_field(struct args *a, int opt)
 {
-    switch (opt) {
-    case 'c':
-        return &a->config_file;
-    case 'o':
-        return &a->out_path;
-    case OPT_REDIS:
-        return &a->redis_url;
-    case OPT_RULES:
-        return &a->rules_dir;
-    case OPT_FORMAT:
-        return &a->format;
-    case OPT_MONTH:
-        return &a->month;
-    case OPT_SINCE:
-        return &a->since;
-    case OPT_UNTIL:
-        return &a->until;
-    case OPT_CAND_DEVICES:
-        return &a->candidate_devices;
-    case OPT_CAND_DEPTS:
-        return &a->candidate_departments;
-    default:
-        return NULL;
+    const struct {
+        int opt;
+        const char **field;
+    } fields[] = {
+        {'c', &a->config_file},
+        {'o', &a->out_path},
+        {OPT_REDIS, &a->redis_url},
+        {OPT_RULES, &a->rules_dir},
+        {OPT_FORMAT, &a->format},
+        {OPT_MONTH, &a->month},
+        {OPT_SINCE, &a->since},
+        {OPT_UNTIL, &a->until},
+        {OPT_CAND_DEVICES, &a->candidate_devices},
+        {OPT_CAND_DEPTS, &a->candidate_departments},
+    };
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        if (fields[i].opt == opt)
+            return fields[i].field;
     }
+    return NULL;
 }
 
 /* Parses options anywhere on the line; the first operand is the report, the
@@ -362,6 +358,8 @@ static const struct report_command commands[] = {
 
 /* What a run holds from the command line to the written report. */
 struct run {
+    int argc;
+    char **argv;
     struct args args;
     const struct report_command *command;
     enum format format;
@@ -373,9 +371,11 @@ struct run {
     json_t *doc;
 };
 
-static int run_start(struct run *run, int argc)
+static int run_start(struct run *run, int argc, char **argv)
 {
     memset(run, 0, sizeof(*run));
+    run->argc = argc;
+    run->argv = argv;
     config_init(&run->cfg);
     diag_init(&run->diag);
     run->request.opt = (struct report_options){0, REPORT_CANDIDATE_DEVICES_DEFAULT,
@@ -384,9 +384,9 @@ static int run_start(struct run *run, int argc)
     return run->args.sets ? 0 : 1;
 }
 
-static int read_command_line(struct run *run, int argc, char **argv)
+static int read_command_line(struct run *run)
 {
-    int parsed = parse_args(argc, argv, &run->args);
+    int parsed = parse_args(run->argc, run->argv, &run->args);
     return parsed > 0 ? DONE : parsed < 0 ? EXIT_USAGE : 0;
 }
 
@@ -563,26 +563,16 @@ static void run_end(struct run *run)
 
 int main(int argc, char **argv)
 {
+    /* Each returns 0 to go on, or the exit status (DONE: 0). */
+    static int (*const phases[])(struct run *) = {
+        read_command_line,  find_command, read_output_options,
+        load_configuration, check_period, check_name,
+        open_redis,         build,        write_report,
+    };
     struct run run;
-    int status = run_start(&run, argc);
-    if (status == 0)
-        status = read_command_line(&run, argc, argv);
-    if (status == 0)
-        status = find_command(&run);
-    if (status == 0)
-        status = read_output_options(&run);
-    if (status == 0)
-        status = load_configuration(&run);
-    if (status == 0)
-        status = check_period(&run);
-    if (status == 0)
-        status = check_name(&run);
-    if (status == 0)
-        status = open_redis(&run);
-    if (status == 0)
-        status = build(&run);
-    if (status == 0)
-        status = write_report(&run);
+    int status = run_start(&run, argc, argv);
+    for (size_t i = 0; status == 0 && i < sizeof(phases) / sizeof(phases[0]); i++)
+        status = phases[i](&run);
     run_end(&run);
     return status == DONE ? 0 : status;
 }
