@@ -146,6 +146,8 @@ static json_t *tool(const struct dept_month *m, size_t i, struct dept_totals *t)
     const char *name = policy_status_name(vc->status);
     json_object_set_new(t->by_status, name,
                         json_integer(json_integer_value(json_object_get(t->by_status, name)) + 1));
+    /* Not report_source_holds: here an unknown first-seen time (0) falls in
+     * 1970-01, as it always has in this report. */
     uint64_t first_seen = report_seen_cell_first(&m->seen, vc->data);
     json_object_set_new(o, "new",
                         json_boolean(first_seen >= (uint64_t)cur->first_day * 86400 &&

@@ -4,8 +4,9 @@
  * Reads the month and the month before (their month hashes, device
  * HyperLogLogs and countries) and the first-seen times in one pipeline,
  * builds a view of each (report_source.h; report_view.h: rules, privacy and
- * grouping), and derives every section from the two views.  Per-service figures come from visible
- * cells only, so the privacy threshold holds in every section.
+ * grouping), and derives every section from the two views.  Per-service
+ * figures come from visible cells only, so the privacy threshold holds in
+ * every section.
  */
 #include "report_monthly.h"
 
