@@ -432,7 +432,97 @@ static void cell_departments(struct page *pg, json_t *row, const char *key)
     fmt(pg, "\">%zu</td>", json_array_size(ids));
 }
 
-/* The columns several tables share. */
+/* A row of the change table: the figure's previous and current values. */
+static void show_figure(struct page *pg, json_t *row, const char *key)
+{
+    if (json_is_true(get(row, "bytes")))
+        bytes_or_dash(pg, get(row, key));
+    else
+        int_or_dash(pg, get(row, key));
+}
+
+static void show_figure_change(struct page *pg, json_t *row, const char *key)
+{
+    change(pg, num(row, "previous"), num(row, "current"));
+}
+
+static void note_new_in_organisation(struct page *pg, json_t *service)
+{
+    if (json_is_true(get(service, "new_in_organisation")))
+        put(pg, "<sup>*</sup>");
+}
+
+/* The services a department used first this month; * marks those new to
+ * the organisation too. */
+static void show_new_services(struct page *pg, json_t *row, const char *key)
+{
+    names(pg, get(row, "services"), "name", note_new_in_organisation);
+}
+
+/* Bytes uploaded, and the status unless sanctioned. */
+static void note_upload(struct page *pg, json_t *service)
+{
+    put(pg, " ");
+    bytes(pg, num(service, "bytes_up"));
+    if (strcmp(str(service, "status"), "sanctioned") != 0) {
+        put(pg, " ");
+        pill(pg, str(service, "status"));
+    }
+}
+
+/* A department's generative-AI services with their uploads. */
+static void show_genai_services(struct page *pg, json_t *row, const char *key)
+{
+    names(pg, get(row, "services"), "name", note_upload);
+}
+
+/* A series of byte counts as an array for the charts; NULL when empty or
+ * out of memory.  The caller frees it. */
+static uint64_t *series_values(json_t *series)
+{
+    size_t n = json_array_size(series);
+    uint64_t *values = n ? calloc(n, sizeof(*values)) : NULL;
+    for (size_t k = 0; values && k < n; k++)
+        values[k] = (uint64_t)json_integer_value(json_array_get(series, k));
+    return values;
+}
+
+static void show_trend(struct page *pg, json_t *row, const char *key)
+{
+    const char *t = str(row, "trend");
+    put(pg, strcmp(t, "up") == 0       ? "&#8599; growing"
+            : strcmp(t, "down") == 0   ? "&#8600; shrinking"
+            : strcmp(t, "steady") == 0 ? "&#8594; steady"
+            : strcmp(t, "new") == 0    ? "<b>new</b>"
+                                       : "&mdash;");
+}
+
+/* A tool's bytes per day, drawn when it has no more days than the month. */
+static void show_sparkline(struct page *pg, json_t *row, const char *key)
+{
+    json_t *series = get(row, "daily_bytes");
+    size_t n = json_array_size(series);
+    if (n > json_array_size(get(get(pg->doc, "department"), "daily_bytes")))
+        return;
+    uint64_t *values = series_values(series);
+    if (values)
+        report_svg_sparkline(pg->out, values, n);
+    free(values);
+}
+
+/* The alternative, or where to ask for one. */
+static void cell_alternative_or_ask(struct page *pg, json_t *row, const char *key)
+{
+    if (json_is_object(get(row, "alternative"))) {
+        put(pg, "<td>");
+        show_alternative(pg, row, key);
+        put(pg, "</td>");
+    } else {
+        put(pg, "<td class=\"muted\">none named in the policy: ask IT</td>");
+    }
+}
+
+/* The columns of every table. */
 static const struct html_column col_service = {.title = "Service", .show = show_service};
 static const struct html_column col_tool = {.title = "Tool", .show = show_service};
 static const struct html_column col_status = {.title = "Status", .show = show_status};
@@ -460,6 +550,51 @@ static const struct html_column col_devices_before = {
     .title = "Devices before", .class = "n", .show = show_int, .key = "devices_previous"};
 static const struct html_column col_department = {
     .title = "Department", .show = show_text, .key = "name"};
+static const struct html_column col_flows = {
+    .title = "Flows", .class = "n", .show = show_int, .key = "flows"};
+static const struct html_column col_figure = {.title = "", .show = show_text, .key = "figure"};
+static const struct html_column col_figure_previous = {
+    .title = "Previous month", .class = "n", .show = show_figure, .key = "previous"};
+static const struct html_column col_figure_current = {
+    .title = "This month", .class = "n", .show = show_figure, .key = "current"};
+static const struct html_column col_figure_change = {
+    .title = "Change", .class = "n", .show = show_figure_change};
+static const struct html_column col_bytes = {
+    .title = "Bytes", .class = "n", .show = show_bytes_total};
+static const struct html_column col_bytes_now = {
+    .title = "Bytes now", .class = "n", .show = show_bytes_total};
+static const struct html_column col_bytes_change = {
+    .title = "Change", .class = "n", .show = show_bytes_change};
+static const struct html_column col_devices_now = {
+    .title = "Devices now", .class = "n", .show = show_int, .key = "devices"};
+static const struct html_column col_new_services = {.title = "Services first used there this month",
+                                                    .show = show_new_services};
+static const struct html_column col_devices_count = {
+    .title = "Devices", .class = "n", .show = show_int, .key = "devices"};
+static const struct html_column col_uploaded = {
+    .title = "Uploaded", .class = "n", .show = show_bytes, .key = "bytes_up"};
+static const struct html_column col_uploaded_sanctioned = {
+    .title = "To sanctioned", .class = "n", .show = show_bytes, .key = "bytes_up_sanctioned"};
+static const struct html_column col_genai_services = {.title = "Services",
+                                                      .show = show_genai_services};
+static const struct html_column col_host = {.title = "Host name", .show = show_text, .key = "name"};
+static const struct html_column col_host_bytes = {
+    .title = "Bytes", .class = "n", .show = show_bytes, .key = "bytes"};
+static const struct html_column col_last_month = {
+    .title = "Last month", .class = "n", .show = show_int, .key = "devices_previous"};
+static const struct html_column col_trend = {.title = "Trend", .show = show_trend};
+static const struct html_column col_per_day = {.title = "Per day", .show = show_sparkline};
+static const struct html_column col_tool_in_use = {.title = "Tool in use", .show = show_service};
+static const struct html_column col_alternative_or_ask = {.title = "Sanctioned alternative",
+                                                          .cell = cell_alternative_or_ask};
+static const struct html_column col_bytes_last_month = {
+    .title = "Bytes last month", .class = "n", .show = show_bytes_total, .key = "previous"};
+static const struct html_column col_devices_last_month = {
+    .title = "Devices last month", .class = "n", .show = show_int, .key = "devices_previous"};
+static const struct html_column col_vendor = {
+    .title = "Vendor", .show = show_text, .key = "vendor"};
+static const struct html_column col_catalog_alternative = {
+    .title = "Alternative", .show = show_text, .key = "alternative"};
 
 /* The hidden cells' line: their count across the columns before the bytes
  * (the column of "bytes_up"), their bytes up and down, then the rest. */
@@ -805,9 +940,6 @@ static void monthly_summary(struct page *pg)
     section_close(pg);
 }
 
-static const struct html_column col_flows = {
-    .title = "Flows", .class = "n", .show = show_int, .key = "flows"};
-
 static void monthly_services(struct page *pg)
 {
     static const struct html_column *const columns[] = {
@@ -832,28 +964,6 @@ static void monthly_services(struct page *pg)
     section_close(pg);
 }
 
-/* A row of the change table: the figure's previous and current values. */
-static void show_figure(struct page *pg, json_t *row, const char *key)
-{
-    if (json_is_true(get(row, "bytes")))
-        bytes_or_dash(pg, get(row, key));
-    else
-        int_or_dash(pg, get(row, key));
-}
-
-static void show_figure_change(struct page *pg, json_t *row, const char *key)
-{
-    change(pg, num(row, "previous"), num(row, "current"));
-}
-
-static const struct html_column col_figure = {.title = "", .show = show_text, .key = "figure"};
-static const struct html_column col_figure_previous = {
-    .title = "Previous month", .class = "n", .show = show_figure, .key = "previous"};
-static const struct html_column col_figure_current = {
-    .title = "This month", .class = "n", .show = show_figure, .key = "current"};
-static const struct html_column col_figure_change = {
-    .title = "Change", .class = "n", .show = show_figure_change};
-
 /* The month's totals against the month before's. */
 static void change_totals(struct page *pg, json_t *chg)
 {
@@ -873,9 +983,6 @@ static void change_totals(struct page *pg, json_t *chg)
     table(pg, &(const struct html_table){COLUMNS(columns)}, rows);
     json_decref(rows);
 }
-
-static const struct html_column col_bytes = {
-    .title = "Bytes", .class = "n", .show = show_bytes_total};
 
 /* Services started and stopped, side by side. */
 static void change_started_stopped(struct page *pg, json_t *chg)
@@ -901,13 +1008,6 @@ static int by_change(const void *a, const void *b)
     dy = dy < 0 ? -dy : dy;
     return dx < dy ? 1 : dx > dy ? -1 : strcmp(str(x, "id"), str(y, "id"));
 }
-
-static const struct html_column col_bytes_now = {
-    .title = "Bytes now", .class = "n", .show = show_bytes_total};
-static const struct html_column col_bytes_change = {
-    .title = "Change", .class = "n", .show = show_bytes_change};
-static const struct html_column col_devices_now = {
-    .title = "Devices now", .class = "n", .show = show_int, .key = "devices"};
 
 /* The ten services used in both months whose bytes changed the most. */
 static void change_largest(struct page *pg, json_t *chg)
@@ -946,22 +1046,6 @@ static void monthly_change(struct page *pg)
     section_close(pg);
 }
 
-static void note_new_in_organisation(struct page *pg, json_t *service)
-{
-    if (json_is_true(get(service, "new_in_organisation")))
-        put(pg, "<sup>*</sup>");
-}
-
-/* The services a department used first this month; * marks those new to
- * the organisation too. */
-static void show_new_services(struct page *pg, json_t *row, const char *key)
-{
-    names(pg, get(row, "services"), "name", note_new_in_organisation);
-}
-
-static const struct html_column col_new_services = {.title = "Services first used there this month",
-                                                    .show = show_new_services};
-
 static void monthly_new(struct page *pg)
 {
     static const struct html_column *const org[] = {&col_service,    &col_status,     &col_risk,
@@ -985,9 +1069,6 @@ static void monthly_new(struct page *pg)
     section_close(pg);
 }
 
-static const struct html_column col_devices_count = {
-    .title = "Devices", .class = "n", .show = show_int, .key = "devices"};
-
 static void monthly_candidates(struct page *pg)
 {
     static const struct html_column *const columns[] = {
@@ -1009,23 +1090,6 @@ static void monthly_candidates(struct page *pg)
     section_close(pg);
 }
 
-/* Bytes uploaded, and the status unless sanctioned. */
-static void note_upload(struct page *pg, json_t *service)
-{
-    put(pg, " ");
-    bytes(pg, num(service, "bytes_up"));
-    if (strcmp(str(service, "status"), "sanctioned") != 0) {
-        put(pg, " ");
-        pill(pg, str(service, "status"));
-    }
-}
-
-/* A department's generative-AI services with their uploads. */
-static void show_genai_services(struct page *pg, json_t *row, const char *key)
-{
-    names(pg, get(row, "services"), "name", note_upload);
-}
-
 static void genai_chart(struct page *pg, json_t *depts)
 {
     size_t n = json_array_size(depts);
@@ -1043,13 +1107,6 @@ static void genai_chart(struct page *pg, json_t *depts)
                     "to sanctioned services", "to other services");
     free(bars);
 }
-
-static const struct html_column col_uploaded = {
-    .title = "Uploaded", .class = "n", .show = show_bytes, .key = "bytes_up"};
-static const struct html_column col_uploaded_sanctioned = {
-    .title = "To sanctioned", .class = "n", .show = show_bytes, .key = "bytes_up_sanctioned"};
-static const struct html_column col_genai_services = {.title = "Services",
-                                                      .show = show_genai_services};
 
 static void monthly_genai(struct page *pg)
 {
@@ -1109,10 +1166,6 @@ static void departments_detail(struct page *pg, const char *question, int with_s
         put(pg, "<p class=\"muted\">Nothing was recorded.</p>\n");
     section_close(pg);
 }
-
-static const struct html_column col_host = {.title = "Host name", .show = show_text, .key = "name"};
-static const struct html_column col_host_bytes = {
-    .title = "Bytes", .class = "n", .show = show_bytes, .key = "bytes"};
 
 static void monthly_unmatched(struct page *pg)
 {
@@ -1195,17 +1248,6 @@ static void department_findings(struct page *pg, json_t *d)
     put(pg, "</ul>\n");
 }
 
-/* A series of byte counts as an array for the charts; NULL when empty or
- * out of memory.  The caller frees it. */
-static uint64_t *series_values(json_t *series)
-{
-    size_t n = json_array_size(series);
-    uint64_t *values = n ? calloc(n, sizeof(*values)) : NULL;
-    for (size_t k = 0; values && k < n; k++)
-        values[k] = (uint64_t)json_integer_value(json_array_get(series, k));
-    return values;
-}
-
 static void department_summary(struct page *pg)
 {
     json_t *d = get(pg->doc, "department"), *period = get(pg->doc, "period");
@@ -1222,34 +1264,6 @@ static void department_summary(struct page *pg)
     free(values);
     section_close(pg);
 }
-
-static void show_trend(struct page *pg, json_t *row, const char *key)
-{
-    const char *t = str(row, "trend");
-    put(pg, strcmp(t, "up") == 0       ? "&#8599; growing"
-            : strcmp(t, "down") == 0   ? "&#8600; shrinking"
-            : strcmp(t, "steady") == 0 ? "&#8594; steady"
-            : strcmp(t, "new") == 0    ? "<b>new</b>"
-                                       : "&mdash;");
-}
-
-/* A tool's bytes per day, drawn when it has no more days than the month. */
-static void show_sparkline(struct page *pg, json_t *row, const char *key)
-{
-    json_t *series = get(row, "daily_bytes");
-    size_t n = json_array_size(series);
-    if (n > json_array_size(get(get(pg->doc, "department"), "daily_bytes")))
-        return;
-    uint64_t *values = series_values(series);
-    if (values)
-        report_svg_sparkline(pg->out, values, n);
-    free(values);
-}
-
-static const struct html_column col_last_month = {
-    .title = "Last month", .class = "n", .show = show_int, .key = "devices_previous"};
-static const struct html_column col_trend = {.title = "Trend", .show = show_trend};
-static const struct html_column col_per_day = {.title = "Per day", .show = show_sparkline};
 
 static void department_tools(struct page *pg)
 {
@@ -1269,20 +1283,6 @@ static bool not_sanctioned(json_t *tool)
     return strcmp(st, "sanctioned") != 0 && strcmp(st, "unknown") != 0;
 }
 
-static void cell_alternative_or_ask(struct page *pg, json_t *row, const char *key)
-{
-    if (json_is_object(get(row, "alternative"))) {
-        put(pg, "<td>");
-        show_alternative(pg, row, key);
-        put(pg, "</td>");
-    } else
-        put(pg, "<td class=\"muted\">none named in the policy: ask IT</td>");
-}
-
-static const struct html_column col_tool_in_use = {.title = "Tool in use", .show = show_service};
-static const struct html_column col_alternative_or_ask = {.title = "Sanctioned alternative",
-                                                          .cell = cell_alternative_or_ask};
-
 static void department_alternatives(struct page *pg)
 {
     static const struct html_column *const columns[] = {&col_tool_in_use, &col_status,
@@ -1297,11 +1297,6 @@ static void department_alternatives(struct page *pg)
           get(pg->doc, "services"));
     section_close(pg);
 }
-
-static const struct html_column col_bytes_last_month = {
-    .title = "Bytes last month", .class = "n", .show = show_bytes_total, .key = "previous"};
-static const struct html_column col_devices_last_month = {
-    .title = "Devices last month", .class = "n", .show = show_int, .key = "devices_previous"};
 
 static void department_dropped(struct page *pg)
 {
@@ -1384,11 +1379,6 @@ static void render_new(struct page *pg)
     departments_detail(pg, "Services each department used for the first time in the period.", 1);
     page_close(pg);
 }
-
-static const struct html_column col_vendor = {
-    .title = "Vendor", .show = show_text, .key = "vendor"};
-static const struct html_column col_catalog_alternative = {
-    .title = "Alternative", .show = show_text, .key = "alternative"};
 
 static void render_catalog(struct page *pg)
 {
