@@ -3,6 +3,8 @@
  */
 #include "report_catalog.h"
 
+#include "rules.h"
+
 static json_t *strings(char **list, size_t n)
 {
     json_t *a = json_array();
@@ -11,8 +13,9 @@ static json_t *strings(char **list, size_t n)
     return a;
 }
 
-json_t *report_catalog(const struct rules *r)
+json_t *report_catalog(const struct report_request *rq, char *err, size_t errlen)
 {
+    const struct rules *r = rq->rules;
     json_t *services = json_array();
     size_t n = catalog_count(r->catalog);
     for (size_t i = 0; i < n; i++) {

@@ -6,8 +6,10 @@
 
 #include <jansson.h>
 
-#include "rules.h"
+#include "report_options.h"
 
-json_t *report_catalog(const struct rules *r);
+/* The catalog and policy of rq->rules (reads no counts).  Returns a new JSON
+ * object, or NULL when out of memory. */
+json_t *report_catalog(const struct report_request *rq, char *err, size_t errlen);
 
 #endif

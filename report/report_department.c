@@ -17,7 +17,8 @@
 #include "report_data.h"
 #include "report_dates.h"
 #include "report_json.h"
-#include "report_view.h"
+#include "report_section.h"
+#include "report_source.h"
 
 const char *report_department_resolve(const struct rules *r, const char *name)
 {
@@ -70,108 +71,129 @@ static const struct report_view_cell *cell_in(const struct report_view *v, const
     return g && g->ncells ? &v->cells[g->cells[0]] : NULL;
 }
 
-json_t *report_department(redisContext *c, const struct rules *r, const char *dept,
-                          const char *month, const struct report_options *opt, char *err,
-                          size_t errlen)
+/* One department's month and the month before, as read. */
+struct dept_month {
+    const struct report_request *rq;
+    int dept_idx;
+    struct report_source months[2]; /* this month, the month before */
+    struct report_seen seen;
+    size_t ndays;    /* of this month */
+    uint64_t *daily; /* per cell of this month's view and day: bytes up, down */
+};
+
+/* What the tools add up to, gathered while they are listed. */
+struct dept_totals {
+    json_t *by_status;   /* status name: number of tools */
+    json_t *daily_bytes; /* per day, over the visible tools */
+    uint64_t with_alternative;
+};
+
+/* Both months of the department's cells, and its tools' bytes per day. */
+static int load(struct dept_month *m, char *err, size_t errlen)
 {
-    uint32_t first, last, pfirst = 0, plast = 0;
-    char prev_month[REPORT_MONTH_LEN];
-    int before_epoch = report_month_parse(month, &first, &last) != 0
-                           ? -1
-                           : report_month_previous(month, prev_month);
-    if (before_epoch < 0 ||
-        (before_epoch == 0 && report_month_parse(prev_month, &pfirst, &plast) != 0)) {
-        snprintf(err, errlen, "\"%s\" is not a month (YYYY-MM)", month);
-        return NULL;
-    }
-    struct report_period cur = {0}, prev = {0};
-    struct report_view v = {0}, pv = {0};
-    struct report_seen seen = {0};
-    uint64_t *daily = NULL;
-    const char **ids = NULL;
-    json_t *out = NULL;
-    if (report_period_load_days(c, first, last, dept, &cur, err, errlen) != 0 ||
-        /* 1970-01's previous month lies before day 0: an empty period. */
-        (!before_epoch && report_period_load_days(c, pfirst, plast, dept, &prev, err, errlen) != 0) ||
-        report_view_build(&v, c, &cur, r, opt->min_devices, REPORT_COUNT_CELLS | REPORT_COUNT_TOTAL,
-                          of_dept, (void *)dept, err, errlen) != 0 ||
-        report_view_build(&pv, c, &prev, r, opt->min_devices,
-                          REPORT_COUNT_CELLS | REPORT_COUNT_TOTAL, of_dept, (void *)dept, err,
-                          errlen) != 0 ||
-        report_seen_load(c, &seen, err, errlen) != 0)
-        goto done;
-
-    size_t ndays = last - first + 1;
-    ids = calloc(v.ncells + 1, sizeof(*ids));
-    daily = calloc((v.ncells + 1) * ndays * 2, sizeof(*daily));
-    if (!ids || !daily) {
+    const struct report_request *rq = m->rq;
+    const struct report_source one = {
+        .with_geo = true,
+        .only_dept = rq->dept,
+        .count = REPORT_COUNT_CELLS | REPORT_COUNT_TOTAL,
+        .keep = of_dept,
+        .keep_ctx = (void *)rq->dept,
+    };
+    m->months[0] = m->months[1] = one;
+    if (report_source_months(&m->months[0], &m->months[1], rq->month, err, errlen) != 0 ||
+        report_source_load(rq->redis, rq->rules, rq->opt.min_devices, m->months, 2, &m->seen, err,
+                           errlen) != 0)
+        return -1;
+    const struct report_source *cur = &m->months[0];
+    const struct report_view *v = &cur->view;
+    m->ndays = cur->last_day - cur->first_day + 1;
+    const char **ids = calloc(v->ncells + 1, sizeof(*ids));
+    m->daily = calloc((v->ncells + 1) * m->ndays * 2, sizeof(*m->daily));
+    if (!ids || !m->daily) {
+        free(ids);
         snprintf(err, errlen, "out of memory");
-        goto done;
+        return -1;
     }
-    for (size_t i = 0; i < v.ncells; i++)
-        ids[i] = v.cells[i].data->service;
-    if (report_daily_bytes(c, dept, ids, v.ncells, first, last, daily, err, errlen) != 0)
-        goto done;
+    for (size_t i = 0; i < v->ncells; i++)
+        ids[i] = v->cells[i].data->service;
+    int rc = report_daily_bytes(rq->redis, rq->dept, ids, v->ncells, cur->first_day, cur->last_day,
+                                m->daily, err, errlen);
+    free(ids);
+    return rc;
+}
 
-    int dept_idx = departments_find(r->departments, dept);
-    json_t *services = json_array(), *hidden = json_array();
-    json_t *counts = json_object();
-    for (int s = 0; s < POLICY_STATUS_COUNT; s++)
-        json_object_set_new(counts, policy_status_name(s), json_integer(0));
-    uint64_t with_alternative = 0;
-    json_t *day_total = json_array();
-    for (size_t d = 0; d < ndays; d++)
-        json_array_append_new(day_total, json_integer(0));
-    for (size_t i = 0; i < v.ncells; i++) {
-        const struct report_view_cell *vc = &v.cells[i];
-        const struct report_view_cell *pc = cell_in(&pv, vc->data->service);
-        json_t *o = report_json_cell(&v, vc, &seen);
-        const char *name = policy_status_name(vc->status);
-        json_object_set_new(counts, name,
-                            json_integer(json_integer_value(json_object_get(counts, name)) + 1));
-        uint64_t first_seen = report_seen_cell_first(&seen, vc->data);
-        json_object_set_new(o, "new",
-                            json_boolean(first_seen >= (uint64_t)first * 86400 &&
-                                         first_seen < ((uint64_t)last + 1) * 86400));
-        /* A hidden cell shows no figure of either month. */
-        json_object_set_new(o, "bytes_up_previous", previous(vc, pc, pc ? pc->data->bytes_up : 0));
-        json_object_set_new(o, "bytes_down_previous",
-                            previous(vc, pc, pc ? pc->data->bytes_down : 0));
-        json_object_set_new(o, "devices_previous", previous(vc, pc, pc ? pc->data->devices : 0));
-        const char *t = trend(vc, pc);
-        json_object_set_new(o, "trend", t ? json_string(t) : json_null());
-        if (vc->hidden) {
-            json_object_set_new(o, "daily_bytes", json_null());
-        } else {
-            json_t *series = json_array();
-            for (size_t d = 0; d < ndays; d++) {
-                uint64_t b = daily[(i * ndays + d) * 2] + daily[(i * ndays + d) * 2 + 1];
-                json_array_append_new(series, report_json_u64(b));
-                json_t *sum = json_array_get(day_total, d);
-                json_integer_set(sum, json_integer_value(sum) + (json_int_t)b);
-            }
-            json_object_set_new(o, "daily_bytes", series);
-        }
-        json_t *alt = vc->status == POLICY_SANCTIONED
-                          ? json_null()
-                          : report_json_alternative(r, vc->data->service, dept_idx);
-        if (!json_is_null(alt))
-            with_alternative++;
-        json_object_set_new(o, "alternative", alt);
-        json_array_append_new(vc->hidden ? hidden : services, o);
+/* The bytes per day of cell i, added to the department's days too. */
+static json_t *daily_series(const struct dept_month *m, size_t i, json_t *day_total)
+{
+    json_t *series = json_array();
+    for (size_t d = 0; d < m->ndays; d++) {
+        uint64_t b = m->daily[(i * m->ndays + d) * 2] + m->daily[(i * m->ndays + d) * 2 + 1];
+        json_array_append_new(series, report_json_u64(b));
+        json_t *sum = json_array_get(day_total, d);
+        json_integer_set(sum, json_integer_value(sum) + (json_int_t)b);
     }
+    return series;
+}
+
+/* Cell i of this month: a tool with its status, figures of both months,
+ * trend, days and alternative. */
+static json_t *tool(const struct dept_month *m, size_t i, struct dept_totals *t)
+{
+    const struct report_source *cur = &m->months[0];
+    const struct report_view_cell *vc = &cur->view.cells[i];
+    const struct report_view_cell *pc = cell_in(&m->months[1].view, vc->data->service);
+    json_t *o = report_json_cell(&cur->view, vc, &m->seen);
+    const char *name = policy_status_name(vc->status);
+    json_object_set_new(t->by_status, name,
+                        json_integer(json_integer_value(json_object_get(t->by_status, name)) + 1));
+    /* Not report_source_holds: here an unknown first-seen time (0) falls in
+     * 1970-01, as it always has in this report. */
+    uint64_t first_seen = report_seen_cell_first(&m->seen, vc->data);
+    json_object_set_new(o, "new",
+                        json_boolean(first_seen >= (uint64_t)cur->first_day * 86400 &&
+                                     first_seen < ((uint64_t)cur->last_day + 1) * 86400));
+    /* A hidden cell shows no figure of either month. */
+    json_object_set_new(o, "bytes_up_previous", previous(vc, pc, pc ? pc->data->bytes_up : 0));
+    json_object_set_new(o, "bytes_down_previous", previous(vc, pc, pc ? pc->data->bytes_down : 0));
+    json_object_set_new(o, "devices_previous", previous(vc, pc, pc ? pc->data->devices : 0));
+    const char *tr = trend(vc, pc);
+    json_object_set_new(o, "trend", tr ? json_string(tr) : json_null());
+    json_object_set_new(o, "daily_bytes",
+                        vc->hidden ? json_null() : daily_series(m, i, t->daily_bytes));
+    json_t *alt = vc->status == POLICY_SANCTIONED
+                      ? json_null()
+                      : report_json_alternative(m->rq->rules, vc->data->service, m->dept_idx);
+    if (!json_is_null(alt))
+        t->with_alternative++;
+    json_object_set_new(o, "alternative", alt);
+    return o;
+}
+
+/* This month's tools, most bytes first, the hidden ones last. */
+static json_t *tools_section(const struct dept_month *m, struct dept_totals *t)
+{
+    const struct report_view *v = &m->months[0].view;
+    json_t *services = json_array(), *hidden = json_array();
+    for (size_t i = 0; i < v->ncells; i++)
+        json_array_append_new(v->cells[i].hidden ? hidden : services, tool(m, i, t));
     report_json_sort_by_bytes(services);
     report_json_sort_by_bytes(hidden);
     json_array_extend(services, hidden);
     json_decref(hidden);
+    return services;
+}
 
+/* The tools of the month before that this month did not use. */
+static json_t *dropped_section(const struct dept_month *m)
+{
+    const struct report_view *v = &m->months[0].view, *pv = &m->months[1].view;
     json_t *dropped = json_array();
-    for (size_t i = 0; i < pv.ncells; i++) {
-        const struct report_view_cell *pc = &pv.cells[i];
-        if (cell_in(&v, pc->data->service))
+    for (size_t i = 0; i < pv->ncells; i++) {
+        const struct report_view_cell *pc = &pv->cells[i];
+        if (cell_in(v, pc->data->service))
             continue;
         json_t *o = json_object();
-        report_json_describe_service(o, r, pc->data->service, dept_idx);
+        report_json_describe_service(o, m->rq->rules, pc->data->service, m->dept_idx);
         json_object_set_new(o, "bytes_up_previous",
                             pc->hidden ? json_null() : report_json_u64(pc->data->bytes_up));
         json_object_set_new(o, "bytes_down_previous",
@@ -181,32 +203,60 @@ json_t *report_department(redisContext *c, const struct rules *r, const char *de
         json_array_append_new(dropped, o);
     }
     report_json_sort_by(dropped, "bytes_up_previous");
+    return dropped;
+}
 
-    json_t *d = json_pack("{s:s, s:s}", "id", dept, "name", report_dept_name(r, dept));
-    report_json_set_figures(d, &v.total);
-    json_object_set_new(d, "devices", report_json_devices(&v, v.devices));
-    json_object_set_new(d, "devices_previous", report_json_devices(&pv, pv.devices));
-    json_object_set_new(d, "services", report_json_u64(v.ncells));
-    json_object_set_new(d, "by_status", counts);
-    json_object_set_new(d, "with_alternative", report_json_u64(with_alternative));
-    json_object_set_new(d, "daily_bytes", day_total);
+/* The department's own figures; takes the totals' values. */
+static json_t *department_section(const struct dept_month *m, struct dept_totals *t)
+{
+    const struct report_view *v = &m->months[0].view, *pv = &m->months[1].view;
+    const char *dept = m->rq->dept;
+    json_t *d = json_pack("{s:s, s:s}", "id", dept, "name", report_dept_name(m->rq->rules, dept));
+    report_json_set_figures(d, &v->total);
+    json_object_set_new(d, "devices", report_json_devices(v, v->devices));
+    json_object_set_new(d, "devices_previous", report_json_devices(pv, pv->devices));
+    json_object_set_new(d, "services", report_json_u64(v->ncells));
+    json_object_set_new(d, "by_status", t->by_status);
+    json_object_set_new(d, "with_alternative", report_json_u64(t->with_alternative));
+    json_object_set_new(d, "daily_bytes", t->daily_bytes);
+    return d;
+}
 
-    out = json_pack("{s:s, s:o, s:o, s:o, s:o}", "report", "department", "generated",
-                    report_json_now(), "period", report_json_period(first, last), "sensors",
-                    report_json_sensors(c, first, last), "privacy", report_json_privacy(&v));
-    json_object_set_new(out, "previous", before_epoch ? report_json_period_before_epoch()
-                                                      : report_json_period(pfirst, plast));
-    json_object_set_new(out, "department", d);
+static void totals_init(struct dept_totals *t, size_t ndays)
+{
+    t->by_status = json_object();
+    for (int s = 0; s < POLICY_STATUS_COUNT; s++)
+        json_object_set_new(t->by_status, policy_status_name(s), json_integer(0));
+    t->daily_bytes = json_array();
+    for (size_t d = 0; d < ndays; d++)
+        json_array_append_new(t->daily_bytes, json_integer(0));
+    t->with_alternative = 0;
+}
+
+json_t *report_department(const struct report_request *rq, char *err, size_t errlen)
+{
+    struct dept_month m = {.rq = rq,
+                           .dept_idx = departments_find(rq->rules->departments, rq->dept)};
+    const struct report_source *cur = &m.months[0], *prev = &m.months[1];
+    json_t *out = NULL;
+    if (load(&m, err, errlen) != 0)
+        goto done;
+
+    struct dept_totals t;
+    totals_init(&t, m.ndays);
+    json_t *services = tools_section(&m, &t);
+    out = report_section_head("department", rq->redis, cur->first_day, cur->last_day, &cur->view);
+    json_object_set_new(out, "previous",
+                        prev->before_epoch ? report_json_period_before_epoch()
+                                           : report_json_period(prev->first_day, prev->last_day));
+    json_object_set_new(out, "department", department_section(&m, &t));
     json_object_set_new(out, "services", services);
-    json_object_set_new(out, "dropped", dropped);
-    json_object_set_new(out, "other", report_json_other(v.nhidden, &v.hidden));
+    json_object_set_new(out, "dropped", dropped_section(&m));
+    json_object_set_new(out, "other", report_json_other(cur->view.nhidden, &cur->view.hidden));
 done:
-    free(ids);
-    free(daily);
-    report_seen_free(&seen);
-    report_view_free(&v);
-    report_view_free(&pv);
-    report_period_free(&cur);
-    report_period_free(&prev);
+    free(m.daily);
+    report_seen_free(&m.seen);
+    report_source_free(&m.months[0]);
+    report_source_free(&m.months[1]);
     return out;
 }

@@ -9,7 +9,6 @@
 #ifndef SHADOWTAP_REPORT_DEPARTMENT_H
 #define SHADOWTAP_REPORT_DEPARTMENT_H
 
-#include <hiredis/hiredis.h>
 #include <jansson.h>
 
 #include "report_options.h"
@@ -20,10 +19,8 @@
  * Returns the id (owned by the rules or static), or NULL. */
 const char *report_department_resolve(const struct rules *r, const char *name);
 
-/* Builds the report of department id for month ("YYYY-MM").  Returns a new
- * JSON object, or NULL with the reason in err. */
-json_t *report_department(redisContext *c, const struct rules *r, const char *dept,
-                          const char *month, const struct report_options *opt, char *err,
-                          size_t errlen);
+/* Builds the report of department rq->dept (an id) for rq->month
+ * ("YYYY-MM").  Returns a new JSON object, or NULL with the reason in err. */
+json_t *report_department(const struct report_request *rq, char *err, size_t errlen);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,46 +74,37 @@ static void bytes(struct page *pg, uint64_t b)
     put(pg, buf);
 }
 
-static void td_bytes(struct page *pg, json_t *v)
+static void bytes_or_dash(struct page *pg, json_t *v)
 {
-    put(pg, "<td class=\"n\">");
     if (json_is_integer(v))
         bytes(pg, (uint64_t)json_integer_value(v));
     else
         put(pg, "&mdash;");
-    put(pg, "</td>");
 }
 
-static void td_bytes_u64(struct page *pg, uint64_t b)
+static void int_or_dash(struct page *pg, json_t *v)
 {
-    put(pg, "<td class=\"n\">");
-    bytes(pg, b);
-    put(pg, "</td>");
-}
-
-static void td_int(struct page *pg, json_t *v)
-{
-    put(pg, "<td class=\"n\">");
     if (json_is_integer(v))
         fmt(pg, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
     else
         put(pg, "&mdash;");
-    put(pg, "</td>");
 }
 
-/* Devices of a cell or group: a number, "fewer than k" when the cell is
- * hidden, a dash when only hidden cells make a service up (its devices are
- * then counted in no line at all). */
-static void td_devices(struct page *pg, json_t *o)
+/* The field key of each object of list, separated by commas, each followed
+ * by what note adds (NULL: nothing). */
+static void names(struct page *pg, json_t *list, const char *key,
+                  void (*note)(struct page *, json_t *))
 {
-    json_t *v = get(o, "devices");
-    if (json_is_integer(v))
-        td_int(pg, v);
-    else if (json_is_true(get(o, "hidden")))
-        fmt(pg, "<td class=\"n muted\">fewer than %" JSON_INTEGER_FORMAT "</td>", pg->min_devices);
-    else
-        put(pg, "<td class=\"n muted\" title=\"only in uses below the privacy threshold\">"
-                "&mdash;</td>");
+    size_t i;
+    json_t *o;
+    json_array_foreach(list, i, o)
+    {
+        if (i)
+            put(pg, ", ");
+        text(pg, str(o, key));
+        if (note)
+            note(pg, o);
+    }
 }
 
 static void date_only(struct page *pg, json_t *v)
@@ -164,98 +156,6 @@ static const char *reason_description(const char *id)
     }
     return id;
 }
-
-/* Risk level and, below it, its reasons in words. */
-static void td_risk(struct page *pg, json_t *svc)
-{
-    const char *risk = str(svc, "risk");
-    put(pg, "<td>");
-    if (!risk[0]) {
-        put(pg, "&mdash;</td>");
-        return;
-    }
-    fmt(pg, "<span class=\"risk-%s\">",
-        strcmp(risk, "high") == 0     ? "high"
-        : strcmp(risk, "medium") == 0 ? "medium"
-                                      : "low");
-    text(pg, risk);
-    put(pg, "</span>");
-    size_t i;
-    json_t *r;
-    json_t *reasons = get(svc, "reasons");
-    if (json_array_size(reasons)) {
-        put(pg, "<div class=\"reasons\">");
-        json_array_foreach(reasons, i, r)
-        {
-            if (i)
-                put(pg, "; ");
-            text(pg, reason_description(json_string_value(r) ? json_string_value(r) : ""));
-        }
-        put(pg, "</div>");
-    }
-    put(pg, "</td>");
-}
-
-static void td_service(struct page *pg, json_t *svc)
-{
-    put(pg, "<td><b>");
-    text(pg, str(svc, "name"));
-    put(pg, "</b><span class=\"id\">");
-    text(pg, str(svc, "id"));
-    const char *category = str(svc, "category");
-    if (category[0]) {
-        put(pg, " &middot; ");
-        text(pg, category);
-    }
-    put(pg, "</span></td>");
-}
-
-static void td_alternative(struct page *pg, json_t *alt)
-{
-    put(pg, "<td>");
-    if (json_is_object(alt)) {
-        text(pg, str(alt, "name"));
-        put(pg, " ");
-        pill(pg, str(alt, "status"));
-    } else {
-        put(pg, "<span class=\"muted\">&mdash;</span>");
-    }
-    put(pg, "</td>");
-}
-
-static void td_countries(struct page *pg, json_t *countries)
-{
-    put(pg, "<td class=\"countries\">");
-    size_t n = json_array_size(countries);
-    for (size_t i = 0; i < n && i < 3; i++) {
-        json_t *c = json_array_get(countries, i);
-        if (i)
-            put(pg, ", ");
-        text(pg, str(c, "code"));
-        put(pg, "&nbsp;");
-        bytes(pg, num(c, "bytes_up") + num(c, "bytes_down"));
-    }
-    if (n > 3)
-        fmt(pg, " +%zu", n - 3);
-    if (!n)
-        put(pg, "<span class=\"muted\">unknown</span>");
-    put(pg, "</td>");
-}
-
-static void td_departments(struct page *pg, json_t *ids)
-{
-    put(pg, "<td class=\"n\" title=\"");
-    size_t i;
-    json_t *d;
-    json_array_foreach(ids, i, d)
-    {
-        if (i)
-            put(pg, ", ");
-        text(pg, json_string_value(d) ? json_string_value(d) : "");
-    }
-    fmt(pg, "\">%zu</td>", json_array_size(ids));
-}
-
 static void kpi(struct page *pg, const char *value, const char *label)
 {
     put(pg, "<div class=\"kpi\"><b>");
@@ -291,6 +191,31 @@ static void kpi_int(struct page *pg, json_t *v, const char *label)
     kpi(pg, buf, label);
 }
 
+/* A figure of a summary: member key of an object, as a count ("< k" when
+ * privacy hides it) or, with bytes, a byte size. */
+struct html_kpi {
+    const char *key, *label;
+    bool bytes;
+};
+
+static void kpi_list(struct page *pg, json_t *o, const struct html_kpi *k, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (k[i].bytes)
+            kpi_bytes(pg, num(o, k[i].key), k[i].label);
+        else
+            kpi_int(pg, get(o, k[i].key), k[i].label);
+    }
+}
+
+/* The row of a summary's figures. */
+static void kpis(struct page *pg, json_t *o, const struct html_kpi *k, size_t n)
+{
+    put(pg, "<div class=\"kpis\">");
+    kpi_list(pg, o, k, n);
+    put(pg, "</div>\n");
+}
+
 static void section_open(struct page *pg, const char *id, const char *title, const char *question)
 {
     fmt(pg, "<section id=\"%s\">\n<h2>", id);
@@ -319,21 +244,441 @@ static void change(struct page *pg, uint64_t before, uint64_t now)
     fmt(pg, "<span class=\"%s\">%+.0f%%</span>", pct > 0 ? "up" : pct < 0 ? "down" : "", pct);
 }
 
-static void other_row(struct page *pg, json_t *other, int columns_before, int columns_after)
+/* ---- tables ----
+ *
+ * Every table is a list of columns, each a heading and what a row shows
+ * under it, fed one JSON array of rows by table(). */
+
+/* Writes what row shows in a column: its field key, or more of the row
+ * (those ignore key). */
+typedef void (*html_cell)(struct page *pg, json_t *row, const char *key);
+
+struct html_column {
+    const char *title;
+    const char *class; /* of the heading and of the cells .show fills: "n" for figures */
+    html_cell show;    /* writes a cell's content, which table() puts in a <td> */
+    html_cell cell;    /* or writes the whole <td>, when its markup depends on the row */
+    const char *key;
+};
+
+struct html_table {
+    const struct html_column *const *columns;
+    size_t ncolumns;
+    bool (*keep)(json_t *row); /* the rows shown; NULL: all */
+    size_t max_rows;           /* 0: no limit */
+    const char *empty;         /* HTML in place of a table without rows; NULL: the empty table */
+    json_t *other; /* a report's "other" object: its row below the others, its bytes under
+                    * the columns of "bytes_up" and "bytes_down" */
+};
+
+#define COLUMNS(c) .columns = (c), .ncolumns = sizeof(c) / sizeof((c)[0])
+
+static void show_bytes(struct page *pg, json_t *row, const char *key)
 {
-    uint64_t cells = num(other, "cells");
+    bytes_or_dash(pg, get(row, key));
+}
+
+static void show_int(struct page *pg, json_t *row, const char *key)
+{
+    int_or_dash(pg, get(row, key));
+}
+
+static void show_text(struct page *pg, json_t *row, const char *key)
+{
+    text(pg, str(row, key));
+}
+
+static void show_date(struct page *pg, json_t *row, const char *key)
+{
+    date_only(pg, get(row, key));
+}
+
+/* The first-seen date, and "new" when it falls in the report's period. */
+static void show_first_seen(struct page *pg, json_t *row, const char *key)
+{
+    date_only(pg, get(row, "first_seen"));
+    if (json_is_true(get(row, "new")))
+        put(pg, " <b>new</b>");
+}
+
+static void show_status(struct page *pg, json_t *row, const char *key)
+{
+    pill(pg, str(row, "status"));
+}
+
+/* Bytes up and down of the month, or of the month before. */
+static uint64_t bytes_total(json_t *row, bool previous)
+{
+    if (previous)
+        return num(row, "bytes_up_previous") + num(row, "bytes_down_previous");
+    return num(row, "bytes_up") + num(row, "bytes_down");
+}
+
+/* Key NULL: the month's bytes; "previous": the month before's. */
+static void show_bytes_total(struct page *pg, json_t *row, const char *key)
+{
+    bytes(pg, bytes_total(row, key != NULL));
+}
+
+static void show_bytes_change(struct page *pg, json_t *row, const char *key)
+{
+    change(pg, bytes_total(row, true), bytes_total(row, false));
+}
+
+/* Risk level and, below it, its reasons in words. */
+static void show_risk(struct page *pg, json_t *svc, const char *key)
+{
+    const char *risk = str(svc, "risk");
+    if (!risk[0]) {
+        put(pg, "&mdash;");
+        return;
+    }
+    fmt(pg, "<span class=\"risk-%s\">",
+        strcmp(risk, "high") == 0     ? "high"
+        : strcmp(risk, "medium") == 0 ? "medium"
+                                      : "low");
+    text(pg, risk);
+    put(pg, "</span>");
+    size_t i;
+    json_t *r;
+    json_t *reasons = get(svc, "reasons");
+    if (json_array_size(reasons)) {
+        put(pg, "<div class=\"reasons\">");
+        json_array_foreach(reasons, i, r)
+        {
+            if (i)
+                put(pg, "; ");
+            text(pg, reason_description(json_string_value(r) ? json_string_value(r) : ""));
+        }
+        put(pg, "</div>");
+    }
+}
+
+/* The name, and below it the id and category. */
+static void show_service(struct page *pg, json_t *svc, const char *key)
+{
+    put(pg, "<b>");
+    text(pg, str(svc, "name"));
+    put(pg, "</b><span class=\"id\">");
+    text(pg, str(svc, "id"));
+    const char *category = str(svc, "category");
+    if (category[0]) {
+        put(pg, " &middot; ");
+        text(pg, category);
+    }
+    put(pg, "</span>");
+}
+
+static void show_alternative(struct page *pg, json_t *row, const char *key)
+{
+    json_t *alt = get(row, "alternative");
+    if (json_is_object(alt)) {
+        text(pg, str(alt, "name"));
+        put(pg, " ");
+        pill(pg, str(alt, "status"));
+    } else {
+        put(pg, "<span class=\"muted\">&mdash;</span>");
+    }
+}
+
+/* Devices of a cell or group: a number, "fewer than k" when the cell is
+ * hidden, a dash when only hidden cells make a service up (its devices are
+ * then counted in no line at all). */
+static void cell_devices(struct page *pg, json_t *row, const char *key)
+{
+    json_t *v = get(row, "devices");
+    if (json_is_integer(v))
+        fmt(pg, "<td class=\"n\">%" JSON_INTEGER_FORMAT "</td>", json_integer_value(v));
+    else if (json_is_true(get(row, "hidden")))
+        fmt(pg, "<td class=\"n muted\">fewer than %" JSON_INTEGER_FORMAT "</td>", pg->min_devices);
+    else
+        put(pg, "<td class=\"n muted\" title=\"only in uses below the privacy threshold\">"
+                "&mdash;</td>");
+}
+
+static void cell_countries(struct page *pg, json_t *row, const char *key)
+{
+    json_t *countries = get(row, "countries");
+    put(pg, "<td class=\"countries\">");
+    size_t n = json_array_size(countries);
+    for (size_t i = 0; i < n && i < 3; i++) {
+        json_t *c = json_array_get(countries, i);
+        if (i)
+            put(pg, ", ");
+        text(pg, str(c, "code"));
+        put(pg, "&nbsp;");
+        bytes(pg, num(c, "bytes_up") + num(c, "bytes_down"));
+    }
+    if (n > 3)
+        fmt(pg, " +%zu", n - 3);
+    if (!n)
+        put(pg, "<span class=\"muted\">unknown</span>");
+    put(pg, "</td>");
+}
+
+/* The number of departments, their ids in its tooltip. */
+static void cell_departments(struct page *pg, json_t *row, const char *key)
+{
+    json_t *ids = get(row, "departments");
+    put(pg, "<td class=\"n\" title=\"");
+    size_t i;
+    json_t *d;
+    json_array_foreach(ids, i, d)
+    {
+        if (i)
+            put(pg, ", ");
+        text(pg, json_string_value(d) ? json_string_value(d) : "");
+    }
+    fmt(pg, "\">%zu</td>", json_array_size(ids));
+}
+
+/* A row of the change table: the figure's previous and current values. */
+static void show_figure(struct page *pg, json_t *row, const char *key)
+{
+    if (json_is_true(get(row, "bytes")))
+        bytes_or_dash(pg, get(row, key));
+    else
+        int_or_dash(pg, get(row, key));
+}
+
+static void show_figure_change(struct page *pg, json_t *row, const char *key)
+{
+    change(pg, num(row, "previous"), num(row, "current"));
+}
+
+static void note_new_in_organisation(struct page *pg, json_t *service)
+{
+    if (json_is_true(get(service, "new_in_organisation")))
+        put(pg, "<sup>*</sup>");
+}
+
+/* The services a department used first this month; * marks those new to
+ * the organisation too. */
+static void show_new_services(struct page *pg, json_t *row, const char *key)
+{
+    names(pg, get(row, "services"), "name", note_new_in_organisation);
+}
+
+/* Bytes uploaded, and the status unless sanctioned. */
+static void note_upload(struct page *pg, json_t *service)
+{
+    put(pg, " ");
+    bytes(pg, num(service, "bytes_up"));
+    if (strcmp(str(service, "status"), "sanctioned") != 0) {
+        put(pg, " ");
+        pill(pg, str(service, "status"));
+    }
+}
+
+/* A department's generative-AI services with their uploads. */
+static void show_genai_services(struct page *pg, json_t *row, const char *key)
+{
+    names(pg, get(row, "services"), "name", note_upload);
+}
+
+/* A series of byte counts as an array for the charts; NULL when empty or
+ * out of memory.  The caller frees it. */
+static uint64_t *series_values(json_t *series)
+{
+    size_t n = json_array_size(series);
+    uint64_t *values = n ? calloc(n, sizeof(*values)) : NULL;
+    for (size_t k = 0; values && k < n; k++)
+        values[k] = (uint64_t)json_integer_value(json_array_get(series, k));
+    return values;
+}
+
+static void show_trend(struct page *pg, json_t *row, const char *key)
+{
+    const char *t = str(row, "trend");
+    put(pg, strcmp(t, "up") == 0       ? "&#8599; growing"
+            : strcmp(t, "down") == 0   ? "&#8600; shrinking"
+            : strcmp(t, "steady") == 0 ? "&#8594; steady"
+            : strcmp(t, "new") == 0    ? "<b>new</b>"
+                                       : "&mdash;");
+}
+
+/* A tool's bytes per day, drawn when it has no more days than the month. */
+static void show_sparkline(struct page *pg, json_t *row, const char *key)
+{
+    json_t *series = get(row, "daily_bytes");
+    size_t n = json_array_size(series);
+    if (n > json_array_size(get(get(pg->doc, "department"), "daily_bytes")))
+        return;
+    uint64_t *values = series_values(series);
+    if (values)
+        report_svg_sparkline(pg->out, values, n);
+    free(values);
+}
+
+/* The alternative, or where to ask for one. */
+static void cell_alternative_or_ask(struct page *pg, json_t *row, const char *key)
+{
+    if (json_is_object(get(row, "alternative"))) {
+        put(pg, "<td>");
+        show_alternative(pg, row, key);
+        put(pg, "</td>");
+    } else {
+        put(pg, "<td class=\"muted\">none named in the policy: ask IT</td>");
+    }
+}
+
+/* The columns of every table. */
+static const struct html_column col_service = {.title = "Service", .show = show_service};
+static const struct html_column col_tool = {.title = "Tool", .show = show_service};
+static const struct html_column col_status = {.title = "Status", .show = show_status};
+static const struct html_column col_risk = {.title = "Risk", .show = show_risk};
+static const struct html_column col_up = {
+    .title = "Up", .class = "n", .show = show_bytes, .key = "bytes_up"};
+static const struct html_column col_down = {
+    .title = "Down", .class = "n", .show = show_bytes, .key = "bytes_down"};
+static const struct html_column col_devices = {
+    .title = "Devices", .class = "n", .cell = cell_devices};
+static const struct html_column col_depts = {
+    .title = "Depts", .class = "n", .cell = cell_departments};
+static const struct html_column col_countries = {.title = "Countries", .cell = cell_countries};
+static const struct html_column col_first_seen = {
+    .title = "First seen", .show = show_date, .key = "first_seen"};
+static const struct html_column col_first_seen_new = {.title = "First seen",
+                                                      .show = show_first_seen};
+static const struct html_column col_last_seen = {
+    .title = "Last seen", .show = show_date, .key = "last_seen"};
+static const struct html_column col_alternative = {.title = "Sanctioned alternative",
+                                                   .show = show_alternative};
+static const struct html_column col_bytes_before = {
+    .title = "Bytes before", .class = "n", .show = show_bytes_total, .key = "previous"};
+static const struct html_column col_devices_before = {
+    .title = "Devices before", .class = "n", .show = show_int, .key = "devices_previous"};
+static const struct html_column col_department = {
+    .title = "Department", .show = show_text, .key = "name"};
+static const struct html_column col_flows = {
+    .title = "Flows", .class = "n", .show = show_int, .key = "flows"};
+static const struct html_column col_figure = {.title = "", .show = show_text, .key = "figure"};
+static const struct html_column col_figure_previous = {
+    .title = "Previous month", .class = "n", .show = show_figure, .key = "previous"};
+static const struct html_column col_figure_current = {
+    .title = "This month", .class = "n", .show = show_figure, .key = "current"};
+static const struct html_column col_figure_change = {
+    .title = "Change", .class = "n", .show = show_figure_change};
+static const struct html_column col_bytes = {
+    .title = "Bytes", .class = "n", .show = show_bytes_total};
+static const struct html_column col_bytes_now = {
+    .title = "Bytes now", .class = "n", .show = show_bytes_total};
+static const struct html_column col_bytes_change = {
+    .title = "Change", .class = "n", .show = show_bytes_change};
+static const struct html_column col_devices_now = {
+    .title = "Devices now", .class = "n", .show = show_int, .key = "devices"};
+static const struct html_column col_new_services = {.title = "Services first used there this month",
+                                                    .show = show_new_services};
+static const struct html_column col_devices_count = {
+    .title = "Devices", .class = "n", .show = show_int, .key = "devices"};
+static const struct html_column col_uploaded = {
+    .title = "Uploaded", .class = "n", .show = show_bytes, .key = "bytes_up"};
+static const struct html_column col_uploaded_sanctioned = {
+    .title = "To sanctioned", .class = "n", .show = show_bytes, .key = "bytes_up_sanctioned"};
+static const struct html_column col_genai_services = {.title = "Services",
+                                                      .show = show_genai_services};
+static const struct html_column col_host = {.title = "Host name", .show = show_text, .key = "name"};
+static const struct html_column col_host_bytes = {
+    .title = "Bytes", .class = "n", .show = show_bytes, .key = "bytes"};
+static const struct html_column col_last_month = {
+    .title = "Last month", .class = "n", .show = show_int, .key = "devices_previous"};
+static const struct html_column col_trend = {.title = "Trend", .show = show_trend};
+static const struct html_column col_per_day = {.title = "Per day", .show = show_sparkline};
+static const struct html_column col_tool_in_use = {.title = "Tool in use", .show = show_service};
+static const struct html_column col_alternative_or_ask = {.title = "Sanctioned alternative",
+                                                          .cell = cell_alternative_or_ask};
+static const struct html_column col_bytes_last_month = {
+    .title = "Bytes last month", .class = "n", .show = show_bytes_total, .key = "previous"};
+static const struct html_column col_devices_last_month = {
+    .title = "Devices last month", .class = "n", .show = show_int, .key = "devices_previous"};
+static const struct html_column col_vendor = {
+    .title = "Vendor", .show = show_text, .key = "vendor"};
+static const struct html_column col_catalog_alternative = {
+    .title = "Alternative", .show = show_text, .key = "alternative"};
+
+/* The hidden cells' line: their count across the columns before the bytes
+ * (the column of "bytes_up"), their bytes up and down, then the rest. */
+static void other_row(struct page *pg, const struct html_table *t)
+{
+    uint64_t cells = num(t->other, "cells");
+    size_t before = 0;
+    while (before < t->ncolumns &&
+           !(t->columns[before]->key && strcmp(t->columns[before]->key, "bytes_up") == 0))
+        before++;
+    size_t after = before + 2 < t->ncolumns ? t->ncolumns - before - 2 : 0;
     if (!cells)
         return;
     put(pg, "<tr class=\"other\">");
     fmt(pg,
-        "<td colspan=\"%d\">Other: %" PRIu64 " service%s used by fewer than %" JSON_INTEGER_FORMAT
+        "<td colspan=\"%zu\">Other: %" PRIu64 " service%s used by fewer than %" JSON_INTEGER_FORMAT
         " devices each</td>",
-        columns_before, cells, cells == 1 ? "" : "s", pg->min_devices);
-    td_bytes(pg, get(other, "bytes_up"));
-    td_bytes(pg, get(other, "bytes_down"));
-    if (columns_after)
-        fmt(pg, "<td colspan=\"%d\"></td>", columns_after);
+        before, cells, cells == 1 ? "" : "s", pg->min_devices);
+    put(pg, "<td class=\"n\">");
+    bytes_or_dash(pg, get(t->other, "bytes_up"));
+    put(pg, "</td><td class=\"n\">");
+    bytes_or_dash(pg, get(t->other, "bytes_down"));
+    put(pg, "</td>");
+    if (after)
+        fmt(pg, "<td colspan=\"%zu\"></td>", after);
     put(pg, "</tr>\n");
+}
+
+static size_t rows_kept(const struct html_table *t, json_t *rows)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < json_array_size(rows) && (!t->max_rows || n < t->max_rows); i++)
+        n += !t->keep || t->keep(json_array_get(rows, i));
+    return n;
+}
+
+/* <th> or <td>, of the column's class. */
+static void open_cell(struct page *pg, const char *tag, const struct html_column *col)
+{
+    if (col->class)
+        fmt(pg, "<%s class=\"%s\">", tag, col->class);
+    else
+        fmt(pg, "<%s>", tag);
+}
+
+static void row(struct page *pg, const struct html_table *t, json_t *r)
+{
+    put(pg, "<tr>");
+    for (size_t c = 0; c < t->ncolumns; c++) {
+        const struct html_column *col = t->columns[c];
+        if (col->cell) {
+            col->cell(pg, r, col->key);
+            continue;
+        }
+        open_cell(pg, "td", col);
+        col->show(pg, r, col->key);
+        put(pg, "</td>");
+    }
+    put(pg, "</tr>\n");
+}
+
+static void table(struct page *pg, const struct html_table *t, json_t *rows)
+{
+    size_t shown = rows_kept(t, rows);
+    if (!shown && t->empty) {
+        put(pg, t->empty);
+        return;
+    }
+    put(pg, "<table>\n<thead><tr>");
+    for (size_t c = 0; c < t->ncolumns; c++) {
+        open_cell(pg, "th", t->columns[c]);
+        fmt(pg, "%s</th>", t->columns[c]->title);
+    }
+    put(pg, "</tr></thead>\n<tbody>\n");
+    for (size_t i = 0; shown && i < json_array_size(rows); i++) {
+        json_t *r = json_array_get(rows, i);
+        if (t->keep && !t->keep(r))
+            continue;
+        row(pg, t, r);
+        shown--;
+    }
+    if (t->other)
+        other_row(pg, t);
+    put(pg, "</tbody>\n</table>\n");
 }
 
 /* ---- the page frame ---- */
@@ -426,14 +771,7 @@ static void page_open(struct page *pg, const char *title, const char *subtitle)
     json_t *sensors = get(pg->doc, "sensors");
     if (json_array_size(sensors)) {
         put(pg, " &middot; sensors: ");
-        size_t i;
-        json_t *s;
-        json_array_foreach(sensors, i, s)
-        {
-            if (i)
-                put(pg, ", ");
-            text(pg, str(s, "id"));
-        }
+        names(pg, sensors, "id", NULL);
     }
     put(pg, "</div>\n</header>\n<main>\n");
 }
@@ -477,25 +815,29 @@ static void top_services_chart(struct page *pg, json_t *services, const char *ti
         report_svg_bars(pg->out, title, bars, k, 1, "uploaded", upload_only ? NULL : "downloaded");
 }
 
+#define NONE_HTML "<p class=\"muted\">None.</p>\n"
+
 /* ---- monthly ---- */
 
-static void monthly_summary(struct page *pg)
+static void monthly_kpis(struct page *pg)
 {
-    json_t *doc = pg->doc, *totals = get(doc, "totals"), *by = get(totals, "by_status");
-    json_t *chg = get(doc, "change"), *cand = get(get(doc, "adoption_candidates"), "services");
-    json_t *genai = get(doc, "genai_uploads");
-    section_open(pg, "summary", "At a glance",
-                 "What did the organisation use this month, what changed from last month, what "
-                 "is widely adopted and low-risk enough to sanction, what costs risk?");
+    json_t *totals = get(pg->doc, "totals");
+    json_t *cand = get(get(pg->doc, "adoption_candidates"), "services");
+    static const struct html_kpi figures[] = {
+        {"services", "services in use", false},  {"devices", "devices", false},
+        {"bytes_up", "uploaded", true},          {"bytes_down", "downloaded", true},
+        {"new_services", "new services", false},
+    };
     put(pg, "<div class=\"kpis\">");
-    kpi_int(pg, get(totals, "services"), "services in use");
-    kpi_int(pg, get(totals, "devices"), "devices");
-    kpi_bytes(pg, num(totals, "bytes_up"), "uploaded");
-    kpi_bytes(pg, num(totals, "bytes_down"), "downloaded");
-    kpi_int(pg, get(totals, "new_services"), "new services");
+    kpi_list(pg, totals, figures, sizeof(figures) / sizeof(figures[0]));
     kpi_u64(pg, json_array_size(cand), "adoption candidates");
-    put(pg, "</div>\n<ul class=\"findings\">\n");
+    put(pg, "</div>\n");
+}
 
+/* Services per status, and the share of uploads that went where it should not. */
+static void status_findings(struct page *pg)
+{
+    json_t *totals = get(pg->doc, "totals"), *by = get(totals, "by_status");
     uint64_t up_all = 0, up_not = 0;
     const char *statuses[] = {"sanctioned", "tolerated", "unsanctioned", "prohibited", "unknown"};
     for (size_t i = 0; i < 5; i++) {
@@ -508,7 +850,7 @@ static void monthly_summary(struct page *pg)
     uint64_t per_status[5] = {0};
     size_t at;
     json_t *svc;
-    json_array_foreach(get(doc, "services"), at, svc)
+    json_array_foreach(get(pg->doc, "services"), at, svc)
     {
         for (size_t k = 0; k < 5; k++) {
             if (strcmp(str(svc, "status"), statuses[k]) == 0)
@@ -526,19 +868,32 @@ static void monthly_summary(struct page *pg)
             "<li>%.0f%% of the data uploaded went to unsanctioned, prohibited or "
             "unclassified services.</li>\n",
             100.0 * (double)up_not / (double)up_all);
+}
+
+static void change_finding(struct page *pg)
+{
+    json_t *chg = get(pg->doc, "change");
     json_t *prev = get(chg, "previous_totals"), *cur = get(chg, "current_totals");
-    if (json_is_true(get(chg, "previous_has_data"))) {
-        put(pg, "<li>Against ");
-        text(pg, str(get(chg, "previous"), "month"));
-        put(pg, ": uploads ");
-        change(pg, num(prev, "bytes_up"), num(cur, "bytes_up"));
-        put(pg, ", devices ");
-        change(pg, num(prev, "devices"), num(cur, "devices"));
-        fmt(pg, ", %zu services started and %zu stopped being used.</li>\n",
-            json_array_size(get(chg, "new")), json_array_size(get(chg, "dropped")));
-    } else {
+    if (!json_is_true(get(chg, "previous_has_data"))) {
         put(pg, "<li>No figures for the previous month to compare with.</li>\n");
+        return;
     }
+    put(pg, "<li>Against ");
+    text(pg, str(get(chg, "previous"), "month"));
+    put(pg, ": uploads ");
+    change(pg, num(prev, "bytes_up"), num(cur, "bytes_up"));
+    put(pg, ", devices ");
+    change(pg, num(prev, "devices"), num(cur, "devices"));
+    fmt(pg, ", %zu services started and %zu stopped being used.</li>\n",
+        json_array_size(get(chg, "new")), json_array_size(get(chg, "dropped")));
+}
+
+/* The first services new to the organisation, the strongest candidate to
+ * sanction, and the uploads to generative AI. */
+static void news_findings(struct page *pg)
+{
+    json_t *doc = pg->doc, *cand = get(get(doc, "adoption_candidates"), "services");
+    json_t *genai = get(doc, "genai_uploads");
     json_t *added = get(get(doc, "new_services"), "services");
     if (json_array_size(added)) {
         fmt(pg, "<li>First seen in the organisation this month: ");
@@ -569,43 +924,32 @@ static void monthly_summary(struct page *pg)
         fmt(pg, ", %.0f%% of it to sanctioned ones.</li>\n",
             100.0 * (double)num(genai, "bytes_up_sanctioned") / (double)num(genai, "bytes_up"));
     }
+}
+
+static void monthly_summary(struct page *pg)
+{
+    section_open(pg, "summary", "At a glance",
+                 "What did the organisation use this month, what changed from last month, what "
+                 "is widely adopted and low-risk enough to sanction, what costs risk?");
+    monthly_kpis(pg);
+    put(pg, "<ul class=\"findings\">\n");
+    status_findings(pg);
+    change_finding(pg);
+    news_findings(pg);
     put(pg, "</ul>\n");
     section_close(pg);
 }
 
 static void monthly_services(struct page *pg)
 {
+    static const struct html_column *const columns[] = {
+        &col_service, &col_status,  &col_risk,  &col_up,        &col_down,
+        &col_flows,   &col_devices, &col_depts, &col_countries, &col_first_seen_new};
     json_t *services = get(pg->doc, "services");
     section_open(pg, "services", "Services in use",
                  "Every cloud service seen this month, with its status, risk and use.");
     top_services_chart(pg, services, "Services with the most traffic", 0);
-    put(pg, "<table>\n<thead><tr><th>Service</th><th>Status</th><th>Risk</th>"
-            "<th class=\"n\">Up</th><th class=\"n\">Down</th><th class=\"n\">Flows</th>"
-            "<th class=\"n\">Devices</th><th class=\"n\">Depts</th><th>Countries</th>"
-            "<th>First seen</th></tr></thead>\n<tbody>\n");
-    size_t i;
-    json_t *s;
-    json_array_foreach(services, i, s)
-    {
-        put(pg, "<tr>");
-        td_service(pg, s);
-        put(pg, "<td>");
-        pill(pg, str(s, "status"));
-        put(pg, "</td>");
-        td_risk(pg, s);
-        td_bytes(pg, get(s, "bytes_up"));
-        td_bytes(pg, get(s, "bytes_down"));
-        td_int(pg, get(s, "flows"));
-        td_devices(pg, s);
-        td_departments(pg, get(s, "departments"));
-        td_countries(pg, get(s, "countries"));
-        put(pg, "<td>");
-        date_only(pg, get(s, "first_seen"));
-        if (json_is_true(get(s, "new")))
-            put(pg, " <b>new</b>");
-        put(pg, "</td></tr>\n");
-    }
-    put(pg, "</tbody>\n</table>\n");
+    table(pg, &(const struct html_table){COLUMNS(columns)}, services);
     json_t *other = get(pg->doc, "other");
     if (num(other, "cells")) {
         fmt(pg,
@@ -620,190 +964,116 @@ static void monthly_services(struct page *pg)
     section_close(pg);
 }
 
-static void service_change_rows(struct page *pg, json_t *list, int previous_only)
+/* The month's totals against the month before's. */
+static void change_totals(struct page *pg, json_t *chg)
 {
-    size_t i;
-    json_t *s;
-    json_array_foreach(list, i, s)
-    {
-        put(pg, "<tr>");
-        td_service(pg, s);
-        put(pg, "<td>");
-        pill(pg, str(s, "status"));
-        put(pg, "</td>");
-        if (previous_only) {
-            td_bytes_u64(pg, num(s, "bytes_up_previous") + num(s, "bytes_down_previous"));
-            td_int(pg, get(s, "devices_previous"));
-        } else {
-            td_bytes_u64(pg, num(s, "bytes_up") + num(s, "bytes_down"));
-            td_devices(pg, s);
-        }
-        put(pg, "</tr>\n");
-    }
+    static const struct html_column *const columns[] = {&col_figure, &col_figure_previous,
+                                                        &col_figure_current, &col_figure_change};
+    static const char *figures[][2] = {{"bytes_up", "Uploaded"},
+                                       {"bytes_down", "Downloaded"},
+                                       {"devices", "Devices"},
+                                       {"services", "Services"},
+                                       {"flows", "Flows"}};
+    json_t *prev = get(chg, "previous_totals"), *cur = get(chg, "current_totals");
+    json_t *rows = json_array();
+    for (size_t i = 0; i < 5; i++)
+        json_array_append_new(rows, json_pack("{s:s, s:O?, s:O?, s:b}", "figure", figures[i][1],
+                                              "previous", get(prev, figures[i][0]), "current",
+                                              get(cur, figures[i][0]), "bytes", i < 2));
+    table(pg, &(const struct html_table){COLUMNS(columns)}, rows);
+    json_decref(rows);
+}
+
+/* Services started and stopped, side by side. */
+static void change_started_stopped(struct page *pg, json_t *chg)
+{
+    static const struct html_column *const started[] = {&col_service, &col_status, &col_bytes,
+                                                        &col_devices};
+    static const struct html_column *const stopped[] = {&col_service, &col_status,
+                                                        &col_bytes_before, &col_devices_before};
+    put(pg, "<div class=\"twocol\">\n<div>\n<h3>Started being used</h3>\n");
+    table(pg, &(const struct html_table){COLUMNS(started), .empty = NONE_HTML}, get(chg, "new"));
+    put(pg, "</div>\n<div>\n<h3>No longer used</h3>\n");
+    table(pg, &(const struct html_table){COLUMNS(stopped), .empty = NONE_HTML},
+          get(chg, "dropped"));
+    put(pg, "</div>\n</div>\n");
 }
 
 static int by_change(const void *a, const void *b)
 {
     json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    double dx = (double)(num(x, "bytes_up") + num(x, "bytes_down")) -
-                (double)(num(x, "bytes_up_previous") + num(x, "bytes_down_previous"));
-    double dy = (double)(num(y, "bytes_up") + num(y, "bytes_down")) -
-                (double)(num(y, "bytes_up_previous") + num(y, "bytes_down_previous"));
+    double dx = (double)bytes_total(x, false) - (double)bytes_total(x, true);
+    double dy = (double)bytes_total(y, false) - (double)bytes_total(y, true);
     dx = dx < 0 ? -dx : dx;
     dy = dy < 0 ? -dy : dy;
     return dx < dy ? 1 : dx > dy ? -1 : strcmp(str(x, "id"), str(y, "id"));
 }
 
+/* The ten services used in both months whose bytes changed the most. */
+static void change_largest(struct page *pg, json_t *chg)
+{
+    static const struct html_column *const columns[] = {
+        &col_service,      &col_status,         &col_bytes_before, &col_bytes_now,
+        &col_bytes_change, &col_devices_before, &col_devices_now};
+    json_t *cont = get(chg, "services");
+    size_t n = json_array_size(cont);
+    json_t **items = n ? malloc(n * sizeof(*items)) : NULL;
+    if (!items)
+        return;
+    for (size_t i = 0; i < n; i++)
+        items[i] = json_array_get(cont, i);
+    qsort(items, n, sizeof(*items), by_change);
+    json_t *sorted = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append(sorted, items[i]);
+    free(items);
+    put(pg, "<h3>Largest changes</h3>\n");
+    table(pg, &(const struct html_table){COLUMNS(columns), .max_rows = 10}, sorted);
+    json_decref(sorted);
+}
+
 static void monthly_change(struct page *pg)
 {
     json_t *chg = get(pg->doc, "change");
-    json_t *prev = get(chg, "previous_totals"), *cur = get(chg, "current_totals");
     char title[64];
     snprintf(title, sizeof(title), "Change from %s", str(get(chg, "previous"), "month"));
     section_open(pg, "change", title, "What changed from last month?");
     if (!json_is_true(get(chg, "previous_has_data")))
         put(pg, "<p class=\"muted\">No figures were recorded for the previous month.</p>\n");
-    put(pg, "<table>\n<thead><tr><th></th><th class=\"n\">Previous month</th>"
-            "<th class=\"n\">This month</th><th class=\"n\">Change</th></tr></thead>\n<tbody>\n");
-    const char *rows[][2] = {{"bytes_up", "Uploaded"},
-                             {"bytes_down", "Downloaded"},
-                             {"devices", "Devices"},
-                             {"services", "Services"},
-                             {"flows", "Flows"}};
-    for (size_t i = 0; i < 5; i++) {
-        fmt(pg, "<tr><td>%s</td>", rows[i][1]);
-        if (i < 2) {
-            td_bytes(pg, get(prev, rows[i][0]));
-            td_bytes(pg, get(cur, rows[i][0]));
-        } else {
-            td_int(pg, get(prev, rows[i][0]));
-            td_int(pg, get(cur, rows[i][0]));
-        }
-        put(pg, "<td class=\"n\">");
-        change(pg, num(prev, rows[i][0]), num(cur, rows[i][0]));
-        put(pg, "</td></tr>\n");
-    }
-    put(pg, "</tbody>\n</table>\n<div class=\"twocol\">\n<div>\n<h3>Started being used</h3>\n");
-    json_t *added = get(chg, "new"), *dropped = get(chg, "dropped");
-    if (json_array_size(added)) {
-        put(pg, "<table>\n<thead><tr><th>Service</th><th>Status</th><th class=\"n\">Bytes</th>"
-                "<th class=\"n\">Devices</th></tr></thead>\n<tbody>\n");
-        service_change_rows(pg, added, 0);
-        put(pg, "</tbody>\n</table>\n");
-    } else {
-        put(pg, "<p class=\"muted\">None.</p>\n");
-    }
-    put(pg, "</div>\n<div>\n<h3>No longer used</h3>\n");
-    if (json_array_size(dropped)) {
-        put(pg, "<table>\n<thead><tr><th>Service</th><th>Status</th><th class=\"n\">Bytes before"
-                "</th><th class=\"n\">Devices before</th></tr></thead>\n<tbody>\n");
-        service_change_rows(pg, dropped, 1);
-        put(pg, "</tbody>\n</table>\n");
-    } else {
-        put(pg, "<p class=\"muted\">None.</p>\n");
-    }
-    put(pg, "</div>\n</div>\n");
-
-    json_t *cont = get(chg, "services");
-    size_t n = json_array_size(cont);
-    if (n) {
-        json_t **items = malloc(n * sizeof(*items));
-        if (items) {
-            for (size_t i = 0; i < n; i++)
-                items[i] = json_array_get(cont, i);
-            qsort(items, n, sizeof(*items), by_change);
-            put(pg, "<h3>Largest changes</h3>\n<table>\n<thead><tr><th>Service</th>"
-                    "<th>Status</th><th class=\"n\">Bytes before</th><th class=\"n\">Bytes now</th>"
-                    "<th class=\"n\">Change</th><th class=\"n\">Devices before</th>"
-                    "<th class=\"n\">Devices now</th></tr></thead>\n<tbody>\n");
-            for (size_t i = 0; i < n && i < 10; i++) {
-                json_t *s = items[i];
-                uint64_t before = num(s, "bytes_up_previous") + num(s, "bytes_down_previous");
-                uint64_t now = num(s, "bytes_up") + num(s, "bytes_down");
-                put(pg, "<tr>");
-                td_service(pg, s);
-                put(pg, "<td>");
-                pill(pg, str(s, "status"));
-                put(pg, "</td>");
-                td_bytes_u64(pg, before);
-                td_bytes_u64(pg, now);
-                put(pg, "<td class=\"n\">");
-                change(pg, before, now);
-                put(pg, "</td>");
-                td_int(pg, get(s, "devices_previous"));
-                td_int(pg, get(s, "devices"));
-                put(pg, "</tr>\n");
-            }
-            put(pg, "</tbody>\n</table>\n");
-            free(items);
-        }
-    }
+    change_totals(pg, chg);
+    change_started_stopped(pg, chg);
+    change_largest(pg, chg);
     section_close(pg);
 }
 
 static void monthly_new(struct page *pg)
 {
+    static const struct html_column *const org[] = {&col_service,    &col_status,     &col_risk,
+                                                    &col_devices,    &col_depts,      &col_up,
+                                                    &col_first_seen, &col_alternative};
+    static const struct html_column *const depts[] = {&col_department, &col_new_services};
     json_t *added = get(pg->doc, "new_services");
     section_open(pg, "new-services", "New this month",
                  "Which services appeared for the first time, in the organisation and in each "
                  "department?");
-    json_t *org = get(added, "services");
-    if (json_array_size(org)) {
-        put(pg, "<table>\n<thead><tr><th>Service</th><th>Status</th><th>Risk</th>"
-                "<th class=\"n\">Devices</th><th class=\"n\">Depts</th><th class=\"n\">Up</th>"
-                "<th>First seen</th><th>Sanctioned alternative</th></tr></thead>\n<tbody>\n");
-        size_t i;
-        json_t *s;
-        json_array_foreach(org, i, s)
-        {
-            put(pg, "<tr>");
-            td_service(pg, s);
-            put(pg, "<td>");
-            pill(pg, str(s, "status"));
-            put(pg, "</td>");
-            td_risk(pg, s);
-            td_devices(pg, s);
-            td_departments(pg, get(s, "departments"));
-            td_bytes(pg, get(s, "bytes_up"));
-            put(pg, "<td>");
-            date_only(pg, get(s, "first_seen"));
-            put(pg, "</td>");
-            td_alternative(pg, get(s, "alternative"));
-            put(pg, "</tr>\n");
-        }
-        put(pg, "</tbody>\n</table>\n");
-    } else {
-        put(pg, "<p class=\"muted\">No service was seen for the first time this month.</p>\n");
-    }
-    json_t *depts = get(added, "departments");
-    if (json_array_size(depts)) {
-        put(pg, "<h3>New to a department</h3>\n<table>\n<thead><tr><th>Department</th>"
-                "<th>Services first used there this month</th></tr></thead>\n<tbody>\n");
-        size_t i, j;
-        json_t *d, *s;
-        json_array_foreach(depts, i, d)
-        {
-            put(pg, "<tr><td>");
-            text(pg, str(d, "name"));
-            put(pg, "</td><td>");
-            json_array_foreach(get(d, "services"), j, s)
-            {
-                if (j)
-                    put(pg, ", ");
-                text(pg, str(s, "name"));
-                if (json_is_true(get(s, "new_in_organisation")))
-                    put(pg, "<sup>*</sup>");
-            }
-            put(pg, "</td></tr>\n");
-        }
-        put(pg, "</tbody>\n</table>\n<p class=\"muted\"><sup>*</sup> also new to the "
-                "organisation.</p>\n");
+    table(pg,
+          &(const struct html_table){COLUMNS(org),
+                                     .empty = "<p class=\"muted\">No service was seen for the "
+                                              "first time this month.</p>\n"},
+          get(added, "services"));
+    if (json_array_size(get(added, "departments"))) {
+        put(pg, "<h3>New to a department</h3>\n");
+        table(pg, &(const struct html_table){COLUMNS(depts)}, get(added, "departments"));
+        put(pg, "<p class=\"muted\"><sup>*</sup> also new to the organisation.</p>\n");
     }
     section_close(pg);
 }
 
 static void monthly_candidates(struct page *pg)
 {
+    static const struct html_column *const columns[] = {
+        &col_service, &col_risk, &col_devices_count, &col_depts,
+        &col_up,      &col_down, &col_alternative};
     json_t *cand = get(pg->doc, "adoption_candidates"), *crit = get(cand, "criteria");
     section_open(pg, "adoption", "Adoption candidates",
                  "Which unsanctioned services are widely used at low or medium risk: what IT "
@@ -812,124 +1082,62 @@ static void monthly_candidates(struct page *pg)
         "<p class=\"muted\">Unsanctioned, low or medium risk, used by at least %" PRIu64
         " devices in at least %" PRIu64 " departments.</p>\n",
         num(crit, "min_devices"), num(crit, "min_departments"));
-    json_t *list = get(cand, "services");
-    if (!json_array_size(list)) {
-        put(pg, "<p class=\"muted\">No service meets these criteria this month.</p>\n");
-        section_close(pg);
-        return;
-    }
-    put(pg, "<table>\n<thead><tr><th>Service</th><th>Risk</th><th class=\"n\">Devices</th>"
-            "<th class=\"n\">Depts</th><th class=\"n\">Up</th><th class=\"n\">Down</th>"
-            "<th>Sanctioned alternative</th></tr></thead>\n<tbody>\n");
-    size_t i;
-    json_t *s;
-    json_array_foreach(list, i, s)
-    {
-        put(pg, "<tr>");
-        td_service(pg, s);
-        td_risk(pg, s);
-        td_int(pg, get(s, "devices"));
-        td_departments(pg, get(s, "departments"));
-        td_bytes(pg, get(s, "bytes_up"));
-        td_bytes(pg, get(s, "bytes_down"));
-        td_alternative(pg, get(s, "alternative"));
-        put(pg, "</tr>\n");
-    }
-    put(pg, "</tbody>\n</table>\n");
+    table(pg,
+          &(const struct html_table){COLUMNS(columns),
+                                     .empty = "<p class=\"muted\">No service meets these criteria "
+                                              "this month.</p>\n"},
+          get(cand, "services"));
     section_close(pg);
+}
+
+static void genai_chart(struct page *pg, json_t *depts)
+{
+    size_t n = json_array_size(depts);
+    struct report_svg_bar *bars = calloc(n, sizeof(*bars));
+    if (!bars)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        json_t *d = json_array_get(depts, i);
+        bars[i].label = str(d, "name");
+        bars[i].first = num(d, "bytes_up_sanctioned");
+        bars[i].second = num(d, "bytes_up") - num(d, "bytes_up_sanctioned");
+        bars[i].cls = "st-sanctioned";
+    }
+    report_svg_bars(pg->out, "Bytes uploaded to generative AI per department", bars, n, 1,
+                    "to sanctioned services", "to other services");
+    free(bars);
 }
 
 static void monthly_genai(struct page *pg)
 {
-    json_t *g = get(pg->doc, "genai_uploads"), *depts = get(g, "departments");
+    static const struct html_column *const columns[] = {
+        &col_department, &col_uploaded, &col_uploaded_sanctioned, &col_genai_services};
+    json_t *depts = get(get(pg->doc, "genai_uploads"), "departments");
     section_open(pg, "genai", "Uploads to generative AI",
                  "How much did each department send to generative-AI services, and how much of "
                  "it to sanctioned ones?");
-    size_t n = json_array_size(depts);
-    if (!n) {
+    if (json_array_size(depts)) {
+        genai_chart(pg, depts);
+        table(pg, &(const struct html_table){COLUMNS(columns)}, depts);
+    } else {
         put(pg, "<p class=\"muted\">No use of generative-AI services this month.</p>\n");
-        section_close(pg);
-        return;
     }
-    struct report_svg_bar *bars = calloc(n, sizeof(*bars));
-    if (bars) {
-        for (size_t i = 0; i < n; i++) {
-            json_t *d = json_array_get(depts, i);
-            bars[i].label = str(d, "name");
-            bars[i].first = num(d, "bytes_up_sanctioned");
-            bars[i].second = num(d, "bytes_up") - num(d, "bytes_up_sanctioned");
-            bars[i].cls = "st-sanctioned";
-        }
-        report_svg_bars(pg->out, "Bytes uploaded to generative AI per department", bars, n, 1,
-                        "to sanctioned services", "to other services");
-        free(bars);
-    }
-    put(pg, "<table>\n<thead><tr><th>Department</th><th class=\"n\">Uploaded</th>"
-            "<th class=\"n\">To sanctioned</th><th>Services</th></tr></thead>\n<tbody>\n");
-    size_t i, j;
-    json_t *d, *s;
-    json_array_foreach(depts, i, d)
-    {
-        put(pg, "<tr><td>");
-        text(pg, str(d, "name"));
-        put(pg, "</td>");
-        td_bytes(pg, get(d, "bytes_up"));
-        td_bytes(pg, get(d, "bytes_up_sanctioned"));
-        put(pg, "<td>");
-        json_array_foreach(get(d, "services"), j, s)
-        {
-            if (j)
-                put(pg, ", ");
-            text(pg, str(s, "name"));
-            put(pg, " ");
-            bytes(pg, num(s, "bytes_up"));
-            if (strcmp(str(s, "status"), "sanctioned") != 0) {
-                put(pg, " ");
-                pill(pg, str(s, "status"));
-            }
-        }
-        put(pg, "</td></tr>\n");
-    }
-    put(pg, "</tbody>\n</table>\n");
     section_close(pg);
 }
 
+/* A department's services, with the "other" line of its hidden ones. */
 static void cell_table(struct page *pg, json_t *cells, json_t *other, int with_seen)
 {
-    put(pg, "<table>\n<thead><tr><th>Service</th><th>Status</th><th class=\"n\">Devices</th>"
-            "<th class=\"n\">Up</th><th class=\"n\">Down</th>");
+    static const struct html_column *const first_seen[] = {
+        &col_service, &col_status,         &col_devices,    &col_up,
+        &col_down,    &col_first_seen_new, &col_alternative};
+    static const struct html_column *const both_seen[] = {
+        &col_service, &col_status,         &col_devices,   &col_up,
+        &col_down,    &col_first_seen_new, &col_last_seen, &col_alternative};
     if (with_seen)
-        put(pg, "<th>First seen</th><th>Last seen</th>");
+        table(pg, &(const struct html_table){COLUMNS(both_seen), .other = other}, cells);
     else
-        put(pg, "<th>First seen</th>");
-    put(pg, "<th>Sanctioned alternative</th></tr></thead>\n<tbody>\n");
-    size_t i;
-    json_t *c;
-    json_array_foreach(cells, i, c)
-    {
-        put(pg, "<tr>");
-        td_service(pg, c);
-        put(pg, "<td>");
-        pill(pg, str(c, "status"));
-        put(pg, "</td>");
-        td_devices(pg, c);
-        td_bytes(pg, get(c, "bytes_up"));
-        td_bytes(pg, get(c, "bytes_down"));
-        put(pg, "<td>");
-        date_only(pg, get(c, "first_seen"));
-        if (json_is_true(get(c, "new")))
-            put(pg, " <b>new</b>");
-        put(pg, "</td>");
-        if (with_seen) {
-            put(pg, "<td>");
-            date_only(pg, get(c, "last_seen"));
-            put(pg, "</td>");
-        }
-        td_alternative(pg, get(c, "alternative"));
-        put(pg, "</tr>\n");
-    }
-    other_row(pg, other, 3, with_seen ? 3 : 2);
-    put(pg, "</tbody>\n</table>\n");
+        table(pg, &(const struct html_table){COLUMNS(first_seen), .other = other}, cells);
 }
 
 static void departments_detail(struct page *pg, const char *question, int with_seen)
@@ -961,34 +1169,22 @@ static void departments_detail(struct page *pg, const char *question, int with_s
 
 static void monthly_unmatched(struct page *pg)
 {
+    static const struct html_column *const columns[] = {&col_host, &col_host_bytes};
     json_t *u = get(pg->doc, "unmatched_hosts"), *hosts = get(u, "hosts");
     if (!u)
         return;
     section_open(pg, "unmatched", "Host names to add to the catalog",
                  "Which server names did unclassified traffic go to: what should the service "
                  "catalog learn?");
-    if (!json_array_size(hosts)) {
-        put(pg, "<p class=\"muted\">No unclassified flow carried a host name this month.</p>\n");
-        section_close(pg);
-        return;
-    }
     uint64_t names = num(u, "names");
-    if (names > json_array_size(hosts))
+    if (json_array_size(hosts) && names > json_array_size(hosts))
         fmt(pg, "<p class=\"muted\">The %zu names with the most bytes of %" PRIu64 " noted.</p>\n",
             json_array_size(hosts), names);
-    put(pg, "<table>\n<thead><tr><th>Host name</th><th class=\"n\">Bytes</th></tr></thead>\n"
-            "<tbody>\n");
-    size_t i;
-    json_t *h;
-    json_array_foreach(hosts, i, h)
-    {
-        put(pg, "<tr><td>");
-        text(pg, str(h, "name"));
-        put(pg, "</td>");
-        td_bytes(pg, get(h, "bytes"));
-        put(pg, "</tr>\n");
-    }
-    put(pg, "</tbody>\n</table>\n");
+    table(pg,
+          &(const struct html_table){COLUMNS(columns),
+                                     .empty = "<p class=\"muted\">No unclassified flow carried a "
+                                              "host name this month.</p>\n"},
+          hosts);
     section_close(pg);
 }
 
@@ -1010,19 +1206,9 @@ static void render_monthly(struct page *pg)
 
 /* ---- department ---- */
 
-static void render_department(struct page *pg)
+static void department_kpis(struct page *pg, json_t *d)
 {
-    json_t *doc = pg->doc, *d = get(doc, "department"), *services = get(doc, "services");
     json_t *by = get(d, "by_status");
-    char title[256];
-    snprintf(title, sizeof(title), "%s: the tools your team uses", str(d, "name"));
-    char sub[64];
-    snprintf(sub, sizeof(sub), "Month %s", str(get(doc, "period"), "month"));
-    page_open(pg, title, sub);
-
-    section_open(pg, "summary", "At a glance",
-                 "Which tools did the team adopt, which are sanctioned, and what is the "
-                 "sanctioned alternative for the rest?");
     uint64_t not_sanctioned = num(by, "unsanctioned") + num(by, "prohibited");
     put(pg, "<div class=\"kpis\">");
     kpi_int(pg, get(d, "services"), "tools in use");
@@ -1031,7 +1217,13 @@ static void render_department(struct page *pg)
     kpi_u64(pg, not_sanctioned, "not sanctioned");
     kpi_int(pg, get(d, "with_alternative"), "with a sanctioned alternative");
     kpi_bytes(pg, num(d, "bytes_up"), "uploaded");
-    put(pg, "</div>\n<ul class=\"findings\">\n");
+    put(pg, "</div>\n");
+}
+
+static void department_findings(struct page *pg, json_t *d)
+{
+    json_t *by = get(d, "by_status");
+    put(pg, "<ul class=\"findings\">\n");
     fmt(pg,
         "<li>%" PRIu64 " tools in use: %" PRIu64 " sanctioned, %" PRIu64 " tolerated, %" PRIu64
         " unsanctioned, %" PRIu64 " prohibited.</li>\n",
@@ -1040,7 +1232,7 @@ static void render_department(struct page *pg)
     size_t i;
     json_t *s;
     int any_new = 0;
-    json_array_foreach(services, i, s)
+    json_array_foreach(get(pg->doc, "services"), i, s)
     {
         if (!json_is_true(get(s, "new")))
             continue;
@@ -1050,153 +1242,109 @@ static void render_department(struct page *pg)
     }
     if (any_new)
         put(pg, ".</li>\n");
-    if (json_array_size(get(doc, "dropped")))
+    if (json_array_size(get(pg->doc, "dropped")))
         fmt(pg, "<li>%zu tools used last month were not used this month.</li>\n",
-            json_array_size(get(doc, "dropped")));
+            json_array_size(get(pg->doc, "dropped")));
     put(pg, "</ul>\n");
-    json_t *daily = get(d, "daily_bytes");
-    size_t ndays = json_array_size(daily);
-    uint64_t *values = calloc(ndays ? ndays : 1, sizeof(*values));
-    if (values && ndays) {
-        for (size_t k = 0; k < ndays; k++)
-            values[k] = (uint64_t)json_integer_value(json_array_get(daily, k));
-        report_svg_columns(pg->out, "Traffic per day", values, ndays,
-                           str(get(doc, "period"), "start"), str(get(doc, "period"), "end"));
-    }
-    section_close(pg);
+}
 
+static void department_summary(struct page *pg)
+{
+    json_t *d = get(pg->doc, "department"), *period = get(pg->doc, "period");
+    section_open(pg, "summary", "At a glance",
+                 "Which tools did the team adopt, which are sanctioned, and what is the "
+                 "sanctioned alternative for the rest?");
+    department_kpis(pg, d);
+    department_findings(pg, d);
+    json_t *daily = get(d, "daily_bytes");
+    uint64_t *values = series_values(daily);
+    if (values)
+        report_svg_columns(pg->out, "Traffic per day", values, json_array_size(daily),
+                           str(period, "start"), str(period, "end"));
+    free(values);
+    section_close(pg);
+}
+
+static void department_tools(struct page *pg)
+{
+    static const struct html_column *const columns[] = {
+        &col_tool,  &col_status,  &col_risk, &col_devices, &col_last_month,
+        &col_trend, &col_per_day, &col_up,   &col_down,    &col_alternative};
     section_open(pg, "tools", "Tools in use",
                  "Each tool with its status for this department, devices and trend.");
-    put(pg, "<table>\n<thead><tr><th>Tool</th><th>Status</th><th>Risk</th>"
-            "<th class=\"n\">Devices</th><th class=\"n\">Last month</th><th>Trend</th>"
-            "<th>Per day</th><th class=\"n\">Up</th><th class=\"n\">Down</th>"
-            "<th>Sanctioned alternative</th></tr></thead>\n<tbody>\n");
-    json_array_foreach(services, i, s)
-    {
-        put(pg, "<tr>");
-        td_service(pg, s);
-        put(pg, "<td>");
-        pill(pg, str(s, "status"));
-        put(pg, "</td>");
-        td_risk(pg, s);
-        td_devices(pg, s);
-        td_int(pg, get(s, "devices_previous"));
-        const char *t = str(s, "trend");
-        fmt(pg, "<td>%s</td>",
-            strcmp(t, "up") == 0       ? "&#8599; growing"
-            : strcmp(t, "down") == 0   ? "&#8600; shrinking"
-            : strcmp(t, "steady") == 0 ? "&#8594; steady"
-            : strcmp(t, "new") == 0    ? "<b>new</b>"
-                                       : "&mdash;");
-        put(pg, "<td>");
-        json_t *series = get(s, "daily_bytes");
-        size_t n = json_array_size(series);
-        if (n && values && n <= ndays) {
-            for (size_t k = 0; k < n; k++)
-                values[k] = (uint64_t)json_integer_value(json_array_get(series, k));
-            report_svg_sparkline(pg->out, values, n);
-        }
-        put(pg, "</td>");
-        td_bytes(pg, get(s, "bytes_up"));
-        td_bytes(pg, get(s, "bytes_down"));
-        td_alternative(pg, get(s, "alternative"));
-        put(pg, "</tr>\n");
-    }
-    other_row(pg, get(doc, "other"), 7, 1);
-    put(pg, "</tbody>\n</table>\n");
+    table(pg, &(const struct html_table){COLUMNS(columns), .other = get(pg->doc, "other")},
+          get(pg->doc, "services"));
     section_close(pg);
-    free(values);
+}
 
+static bool not_sanctioned(json_t *tool)
+{
+    const char *st = str(tool, "status");
+    return strcmp(st, "sanctioned") != 0 && strcmp(st, "unknown") != 0;
+}
+
+static void department_alternatives(struct page *pg)
+{
+    static const struct html_column *const columns[] = {&col_tool_in_use, &col_status,
+                                                        &col_alternative_or_ask};
     section_open(pg, "alternatives", "Sanctioned alternatives",
                  "For each tool that is not sanctioned here, what the organisation offers "
                  "instead.");
-    int any = 0;
-    json_array_foreach(services, i, s)
-    {
-        const char *st = str(s, "status");
-        if (strcmp(st, "sanctioned") == 0 || strcmp(st, "unknown") == 0)
-            continue;
-        if (!any)
-            put(pg, "<table>\n<thead><tr><th>Tool in use</th><th>Status</th>"
-                    "<th>Sanctioned alternative</th></tr></thead>\n<tbody>\n");
-        any = 1;
-        put(pg, "<tr>");
-        td_service(pg, s);
-        put(pg, "<td>");
-        pill(pg, st);
-        put(pg, "</td>");
-        if (json_is_object(get(s, "alternative")))
-            td_alternative(pg, get(s, "alternative"));
-        else
-            put(pg, "<td class=\"muted\">none named in the policy: ask IT</td>");
-        put(pg, "</tr>\n");
-    }
-    put(pg,
-        any ? "</tbody>\n</table>\n" : "<p class=\"muted\">Every tool in use is sanctioned.</p>\n");
+    table(pg,
+          &(const struct html_table){COLUMNS(columns), .keep = not_sanctioned,
+                                     .empty = "<p class=\"muted\">Every tool in use is "
+                                              "sanctioned.</p>\n"},
+          get(pg->doc, "services"));
     section_close(pg);
+}
 
+static void department_dropped(struct page *pg)
+{
+    static const struct html_column *const columns[] = {
+        &col_tool, &col_status, &col_bytes_last_month, &col_devices_last_month};
     section_open(pg, "dropped", "No longer used", "Tools used last month but not this month.");
-    json_t *dropped = get(doc, "dropped");
-    if (json_array_size(dropped)) {
-        put(pg, "<table>\n<thead><tr><th>Tool</th><th>Status</th><th class=\"n\">Bytes last month"
-                "</th><th class=\"n\">Devices last month</th></tr></thead>\n<tbody>\n");
-        service_change_rows(pg, dropped, 1);
-        put(pg, "</tbody>\n</table>\n");
-    } else {
-        put(pg, "<p class=\"muted\">None.</p>\n");
-    }
+    table(pg, &(const struct html_table){COLUMNS(columns), .empty = NONE_HTML},
+          get(pg->doc, "dropped"));
     section_close(pg);
+}
+
+static void render_department(struct page *pg)
+{
+    char title[256], sub[64];
+    snprintf(title, sizeof(title), "%s: the tools your team uses",
+             str(get(pg->doc, "department"), "name"));
+    snprintf(sub, sizeof(sub), "Month %s", str(get(pg->doc, "period"), "month"));
+    page_open(pg, title, sub);
+    department_summary(pg);
+    department_tools(pg);
+    department_alternatives(pg);
+    department_dropped(pg);
     page_close(pg);
 }
 
 /* ---- unsanctioned and new ---- */
 
-static void service_table(struct page *pg, json_t *services)
+static void service_table(struct page *pg, json_t *services, const char *empty)
 {
-    put(pg, "<table>\n<thead><tr><th>Service</th><th>Status</th><th>Risk</th>"
-            "<th class=\"n\">Devices</th><th class=\"n\">Depts</th><th class=\"n\">Up</th>"
-            "<th class=\"n\">Down</th><th>Countries</th><th>First seen</th><th>Last seen</th>"
-            "<th>Sanctioned alternative</th></tr></thead>\n<tbody>\n");
-    size_t i;
-    json_t *s;
-    json_array_foreach(services, i, s)
-    {
-        put(pg, "<tr>");
-        td_service(pg, s);
-        put(pg, "<td>");
-        pill(pg, str(s, "status"));
-        put(pg, "</td>");
-        td_risk(pg, s);
-        td_devices(pg, s);
-        td_departments(pg, get(s, "departments"));
-        td_bytes(pg, get(s, "bytes_up"));
-        td_bytes(pg, get(s, "bytes_down"));
-        td_countries(pg, get(s, "countries"));
-        put(pg, "<td>");
-        date_only(pg, get(s, "first_seen"));
-        put(pg, "</td><td>");
-        date_only(pg, get(s, "last_seen"));
-        put(pg, "</td>");
-        td_alternative(pg, get(s, "alternative"));
-        put(pg, "</tr>\n");
-    }
-    put(pg, "</tbody>\n</table>\n");
+    static const struct html_column *const columns[] = {
+        &col_service, &col_status,    &col_risk,       &col_devices,   &col_depts,      &col_up,
+        &col_down,    &col_countries, &col_first_seen, &col_last_seen, &col_alternative};
+    table(pg, &(const struct html_table){COLUMNS(columns), .empty = empty}, services);
 }
 
 static void render_unsanctioned(struct page *pg)
 {
+    static const struct html_kpi figures[] = {
+        {"services", "services", false}, {"prohibited_services", "prohibited", false},
+        {"devices", "devices", false},   {"departments", "departments", false},
+        {"bytes_up", "uploaded", true},
+    };
     json_t *doc = pg->doc, *totals = get(doc, "totals"), *services = get(doc, "services");
     page_open(pg, "Unsanctioned and prohibited services", "Security review");
     section_open(pg, "summary", "At a glance",
                  "Which unsanctioned services are in use, since when, by how many devices, how "
                  "much data went up to them, to which countries?");
-    put(pg, "<div class=\"kpis\">");
-    kpi_int(pg, get(totals, "services"), "services");
-    kpi_int(pg, get(totals, "prohibited_services"), "prohibited");
-    kpi_int(pg, get(totals, "devices"), "devices");
-    kpi_int(pg, get(totals, "departments"), "departments");
-    kpi_bytes(pg, num(totals, "bytes_up"), "uploaded");
-    put(pg, "</div>\n");
+    kpis(pg, totals, figures, sizeof(figures) / sizeof(figures[0]));
     if (json_array_size(services))
         top_services_chart(pg, services, "Bytes uploaded per service", 1);
     else
@@ -1204,7 +1352,7 @@ static void render_unsanctioned(struct page *pg)
     section_close(pg);
     section_open(pg, "services", "Services",
                  "Ordered by bytes uploaded; first and last seen over all time.");
-    service_table(pg, services);
+    service_table(pg, services, NULL);
     section_close(pg);
     departments_detail(pg, "Where each service is used.", 1);
     page_close(pg);
@@ -1212,23 +1360,21 @@ static void render_unsanctioned(struct page *pg)
 
 static void render_new(struct page *pg)
 {
+    static const struct html_kpi figures[] = {
+        {"services", "new to the organisation", false},
+        {"department_services", "new to a department", false},
+        {"departments", "departments concerned", false},
+    };
     json_t *doc = pg->doc, *totals = get(doc, "totals"), *services = get(doc, "services");
     page_open(pg, "New cloud services", "First seen in the period");
     section_open(pg, "summary", "At a glance",
                  "Which services appeared for the first time, in the organisation and in each "
                  "department?");
-    put(pg, "<div class=\"kpis\">");
-    kpi_int(pg, get(totals, "services"), "new to the organisation");
-    kpi_int(pg, get(totals, "department_services"), "new to a department");
-    kpi_int(pg, get(totals, "departments"), "departments concerned");
-    put(pg, "</div>\n");
+    kpis(pg, totals, figures, sizeof(figures) / sizeof(figures[0]));
     section_close(pg);
     section_open(pg, "services", "New to the organisation",
                  "Services whose first traffic ever counted falls in the period.");
-    if (json_array_size(services))
-        service_table(pg, services);
-    else
-        put(pg, "<p class=\"muted\">None.</p>\n");
+    service_table(pg, services, NONE_HTML);
     section_close(pg);
     departments_detail(pg, "Services each department used for the first time in the period.", 1);
     page_close(pg);
@@ -1236,30 +1382,13 @@ static void render_new(struct page *pg)
 
 static void render_catalog(struct page *pg)
 {
-    json_t *doc = pg->doc;
+    static const struct html_column *const columns[] = {&col_service, &col_vendor, &col_status,
+                                                        &col_risk, &col_catalog_alternative};
     char sub[64];
-    snprintf(sub, sizeof(sub), "%" PRIu64 " services", num(doc, "count"));
+    snprintf(sub, sizeof(sub), "%" PRIu64 " services", num(pg->doc, "count"));
     page_open(pg, "Service catalog", sub);
     section_open(pg, "catalog", "Services", "What each known service is, its risk and status.");
-    put(pg, "<table>\n<thead><tr><th>Service</th><th>Vendor</th><th>Status</th><th>Risk</th>"
-            "<th>Alternative</th></tr></thead>\n<tbody>\n");
-    size_t i;
-    json_t *s;
-    json_array_foreach(get(doc, "services"), i, s)
-    {
-        put(pg, "<tr>");
-        td_service(pg, s);
-        put(pg, "<td>");
-        text(pg, str(s, "vendor"));
-        put(pg, "</td><td>");
-        pill(pg, str(s, "status"));
-        put(pg, "</td>");
-        td_risk(pg, s);
-        put(pg, "<td>");
-        text(pg, str(s, "alternative"));
-        put(pg, "</td></tr>\n");
-    }
-    put(pg, "</tbody>\n</table>\n");
+    table(pg, &(const struct html_table){COLUMNS(columns)}, get(pg->doc, "services"));
     section_close(pg);
     page_close(pg);
 }

@@ -11,6 +11,11 @@
  * report as a JSON document, and writes it as JSON, HTML or CSV.  Options may
  * come before or after the report's name.  Exit status: 0 success, 1 runtime
  * failure (Redis unreachable, cannot write), 2 bad usage or configuration.
+ *
+ * Each report is a row of commands[]: whether it takes a NAME, which period
+ * it reads, whether it reads Redis, and the function that builds it.  main()
+ * runs the phases of a run in order, and everything the command line can get
+ * wrong is checked against the row before Redis is asked anything.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -88,22 +93,48 @@ struct args {
     size_t nsets;
 };
 
+enum {
+    OPT_REDIS = 256,
+    OPT_RULES,
+    OPT_FORMAT,
+    OPT_MONTH,
+    OPT_SINCE,
+    OPT_UNTIL,
+    OPT_SET,
+    OPT_CAND_DEVICES,
+    OPT_CAND_DEPTS
+};
+
+/* Where an option that keeps its argument keeps it; NULL for the others. */
+static const char **option_field(struct args *a, int opt)
+{
+    const struct {
+        int opt;
+        const char **field;
+    } fields[] = {
+        {'c', &a->config_file},
+        {'o', &a->out_path},
+        {OPT_REDIS, &a->redis_url},
+        {OPT_RULES, &a->rules_dir},
+        {OPT_FORMAT, &a->format},
+        {OPT_MONTH, &a->month},
+        {OPT_SINCE, &a->since},
+        {OPT_UNTIL, &a->until},
+        {OPT_CAND_DEVICES, &a->candidate_devices},
+        {OPT_CAND_DEPTS, &a->candidate_departments},
+    };
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        if (fields[i].opt == opt)
+            return fields[i].field;
+    }
+    return NULL;
+}
+
 /* Parses options anywhere on the line; the first operand is the report, the
  * second the department NAME.  Returns 0, -1 on bad usage, 1 when done
  * (--help, --version). */
 static int parse_args(int argc, char **argv, struct args *a)
 {
-    enum {
-        OPT_REDIS = 256,
-        OPT_RULES,
-        OPT_FORMAT,
-        OPT_MONTH,
-        OPT_SINCE,
-        OPT_UNTIL,
-        OPT_SET,
-        OPT_CAND_DEVICES,
-        OPT_CAND_DEPTS
-    };
     static const struct option options[] = {
         {"redis", required_argument, NULL, OPT_REDIS},
         {"rules", required_argument, NULL, OPT_RULES},
@@ -121,57 +152,23 @@ static int parse_args(int argc, char **argv, struct args *a)
     int opt;
     /* "-": operands come back as option 1, in order, wherever they are. */
     while ((opt = getopt_long(argc, argv, "-c:o:hV", options, NULL)) != -1) {
-        switch (opt) {
-        case 1:
-            if (!a->command)
-                a->command = optarg;
-            else if (!a->name)
-                a->name = optarg;
-            else {
-                fprintf(stderr, "shadowtap-report: unexpected argument \"%s\"\n", optarg);
-                return -1;
-            }
-            break;
-        case 'c':
-            a->config_file = optarg;
-            break;
-        case 'o':
-            a->out_path = optarg;
-            break;
-        case OPT_REDIS:
-            a->redis_url = optarg;
-            break;
-        case OPT_RULES:
-            a->rules_dir = optarg;
-            break;
-        case OPT_FORMAT:
-            a->format = optarg;
-            break;
-        case OPT_MONTH:
-            a->month = optarg;
-            break;
-        case OPT_SINCE:
-            a->since = optarg;
-            break;
-        case OPT_UNTIL:
-            a->until = optarg;
-            break;
-        case OPT_CAND_DEVICES:
-            a->candidate_devices = optarg;
-            break;
-        case OPT_CAND_DEPTS:
-            a->candidate_departments = optarg;
-            break;
-        case OPT_SET:
+        const char **field = option_field(a, opt);
+        if (field) {
+            *field = optarg;
+        } else if (opt == 1 && (!a->command || !a->name)) {
+            *(a->command ? &a->name : &a->command) = optarg;
+        } else if (opt == 1) {
+            fprintf(stderr, "shadowtap-report: unexpected argument \"%s\"\n", optarg);
+            return -1;
+        } else if (opt == OPT_SET) {
             a->sets[a->nsets++] = optarg;
-            break;
-        case 'h':
+        } else if (opt == 'h') {
             usage(stdout);
             return 1;
-        case 'V':
+        } else if (opt == 'V') {
             printf("shadowtap-report %s\n", SHADOWTAP_VERSION);
             return 1;
-        default:
+        } else {
             fprintf(stderr, "Try 'shadowtap-report --help' for the options.\n");
             return -1;
         }
@@ -324,153 +321,258 @@ static redisContext *connect_redis(const struct sensor_config *cfg, int *status)
     return c;
 }
 
-int main(int argc, char **argv)
-{
-    struct args a = {0};
-    a.sets = calloc((size_t)argc + 1, sizeof(*a.sets));
-    if (!a.sets)
-        return 1;
-    int parsed = parse_args(argc, argv, &a);
-    if (parsed != 0) {
-        free(a.sets);
-        return parsed > 0 ? 0 : EXIT_USAGE;
-    }
-    enum format format;
-    struct report_options opt = {0, REPORT_CANDIDATE_DEVICES_DEFAULT,
-                                 REPORT_CANDIDATE_DEPARTMENTS_DEFAULT};
-    const char *cmd = a.command;
-    int known = strcmp(cmd, "monthly") == 0 || strcmp(cmd, "department") == 0 ||
-                strcmp(cmd, "unsanctioned") == 0 || strcmp(cmd, "new") == 0 ||
-                strcmp(cmd, "catalog") == 0;
-    if (!known) {
-        fprintf(stderr,
-                "shadowtap-report: unknown report \"%s\" (expected monthly, department, "
-                "unsanctioned, new or catalog)\n",
-                cmd);
-        free(a.sets);
-        return EXIT_USAGE;
-    }
-    if ((strcmp(cmd, "department") == 0) != (a.name != NULL)) {
-        fprintf(stderr,
-                a.name ? "shadowtap-report: unexpected argument \"%s\"\n"
-                       : "shadowtap-report: department needs a NAME%s\n",
-                a.name ? a.name : "");
-        free(a.sets);
-        return EXIT_USAGE;
-    }
-    if (parse_format(&a, &format) != 0 ||
-        parse_count(a.candidate_devices, "--candidate-devices", &opt.candidate_devices) != 0 ||
-        parse_count(a.candidate_departments, "--candidate-departments",
-                    &opt.candidate_departments) != 0) {
-        free(a.sets);
-        return EXIT_USAGE;
-    }
+/* ---- the reports ---- */
 
+enum period_kind {
+    PERIOD_NONE,  /* --month, --since and --until are ignored */
+    PERIOD_MONTH, /* --month (default: the current month) */
+    PERIOD_DAYS,  /* --since (default 7d) to --until (default today) */
+};
+
+typedef json_t *(*report_builder)(const struct report_request *rq, char *err, size_t errlen);
+
+/* A report the command line can ask for.  Adding one is a row here (and its
+ * line in usage()). */
+struct report_command {
+    const char *name;
+    bool takes_name; /* a department NAME after the report's name */
+    enum period_kind period;
+    bool reads_redis; /* the counts; without, only the rules */
+    report_builder build;
+};
+
+/* Name, takes a NAME, period, reads Redis, builder; in the order --help and
+ * the "unknown report" message list them. */
+static const struct report_command commands[] = {
+    {"monthly", false, PERIOD_MONTH, true, report_monthly},
+    {"department", true, PERIOD_MONTH, true, report_department},
+    {"unsanctioned", false, PERIOD_DAYS, true, report_unsanctioned},
+    {"new", false, PERIOD_DAYS, true, report_new},
+    {"catalog", false, PERIOD_NONE, false, report_catalog},
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* ---- the phases of a run ---- */
+
+#define DONE (-1) /* a phase did all there was to do (--help): exit 0 */
+
+/* What a run holds from the command line to the written report. */
+struct run {
+    int argc;
+    char **argv;
+    struct args args;
+    const struct report_command *command;
+    enum format format;
     struct sensor_config cfg;
-    config_init(&cfg);
-    struct diag d;
-    diag_init(&d);
-    if (a.config_file)
-        config_load_file(&cfg, a.config_file, &d);
-    for (size_t i = 0; i < a.nsets; i++) {
-        char *eq = strchr(a.sets[i], '=');
+    struct diag diag;
+    struct rules *rules;
+    char current_month[REPORT_MONTH_LEN];
+    struct report_request request;
+    json_t *doc;
+};
+
+static int run_start(struct run *run, int argc, char **argv)
+{
+    memset(run, 0, sizeof(*run));
+    run->argc = argc;
+    run->argv = argv;
+    config_init(&run->cfg);
+    diag_init(&run->diag);
+    run->request.opt = (struct report_options){0, REPORT_CANDIDATE_DEVICES_DEFAULT,
+                                               REPORT_CANDIDATE_DEPARTMENTS_DEFAULT};
+    run->args.sets = calloc((size_t)argc + 1, sizeof(*run->args.sets));
+    return run->args.sets ? 0 : 1;
+}
+
+static int read_command_line(struct run *run)
+{
+    int parsed = parse_args(run->argc, run->argv, &run->args);
+    return parsed > 0 ? DONE : parsed < 0 ? EXIT_USAGE : 0;
+}
+
+/* The report's row of the table, and whether its operands fit it. */
+static int find_command(struct run *run)
+{
+    const struct args *a = &run->args;
+    for (size_t i = 0; i < NCOMMANDS && !run->command; i++) {
+        if (strcmp(commands[i].name, a->command) == 0)
+            run->command = &commands[i];
+    }
+    if (!run->command) {
+        fprintf(stderr, "shadowtap-report: unknown report \"%s\" (expected ", a->command);
+        for (size_t i = 0; i < NCOMMANDS; i++)
+            fprintf(stderr, "%s%s",
+                    i == 0              ? ""
+                    : i + 1 < NCOMMANDS ? ", "
+                                        : " or ",
+                    commands[i].name);
+        fprintf(stderr, ")\n");
+        return EXIT_USAGE;
+    }
+    if (run->command->takes_name == (a->name != NULL))
+        return 0;
+    if (a->name)
+        fprintf(stderr, "shadowtap-report: unexpected argument \"%s\"\n", a->name);
+    else
+        fprintf(stderr, "shadowtap-report: %s needs a NAME\n", run->command->name);
+    return EXIT_USAGE;
+}
+
+static int read_output_options(struct run *run)
+{
+    const struct args *a = &run->args;
+    struct report_options *opt = &run->request.opt;
+    if (parse_format(a, &run->format) != 0 ||
+        parse_count(a->candidate_devices, "--candidate-devices", &opt->candidate_devices) != 0 ||
+        parse_count(a->candidate_departments, "--candidate-departments",
+                    &opt->candidate_departments) != 0)
+        return EXIT_USAGE;
+    return 0;
+}
+
+/* The configuration file, then the command line's settings over it, then the
+ * rules it names. */
+static int load_configuration(struct run *run)
+{
+    struct args *a = &run->args;
+    struct sensor_config *cfg = &run->cfg;
+    struct diag *d = &run->diag;
+    if (a->config_file)
+        config_load_file(cfg, a->config_file, d);
+    for (size_t i = 0; i < a->nsets; i++) {
+        char *eq = strchr(a->sets[i], '=');
         if (!eq) {
-            diag_error(&d, "command line", 0, "--set \"%s\": expected KEY=VALUE", a.sets[i]);
+            diag_error(d, "command line", 0, "--set \"%s\": expected KEY=VALUE", a->sets[i]);
             continue;
         }
         *eq = '\0';
-        config_set(&cfg, a.sets[i], eq + 1, "command line", 0, &d);
+        config_set(cfg, a->sets[i], eq + 1, "command line", 0, d);
         *eq = '=';
     }
-    if (a.redis_url)
-        config_set(&cfg, "redis.url", a.redis_url, "command line", 0, &d);
-    if (a.rules_dir)
-        config_set(&cfg, "rules", a.rules_dir, "command line", 0, &d);
-    struct rules *rules = d.errors ? NULL : rules_load(cfg.rules_dir, &d);
-    int status = 0;
-    redisContext *c = NULL;
-    json_t *doc = NULL;
+    if (a->redis_url)
+        config_set(cfg, "redis.url", a->redis_url, "command line", 0, d);
+    if (a->rules_dir)
+        config_set(cfg, "rules", a->rules_dir, "command line", 0, d);
+    run->rules = d->errors ? NULL : rules_load(cfg->rules_dir, d);
+    if (!run->rules) {
+        diag_print(d, stderr);
+        return EXIT_USAGE;
+    }
+    run->request.rules = run->rules;
+    run->request.opt.min_devices = cfg->min_devices;
+    return 0;
+}
+
+/* The period the report's row asks for. */
+static int check_period(struct run *run)
+{
+    struct args *a = &run->args;
+    struct report_request *rq = &run->request;
+    switch (run->command->period) {
+    case PERIOD_MONTH:
+        if (!a->month) {
+            report_month_of(report_today(), run->current_month);
+            a->month = run->current_month;
+        }
+        if (report_month_parse(a->month, &rq->first_day, &rq->last_day) != 0) {
+            fprintf(stderr, "shadowtap-report: --month \"%s\" is not YYYY-MM\n", a->month);
+            return EXIT_USAGE;
+        }
+        rq->month = a->month;
+        return 0;
+    case PERIOD_DAYS:
+        return parse_days(a, &rq->first_day, &rq->last_day) != 0 ? EXIT_USAGE : 0;
+    default:
+        return 0;
+    }
+}
+
+/* The department a NAME operand means. */
+static int check_name(struct run *run)
+{
+    const struct departments *depts = run->rules->departments;
+    if (!run->command->takes_name)
+        return 0;
+    run->request.dept = report_department_resolve(run->rules, run->args.name);
+    if (run->request.dept)
+        return 0;
+    fprintf(stderr,
+            "shadowtap-report: no department \"%s\" in %s/" RULES_DEPARTMENTS_FILE " (known:",
+            run->args.name, run->cfg.rules_dir);
+    for (size_t i = 0; i < departments_count(depts); i++)
+        fprintf(stderr, " %s", departments_get(depts, (int)i)->id);
+    fprintf(stderr, " " DEPARTMENT_UNASSIGNED ")\n");
+    return EXIT_USAGE;
+}
+
+static void report_failure(const char *err)
+{
+    fprintf(stderr, "shadowtap-report: %s\n", err[0] ? err : "out of memory");
+}
+
+/* Redis, for the reports that read counts. */
+static int open_redis(struct run *run)
+{
     char err[512] = "";
-    if (!rules) {
-        diag_print(&d, stderr);
-        status = EXIT_USAGE;
-        goto out;
+    int status = 0;
+    if (!run->command->reads_redis)
+        return 0;
+    run->request.redis = connect_redis(&run->cfg, &status);
+    if (!run->request.redis)
+        return status;
+    if (report_json_load_networks(run->request.redis, err, sizeof(err)) != 0) {
+        report_failure(err);
+        return 1;
     }
-    opt.min_devices = cfg.min_devices;
+    return 0;
+}
 
-    /* Everything the command line can get wrong is checked before Redis is
-     * asked anything. */
-    char current[REPORT_MONTH_LEN];
-    uint32_t first = 0, last = 0;
-    const char *dept = NULL;
-    if (strcmp(cmd, "monthly") == 0 || strcmp(cmd, "department") == 0) {
-        if (!a.month) {
-            report_month_of(report_today(), current);
-            a.month = current;
-        }
-        if (report_month_parse(a.month, &first, &last) != 0) {
-            fprintf(stderr, "shadowtap-report: --month \"%s\" is not YYYY-MM\n", a.month);
-            status = EXIT_USAGE;
-            goto out;
-        }
-    } else if (strcmp(cmd, "unsanctioned") == 0 || strcmp(cmd, "new") == 0) {
-        if (parse_days(&a, &first, &last) != 0) {
-            status = EXIT_USAGE;
-            goto out;
-        }
+static int build(struct run *run)
+{
+    char err[512] = "";
+    run->doc = run->command->build(&run->request, err, sizeof(err));
+    if (!run->doc) {
+        report_failure(err);
+        return 1;
     }
-    if (strcmp(cmd, "department") == 0) {
-        dept = report_department_resolve(rules, a.name);
-        if (!dept) {
-            fprintf(stderr,
-                    "shadowtap-report: no department \"%s\" in %s/" RULES_DEPARTMENTS_FILE
-                    " (known:",
-                    a.name, cfg.rules_dir);
-            for (size_t i = 0; i < departments_count(rules->departments); i++)
-                fprintf(stderr, " %s", departments_get(rules->departments, (int)i)->id);
-            fprintf(stderr, " " DEPARTMENT_UNASSIGNED ")\n");
-            status = EXIT_USAGE;
-            goto out;
-        }
-    }
+    return 0;
+}
 
-    if (strcmp(cmd, "catalog") == 0) {
-        doc = report_catalog(rules);
-    } else {
-        c = connect_redis(&cfg, &status);
-        if (!c)
-            goto out;
-        if (report_json_load_networks(c, err, sizeof(err)) != 0)
-            doc = NULL; /* reported below */
-        else if (strcmp(cmd, "monthly") == 0)
-            doc = report_monthly(c, rules, a.month, &opt, err, sizeof(err));
-        else if (strcmp(cmd, "department") == 0)
-            doc = report_department(c, rules, dept, a.month, &opt, err, sizeof(err));
-        else if (strcmp(cmd, "unsanctioned") == 0)
-            doc = report_unsanctioned(c, rules, first, last, &opt, err, sizeof(err));
-        else
-            doc = report_new(c, rules, first, last, &opt, err, sizeof(err));
-    }
-    if (!doc) {
-        fprintf(stderr, "shadowtap-report: %s\n", err[0] ? err : "out of memory");
-        status = 1;
-        goto out;
-    }
-    status = write_doc(doc, format, a.out_path);
-out:
+static int write_report(struct run *run)
+{
+    return write_doc(run->doc, run->format, run->args.out_path);
+}
+
+static void run_end(struct run *run)
+{
     /* A large organisation's month is a document of a million small values,
      * and freeing them one by one costs a quarter of the report's time just
      * before the process ends and the kernel takes everything back at once.
      * Sanitizer builds free it, so the leak check still covers every path. */
 #if defined(__SANITIZE_ADDRESS__) || defined(SHADOWTAP_FREE_AT_EXIT)
-    json_decref(doc);
+    json_decref(run->doc);
     report_json_release();
 #endif
-    if (c)
-        redisFree(c);
-    rules_release(rules);
-    diag_free(&d);
-    config_free(&cfg);
-    free(a.sets);
-    return status;
+    if (run->request.redis)
+        redisFree(run->request.redis);
+    rules_release(run->rules);
+    diag_free(&run->diag);
+    config_free(&run->cfg);
+    free(run->args.sets);
+}
+
+int main(int argc, char **argv)
+{
+    /* Each returns 0 to go on, or the exit status (DONE: 0). */
+    static int (*const phases[])(struct run *) = {
+        read_command_line,  find_command, read_output_options,
+        load_configuration, check_period, check_name,
+        open_redis,         build,        write_report,
+    };
+    struct run run;
+    int status = run_start(&run, argc, argv);
+    for (size_t i = 0; status == 0 && i < sizeof(phases) / sizeof(phases[0]); i++)
+        status = phases[i](&run);
+    run_end(&run);
+    return status == DONE ? 0 : status;
 }

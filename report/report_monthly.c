@@ -2,10 +2,11 @@
  * report_monthly.c - one month of the organisation, for the IT leader.
  *
  * Reads the month and the month before (their month hashes, device
- * HyperLogLogs and countries) and the first-seen times, builds a view of each
- * (report_view.h: rules, privacy and grouping), and derives every section
- * from the two views.  Per-service figures come from visible cells only, so
- * the privacy threshold holds in every section.
+ * HyperLogLogs and countries) and the first-seen times in one pipeline,
+ * builds a view of each (report_source.h; report_view.h: rules, privacy and
+ * grouping), and derives every section from the two views.  Per-service
+ * figures come from visible cells only, so the privacy threshold holds in
+ * every section.
  */
 #include "report_monthly.h"
 
@@ -17,96 +18,11 @@
 #include "report_data.h"
 #include "report_dates.h"
 #include "report_json.h"
-#include "report_view.h"
+#include "report_section.h"
+#include "report_source.h"
 #include "store.h"
 
 #define UNMATCHED_SHOWN 100 /* host names listed in unmatched_hosts */
-
-struct month {
-    char label[REPORT_MONTH_LEN];
-    uint32_t first_day, last_day;
-    bool before_epoch; /* December 1969: no day numbers, no data */
-    struct report_period period;
-    struct report_view view;
-};
-
-static int month_bounds(struct month *m, char *err, size_t errlen)
-{
-    if (report_month_parse(m->label, &m->first_day, &m->last_day) != 0) {
-        snprintf(err, errlen, "\"%s\" is not a month (YYYY-MM)", m->label);
-        return -1;
-    }
-    return 0;
-}
-
-/*
- * Reads both months and the first-seen times, and counts devices, in as few
- * round trips as the dependencies allow, so that Redis works while this
- * process parses:
- *
- *   send      HGETALL this month, the previous month, first and last seen
- *   read      this month                  (Redis reads the rest meanwhile)
- *   send      this month's PFCOUNTs
- *   read      the previous month, seen    (Redis counts meanwhile)
- *   send      the previous month's PFCOUNTs
- *   read      the counts; then what needed them (privacy), and read those.
- *
- * The previous month is compared per service only: its countries are not
- * read, its services' and total unions are counted, and its cells only when
- * privacy needs them.
- */
-static int load(redisContext *c, const struct rules *r, const struct report_options *opt,
-                struct month *cur, struct month *prev, struct report_seen *seen, char *err,
-                size_t errlen)
-{
-    struct report_counts q = {0};
-    if (month_bounds(cur, err, errlen) != 0 ||
-        (!prev->before_epoch && month_bounds(prev, err, errlen) != 0))
-        return -1;
-    /* A month before day 0 is an empty period: nothing asked, nothing read. */
-    if (prev->before_epoch)
-        memset(&prev->period, 0, sizeof(prev->period));
-    if (report_period_request(c, cur->first_day, cur->last_day, true, &cur->period, err, errlen) !=
-            0 ||
-        (!prev->before_epoch && report_period_request(c, prev->first_day, prev->last_day, false,
-                                                      &prev->period, err, errlen) != 0) ||
-        report_seen_request(c, seen) != 0) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    if (report_period_receive(c, &cur->period, NULL, err, errlen) != 0 ||
-        report_view_prepare(&cur->view, &cur->period, r, opt->min_devices, REPORT_COUNT_ALL, NULL,
-                            NULL, err, errlen) != 0 ||
-        report_view_request(&cur->view, c, &q, err, errlen) != 0 ||
-        report_period_receive(c, &prev->period, NULL, err, errlen) != 0 ||
-        report_seen_receive(c, seen, err, errlen) != 0 ||
-        report_view_prepare(&prev->view, &prev->period, r, opt->min_devices,
-                            REPORT_COUNT_SERVICES | REPORT_COUNT_TOTAL, NULL, NULL, err,
-                            errlen) != 0 ||
-        report_view_request(&prev->view, c, &q, err, errlen) != 0 ||
-        report_counts_receive(&q, c, err, errlen) != 0 ||
-        report_view_continue(&cur->view, c, &q, err, errlen) != 0 ||
-        report_view_continue(&prev->view, c, &q, err, errlen) != 0 ||
-        report_counts_receive(&q, c, err, errlen) != 0) {
-        report_counts_free(&q);
-        return -1;
-    }
-    report_view_finish(&cur->view);
-    report_view_finish(&prev->view);
-    return 0;
-}
-
-static void month_free(struct month *m)
-{
-    report_view_free(&m->view);
-    report_period_free(&m->period);
-}
-
-/* Inside the month: [first_day, last_day] in unix seconds. */
-static int in_month(const struct month *m, uint64_t t)
-{
-    return t && t >= (uint64_t)m->first_day * 86400 && t < ((uint64_t)m->last_day + 1) * 86400;
-}
 
 static size_t visible_cells(const struct report_view_group *g)
 {
@@ -127,23 +43,15 @@ static json_t *dept_ids(const struct report_view *v, const struct report_view_gr
     return arr;
 }
 
-static json_t *services_section(const struct month *m, const struct report_seen *seen)
+static json_t *services_section(const struct report_source *m, const struct report_seen *seen)
 {
     const struct report_view *v = &m->view;
     json_t *arr = json_array();
     for (size_t i = 0; i < v->nservices; i++) {
         const struct report_view_group *g = &v->services[i];
-        json_t *o = json_object();
-        report_json_describe_service(o, v->rules, g->id, -1);
-        report_json_set_figures(o, &g->shown);
-        json_object_set_new(o, "devices", service_devices(v, g));
-        json_object_set_new(o, "departments", dept_ids(v, g));
-        json_object_set_new(o, "hidden_cells", report_json_u64(g->nhidden));
-        json_object_set_new(o, "countries", report_json_countries(g->countries, g->ncountries));
-        uint64_t first = report_seen_first(seen, NULL, g->id);
-        json_object_set_new(o, "first_seen", report_json_time(first));
-        json_object_set_new(o, "last_seen", report_json_time(report_seen_last(seen, NULL, g->id)));
-        json_object_set_new(o, "new", json_boolean(in_month(m, first)));
+        json_t *o = report_section_service(v, g, seen);
+        json_object_set_new(
+            o, "new", json_boolean(report_source_holds(m, report_seen_first(seen, NULL, g->id))));
         json_object_set_new(o, "alternative", report_json_alternative(v->rules, g->id, -1));
         json_array_append_new(arr, o);
     }
@@ -151,47 +59,40 @@ static json_t *services_section(const struct month *m, const struct report_seen 
     return arr;
 }
 
-static json_t *departments_section(const struct month *m, const struct report_seen *seen)
+/* What a department's cells are told: the month and the first-seen times. */
+struct month_seen {
+    const struct report_source *month;
+    const struct report_seen *seen;
+};
+
+/* A cell's fields in the monthly report: whether the department used the
+ * service first this month, and the sanctioned alternative unless it is. */
+static void cell_fields(json_t *cell, const struct report_view_cell *vc, const void *ctx)
+{
+    const struct month_seen *ms = ctx;
+    json_object_set_new(
+        cell, "new",
+        json_boolean(report_source_holds(ms->month, report_seen_cell_first(ms->seen, vc->data))));
+    json_object_set_new(
+        cell, "alternative",
+        vc->status == POLICY_SANCTIONED
+            ? json_null()
+            : report_json_alternative(ms->month->view.rules, vc->data->service, vc->dept_idx));
+}
+
+static json_t *departments_section(const struct report_source *m, const struct report_seen *seen)
 {
     const struct report_view *v = &m->view;
+    struct month_seen ms = {m, seen};
     json_t *arr = json_array();
-    for (size_t i = 0; i < v->ndepts; i++) {
-        const struct report_view_group *g = &v->depts[i];
-        json_t *o = json_pack("{s:s, s:s}", "id", g->id, "name", report_dept_name(v->rules, g->id));
-        struct report_figures all = g->shown;
-        all.bytes_up += g->hidden.bytes_up;
-        all.bytes_down += g->hidden.bytes_down;
-        all.packets_up += g->hidden.packets_up;
-        all.packets_down += g->hidden.packets_down;
-        all.flows += g->hidden.flows;
-        report_json_set_figures(o, &all);
-        json_object_set_new(o, "devices", report_json_devices(v, g->devices));
-        json_t *shown = json_array(), *hidden = json_array();
-        for (size_t k = 0; k < g->ncells; k++) {
-            const struct report_view_cell *vc = &v->cells[g->cells[k]];
-            json_t *cell = report_json_cell(v, vc, seen);
-            json_object_set_new(cell, "new",
-                                json_boolean(in_month(m, report_seen_cell_first(seen, vc->data))));
-            json_object_set_new(
-                cell, "alternative",
-                vc->status == POLICY_SANCTIONED
-                    ? json_null()
-                    : report_json_alternative(v->rules, vc->data->service, vc->dept_idx));
-            json_array_append_new(vc->hidden ? hidden : shown, cell);
-        }
-        report_json_sort_by_bytes(shown);
-        report_json_sort_by_bytes(hidden); /* all null: by id */
-        json_array_extend(shown, hidden);
-        json_decref(hidden);
-        json_object_set_new(o, "services", shown);
-        json_object_set_new(o, "other", report_json_other(g->nhidden, &g->hidden));
-        json_array_append_new(arr, o);
-    }
+    for (size_t i = 0; i < v->ndepts; i++)
+        json_array_append_new(
+            arr, report_section_department(v, &v->depts[i], seen, cell_fields, &ms, NULL));
     report_json_sort_by_bytes(arr);
     return arr;
 }
 
-static json_t *totals_section(const struct month *m, size_t new_services)
+static json_t *totals_section(const struct report_source *m, size_t new_services)
 {
     const struct report_view *v = &m->view;
     json_t *o = json_object();
@@ -214,13 +115,8 @@ static json_t *totals_section(const struct month *m, size_t new_services)
                 if ((int)vc->status != s)
                     continue;
                 used = 1;
-                if (vc->hidden)
-                    continue;
-                f.bytes_up += vc->data->bytes_up;
-                f.bytes_down += vc->data->bytes_down;
-                f.packets_up += vc->data->packets_up;
-                f.packets_down += vc->data->packets_down;
-                f.flows += vc->data->flows;
+                if (!vc->hidden)
+                    report_figures_add_cell(&f, vc->data);
             }
             services += (uint64_t)used;
         }
@@ -232,14 +128,15 @@ static json_t *totals_section(const struct month *m, size_t new_services)
     return o;
 }
 
-static json_t *new_section(const struct month *m, const struct report_seen *seen, size_t *count)
+static json_t *new_section(const struct report_source *m, const struct report_seen *seen,
+                           size_t *count)
 {
     const struct report_view *v = &m->view;
     json_t *org = json_array();
     for (size_t i = 0; i < v->nservices; i++) {
         const struct report_view_group *g = &v->services[i];
         uint64_t first = report_seen_first(seen, NULL, g->id);
-        if (!in_month(m, first))
+        if (!report_source_holds(m, first))
             continue;
         json_t *o = json_object();
         report_json_describe_service(o, v->rules, g->id, -1);
@@ -262,13 +159,14 @@ static json_t *new_section(const struct month *m, const struct report_seen *seen
             const struct report_view_cell *vc = &v->cells[g->cells[k]];
             const char *svc = vc->data->service;
             uint64_t first = report_seen_cell_first(seen, vc->data);
-            if (!in_month(m, first))
+            if (!report_source_holds(m, first))
                 continue;
             json_t *o = json_object();
             report_json_describe_cell(o, v->rules, svc, vc->dept_idx);
             json_object_set_new(o, "first_seen", report_json_time(first));
-            json_object_set_new(o, "new_in_organisation",
-                                json_boolean(in_month(m, report_seen_first(seen, NULL, svc))));
+            json_object_set_new(
+                o, "new_in_organisation",
+                json_boolean(report_source_holds(m, report_seen_first(seen, NULL, svc))));
             json_object_set_new(o, "devices",
                                 vc->hidden ? json_null() : report_json_u64(vc->data->devices));
             json_object_set_new(o, "hidden", json_boolean(vc->hidden));
@@ -298,7 +196,7 @@ static json_t *month_figures(const struct report_view *v)
     return o;
 }
 
-static json_t *change_section(const struct month *cur, const struct month *prev)
+static json_t *change_section(const struct report_source *cur, const struct report_source *prev)
 {
     const struct report_view *v = &cur->view, *pv = &prev->view;
     json_t *services = json_array(), *added = json_array(), *dropped = json_array();
@@ -335,8 +233,8 @@ static json_t *change_section(const struct month *cur, const struct month *prev)
     report_json_sort_by_bytes(added);
     report_json_sort_by(dropped, "bytes_up_previous");
     json_t *o = json_object();
-    json_object_set_new(o, "previous", prev->before_epoch
-                                           ? report_json_period_before_epoch()
+    json_object_set_new(o, "previous",
+                        prev->before_epoch ? report_json_period_before_epoch()
                                            : report_json_period(prev->first_day, prev->last_day));
     json_object_set_new(o, "previous_has_data", json_boolean(prev->period.ncells > 0));
     json_object_set_new(o, "current_totals", month_figures(v));
@@ -347,7 +245,7 @@ static json_t *change_section(const struct month *cur, const struct month *prev)
     return o;
 }
 
-static json_t *candidates_section(const struct month *m, const struct report_options *opt)
+static json_t *candidates_section(const struct report_source *m, const struct report_options *opt)
 {
     const struct report_view *v = &m->view;
     json_t *list = json_array();
@@ -375,7 +273,7 @@ static json_t *candidates_section(const struct month *m, const struct report_opt
     return json_pack("{s:o, s:o}", "criteria", criteria, "services", list);
 }
 
-static json_t *genai_section(const struct month *m)
+static json_t *genai_section(const struct report_source *m)
 {
     const struct report_view *v = &m->view;
     json_t *depts = json_array();
@@ -458,37 +356,35 @@ done:
     return out;
 }
 
-json_t *report_monthly(redisContext *c, const struct rules *r, const char *month,
-                       const struct report_options *opt, char *err, size_t errlen)
+json_t *report_monthly(const struct report_request *rq, char *err, size_t errlen)
 {
-    struct month cur = {0}, prev = {0};
+    /* The previous month is compared per service only: its countries are not
+     * read, its services' and total unions are counted, and its cells only
+     * when privacy needs them. */
+    struct report_source months[2] = {
+        {.with_geo = true, .count = REPORT_COUNT_ALL},
+        {.count = REPORT_COUNT_SERVICES | REPORT_COUNT_TOTAL},
+    };
+    const struct report_source *cur = &months[0], *prev = &months[1];
     struct report_seen seen = {0};
+    redisContext *c = rq->redis;
     json_t *out = NULL;
-    snprintf(cur.label, sizeof(cur.label), "%s", month);
-    int before = report_month_previous(month, prev.label);
-    if (before < 0) {
-        snprintf(err, errlen, "\"%s\" is not a month (YYYY-MM)", month);
-        goto done;
-    }
-    prev.before_epoch = before == 1;
-    if (load(c, r, opt, &cur, &prev, &seen, err, errlen) != 0)
+    if (report_source_months(&months[0], &months[1], rq->month, err, errlen) != 0 ||
+        report_source_load(c, rq->rules, rq->opt.min_devices, months, 2, &seen, err, errlen) != 0)
         goto done;
 
     size_t new_services = 0;
-    json_t *added = new_section(&cur, &seen, &new_services);
-    out = json_pack("{s:s, s:o, s:o, s:o, s:o}", "report", "monthly", "generated",
-                    report_json_now(), "period", report_json_period(cur.first_day, cur.last_day),
-                    "sensors", report_json_sensors(c, cur.first_day, cur.last_day), "privacy",
-                    report_json_privacy(&cur.view));
-    json_object_set_new(out, "totals", totals_section(&cur, new_services));
-    json_object_set_new(out, "services", services_section(&cur, &seen));
-    json_object_set_new(out, "departments", departments_section(&cur, &seen));
-    json_object_set_new(out, "other", report_json_other(cur.view.nhidden, &cur.view.hidden));
+    json_t *added = new_section(cur, &seen, &new_services);
+    out = report_section_head("monthly", c, cur->first_day, cur->last_day, &cur->view);
+    json_object_set_new(out, "totals", totals_section(cur, new_services));
+    json_object_set_new(out, "services", services_section(cur, &seen));
+    json_object_set_new(out, "departments", departments_section(cur, &seen));
+    json_object_set_new(out, "other", report_json_other(cur->view.nhidden, &cur->view.hidden));
     json_object_set_new(out, "new_services", added);
-    json_object_set_new(out, "change", change_section(&cur, &prev));
-    json_object_set_new(out, "adoption_candidates", candidates_section(&cur, opt));
-    json_object_set_new(out, "genai_uploads", genai_section(&cur));
-    json_t *unmatched = unmatched_section(c, cur.label, err, errlen);
+    json_object_set_new(out, "change", change_section(cur, prev));
+    json_object_set_new(out, "adoption_candidates", candidates_section(cur, &rq->opt));
+    json_object_set_new(out, "genai_uploads", genai_section(cur));
+    json_t *unmatched = unmatched_section(c, rq->month, err, errlen);
     if (!unmatched) {
         json_decref(out);
         out = NULL;
@@ -497,7 +393,7 @@ json_t *report_monthly(redisContext *c, const struct rules *r, const char *month
     json_object_set_new(out, "unmatched_hosts", unmatched);
 done:
     report_seen_free(&seen);
-    month_free(&cur);
-    month_free(&prev);
+    report_source_free(&months[0]);
+    report_source_free(&months[1]);
     return out;
 }

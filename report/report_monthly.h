@@ -9,15 +9,12 @@
 #ifndef SHADOWTAP_REPORT_MONTHLY_H
 #define SHADOWTAP_REPORT_MONTHLY_H
 
-#include <hiredis/hiredis.h>
 #include <jansson.h>
 
 #include "report_options.h"
-#include "rules.h"
 
-/* Builds the report for month ("YYYY-MM").  Returns a new JSON object, or NULL
- * with the reason in err. */
-json_t *report_monthly(redisContext *c, const struct rules *r, const char *month,
-                       const struct report_options *opt, char *err, size_t errlen);
+/* Builds the report for rq->month ("YYYY-MM").  Returns a new JSON object, or
+ * NULL with the reason in err. */
+json_t *report_monthly(const struct report_request *rq, char *err, size_t errlen);
 
 #endif

@@ -7,16 +7,12 @@
 #ifndef SHADOWTAP_REPORT_NEW_H
 #define SHADOWTAP_REPORT_NEW_H
 
-#include <hiredis/hiredis.h>
 #include <jansson.h>
-#include <stdint.h>
 
 #include "report_options.h"
-#include "rules.h"
 
-/* Builds the report over the days first_day..last_day.  Returns a new JSON
- * object, or NULL with the reason in err. */
-json_t *report_new(redisContext *c, const struct rules *r, uint32_t first_day, uint32_t last_day,
-                   const struct report_options *opt, char *err, size_t errlen);
+/* Builds the report over the days rq->first_day..rq->last_day.  Returns a
+ * new JSON object, or NULL with the reason in err. */
+json_t *report_new(const struct report_request *rq, char *err, size_t errlen);
 
 #endif

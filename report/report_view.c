@@ -11,13 +11,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void figures_add(struct report_figures *f, const struct report_cell *c)
+void report_figures_add_cell(struct report_figures *f, const struct report_cell *c)
 {
     f->bytes_up += c->bytes_up;
     f->bytes_down += c->bytes_down;
     f->packets_up += c->packets_up;
     f->packets_down += c->packets_down;
     f->flows += c->flows;
+}
+
+struct report_figures report_view_group_all(const struct report_view_group *g)
+{
+    struct report_figures all = g->shown;
+    all.bytes_up += g->hidden.bytes_up;
+    all.bytes_down += g->hidden.bytes_down;
+    all.packets_up += g->hidden.packets_up;
+    all.packets_down += g->hidden.packets_down;
+    all.flows += g->hidden.flows;
+    return all;
 }
 
 bool report_view_shows(const struct report_view *v, uint64_t devices)
@@ -139,17 +150,17 @@ static int view_group(struct report_view *v, char *err, size_t errlen)
                                         : NULL;
         if (!d || group_add(s, i) != 0 || group_add(d, i) != 0)
             goto oom;
-        figures_add(&v->total, cell);
+        report_figures_add_cell(&v->total, cell);
         if (vc->hidden) {
             v->nhidden++;
             s->nhidden++;
             d->nhidden++;
-            figures_add(&s->hidden, cell);
-            figures_add(&d->hidden, cell);
-            figures_add(&v->hidden, cell);
+            report_figures_add_cell(&s->hidden, cell);
+            report_figures_add_cell(&d->hidden, cell);
+            report_figures_add_cell(&v->hidden, cell);
         } else {
-            figures_add(&s->shown, cell);
-            figures_add(&d->shown, cell);
+            report_figures_add_cell(&s->shown, cell);
+            report_figures_add_cell(&d->shown, cell);
             if (countries_add(s, cell) != 0)
                 goto oom;
         }
@@ -235,24 +246,6 @@ void report_view_finish(struct report_view *v)
         else
             v->devices = v->unions[g].devices;
     }
-}
-
-int report_view_build(struct report_view *v, redisContext *c, struct report_period *p,
-                      const struct rules *r, uint64_t min_devices, unsigned count,
-                      report_view_filter keep, void *ctx, char *err, size_t errlen)
-{
-    struct report_counts q = {0};
-    if (report_view_prepare(v, p, r, min_devices, count, keep, ctx, err, errlen) != 0)
-        return -1;
-    /* After a failed request, receive still reads what was sent. */
-    int rc = report_view_request(v, c, &q, err, errlen);
-    if (report_counts_receive(&q, c, err, errlen) != 0 || rc != 0)
-        return -1;
-    rc = report_view_continue(v, c, &q, err, errlen);
-    if (report_counts_receive(&q, c, err, errlen) != 0 || rc != 0)
-        return -1;
-    report_view_finish(v);
-    return 0;
 }
 
 const struct report_view_group *report_view_service(const struct report_view *v, const char *id)

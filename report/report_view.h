@@ -87,15 +87,9 @@ enum {
     REPORT_COUNT_ALL = 15
 };
 
-/* Builds the view of period p, counting what count asks for (the counts not
- * asked for stay 0).  Returns 0, or -1 with the reason in err.  Free with
- * report_view_free(), also after a failure.  p and r must outlive the view. */
-int report_view_build(struct report_view *v, redisContext *c, struct report_period *p,
-                      const struct rules *r, uint64_t min_devices, unsigned count,
-                      report_view_filter keep, void *ctx, char *err, size_t errlen);
-
-/* report_view_build in steps, so that a report can put the counts of several
- * views in one pipeline and parse other replies while Redis counts:
+/* Builds the view of period p in steps, so that a report can put the counts
+ * of several views in one pipeline and parse other replies while Redis counts
+ * (report_source.h does this for every report):
  *
  *   report_view_prepare    rules and filter (no Redis)
  *   report_view_request    queue every count that can be asked now
@@ -104,6 +98,10 @@ int report_view_build(struct report_view *v, redisContext *c, struct report_peri
  *                          privacy hides cells by their counts)
  *   report_counts_receive  read them
  *   report_view_finish     store the unions in the groups
+ *
+ * count says which device counts to ask for (the counts not asked for stay
+ * 0).  Each returns 0, or -1 with the reason in err.  Free with
+ * report_view_free(), also after a failure.  p and r must outlive the view.
  */
 int report_view_prepare(struct report_view *v, struct report_period *p, const struct rules *r,
                         uint64_t min_devices, unsigned count, report_view_filter keep, void *ctx,
@@ -114,6 +112,11 @@ int report_view_continue(struct report_view *v, redisContext *c, struct report_c
                          size_t errlen);
 void report_view_finish(struct report_view *v);
 void report_view_free(struct report_view *v);
+
+/* Adds a cell's figures to f. */
+void report_figures_add_cell(struct report_figures *f, const struct report_cell *c);
+/* A group's figures over all its cells, visible and hidden. */
+struct report_figures report_view_group_all(const struct report_view_group *g);
 
 const struct report_view_group *report_view_service(const struct report_view *v, const char *id);
 
