@@ -498,6 +498,17 @@ static uint64_t lifetime_s(const struct dns_cache *c, uint32_t ttl)
 
 /* --- the contract ----------------------------------------------------------- */
 
+/* The cache and its tables, not the names in them. */
+static void free_tables(struct dns_cache *c)
+{
+    free(c->pool);
+    free(c->buckets);
+    free(c->heap);
+    free(c->versions);
+    free(c->names);
+    free(c);
+}
+
 struct dns_cache *dns_cache_new(const struct dns_cache_config *cfg)
 {
     size_t max = cfg->max_entries;
@@ -549,12 +560,7 @@ struct dns_cache *dns_cache_new(const struct dns_cache_config *cfg)
     return c;
 
 fail:
-    free(c->pool);
-    free(c->buckets);
-    free(c->heap);
-    free(c->versions);
-    free(c->names);
-    free(c);
+    free_tables(c);
     return NULL;
 }
 
@@ -571,12 +577,7 @@ void dns_cache_free(struct dns_cache *c)
         }
     }
     pthread_rwlock_destroy(&c->lock);
-    free(c->pool);
-    free(c->buckets);
-    free(c->heap);
-    free(c->versions);
-    free(c->names);
-    free(c);
+    free_tables(c);
 }
 
 void dns_cache_set_horizon(struct dns_cache *c, uint64_t seq)
