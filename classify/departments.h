@@ -21,7 +21,8 @@
 #include "diag.h"
 #include "netaddr.h"
 
-#define DEPARTMENT_UNASSIGNED "unassigned" /* id of traffic from no listed range */
+#define DEPARTMENT_UNASSIGNED      "unassigned" /* id of traffic from no listed range */
+#define DEPARTMENT_UNASSIGNED_NAME "Unassigned" /* its display name in reports */
 
 struct department {
     uint32_t sym;   /* interned id */

@@ -356,6 +356,35 @@ int report_period_request(redisContext *c, uint32_t first_day, uint32_t last_day
     return 0;
 }
 
+static int by_cell_key(const void *a, const void *b)
+{
+    return strcmp(((const struct report_cell *)a)->key, ((const struct report_cell *)b)->key);
+}
+
+static int by_country_code(const void *a, const void *b)
+{
+    return strcmp(((const struct report_country *)a)->code,
+                  ((const struct report_country *)b)->code);
+}
+
+/* Redis returns a hash's fields in an order that follows its history (which
+ * flush batch brought which field first), so the same counts may come back in
+ * another order.  Cells are put in key order, and their countries in code
+ * order, so that every list built from them is the same for the same counts. */
+static int period_sort(struct report_period *p)
+{
+    if (p->ncells > 1)
+        qsort(p->cells, p->ncells, sizeof(*p->cells), by_cell_key);
+    for (size_t i = 0; i < p->ncells; i++) {
+        struct report_cell *cell = &p->cells[i];
+        if (cell->ncountries > 1)
+            qsort(cell->countries, cell->ncountries, sizeof(*cell->countries), by_country_code);
+        if (report_index_put(&p->index, cell->key, cell->key_len, (long)i) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 int report_period_receive(redisContext *c, struct report_period *p, const char *only_dept,
                           char *err, size_t errlen)
 {
@@ -375,16 +404,11 @@ int report_period_receive(redisContext *c, struct report_period *p, const char *
             }
         }
     }
+    if (rc == 0 && period_sort(p) != 0) {
+        snprintf(err, errlen, "out of memory");
+        rc = -1;
+    }
     return rc;
-}
-
-int report_period_load_days(redisContext *c, uint32_t first_day, uint32_t last_day,
-                            const char *only_dept, struct report_period *out, char *err,
-                            size_t errlen)
-{
-    if (report_period_request(c, first_day, last_day, true, out, err, errlen) != 0)
-        return -1;
-    return report_period_receive(c, out, only_dept, err, errlen);
 }
 
 /* ---- devices ---- */
@@ -718,15 +742,6 @@ int report_seen_receive(redisContext *c, struct report_seen *out, char *err, siz
         }
     }
     return rc;
-}
-
-int report_seen_load(redisContext *c, struct report_seen *out, char *err, size_t errlen)
-{
-    if (report_seen_request(c, out) != 0) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    return report_seen_receive(c, out, err, errlen);
 }
 
 static long seen_find(const struct report_seen *s, const char *dept, const char *service)

@@ -56,17 +56,14 @@ struct report_period {
     bool with_geo;
 };
 
-/* Reads the days first_day..last_day (inclusive).  With only_dept, cells of
- * other departments are skipped.  Cell device counts are left at 0 (see
- * report_counts_cells).  Free with report_period_free(), also after a
- * failure. */
-int report_period_load_days(redisContext *c, uint32_t first_day, uint32_t last_day,
-                            const char *only_dept, struct report_period *out, char *err,
-                            size_t errlen);
-/* The same in two halves, so that several reads share one pipeline and the
- * parsing of one reply overlaps Redis's work on the next: request sends the
- * HGETALLs (of the countries too when with_geo), receive reads and parses
- * their replies.  Replies come back in the order requested, so the reads of
+/* Reads the days first_day..last_day (inclusive) in two halves, so that
+ * several reads share one pipeline and the parsing of one reply overlaps
+ * Redis's work on the next: request sends the HGETALLs (of the countries too
+ * when with_geo), receive reads and parses their replies; with only_dept,
+ * cells of other departments are skipped.  Cells come out in key order, the
+ * same for the same counts whatever order Redis lists them in.  Cell device
+ * counts are left at 0 (see report_counts_cells).  Free with
+ * report_period_free(), also after a failure.  Replies come back in the order requested, so the reads of
  * a pipeline are received in the order they were requested. */
 int report_period_request(redisContext *c, uint32_t first_day, uint32_t last_day, bool with_geo,
                           struct report_period *out, char *err, size_t errlen);
@@ -116,8 +113,7 @@ struct report_seen {
     size_t pending;
 };
 
-int report_seen_load(redisContext *c, struct report_seen *out, char *err, size_t errlen);
-/* In two halves, as report_period_request/receive. */
+/* The first- and last-seen times, in two halves as report_period_request/receive. */
 int report_seen_request(redisContext *c, struct report_seen *out);
 int report_seen_receive(redisContext *c, struct report_seen *out, char *err, size_t errlen);
 void report_seen_free(struct report_seen *s);

@@ -22,10 +22,15 @@
 
 const char *report_department_resolve(const struct rules *r, const char *name)
 {
-    int idx = departments_find(r->departments, name);
-    if (idx >= 0)
-        return departments_get(r->departments, idx)->id;
-    if (strcmp(name, DEPARTMENT_UNASSIGNED) == 0)
+    /* Ids first: a display name that happens to be another department's id
+     * must not hide that department. */
+    for (size_t i = 0; i < departments_count(r->departments); i++) {
+        const struct department *d = departments_get(r->departments, (int)i);
+        if (strcasecmp(d->id, name) == 0)
+            return d->id;
+    }
+    if (strcasecmp(name, DEPARTMENT_UNASSIGNED) == 0 ||
+        strcasecmp(name, DEPARTMENT_UNASSIGNED_NAME) == 0)
         return DEPARTMENT_UNASSIGNED;
     for (size_t i = 0; i < departments_count(r->departments); i++) {
         const struct department *d = departments_get(r->departments, (int)i);

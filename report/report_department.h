@@ -14,9 +14,10 @@
 #include "report_options.h"
 #include "rules.h"
 
-/* The department id a name given on the command line means: a department id
- * of the rules, "unassigned", or a department's display name (any case).
- * Returns the id (owned by the rules or static), or NULL. */
+/* The department id a name given on the command line means, in any case: a
+ * department id of the rules, a department's display name, or "unassigned"
+ * and its display name "Unassigned" (what the reports print).  Returns the id
+ * (owned by the rules or static), or NULL. */
 const char *report_department_resolve(const struct rules *r, const char *name);
 
 /* Builds the report of department rq->dept (an id) for rq->month

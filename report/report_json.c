@@ -278,7 +278,7 @@ const char *report_dept_name(const struct rules *r, const char *id)
         departments_get(r->departments, departments_find(r->departments, id));
     if (d)
         return d->name;
-    return strcmp(id, DEPARTMENT_UNASSIGNED) == 0 ? "Unassigned" : id;
+    return strcmp(id, DEPARTMENT_UNASSIGNED) == 0 ? DEPARTMENT_UNASSIGNED_NAME : id;
 }
 
 json_t *report_json_period_before_epoch(void)

@@ -497,11 +497,14 @@ static int check_name(struct run *run)
     if (run->request.dept)
         return 0;
     fprintf(stderr,
-            "shadowtap-report: no department \"%s\" in %s/" RULES_DEPARTMENTS_FILE " (known:",
+            "shadowtap-report: no department \"%s\" in %s/" RULES_DEPARTMENTS_FILE
+            " (known, by id or name:",
             run->args.name, run->cfg.rules_dir);
-    for (size_t i = 0; i < departments_count(depts); i++)
-        fprintf(stderr, " %s", departments_get(depts, (int)i)->id);
-    fprintf(stderr, " " DEPARTMENT_UNASSIGNED ")\n");
+    for (size_t i = 0; i < departments_count(depts); i++) {
+        const struct department *d = departments_get(depts, (int)i);
+        fprintf(stderr, " %s (\"%s\")", d->id, d->name);
+    }
+    fprintf(stderr, " " DEPARTMENT_UNASSIGNED " (\"" DEPARTMENT_UNASSIGNED_NAME "\"))\n");
     return EXIT_USAGE;
 }
 

@@ -28,7 +28,9 @@ expect_exit 2 'unknown format "xml"' --rules "$RULES" catalog --format xml
 expect_exit 2 'is not YYYY-MM' --rules "$RULES" monthly --month 2026-13
 expect_exit 2 'is not YYYY-MM' --rules "$RULES" monthly --month 26-11
 expect_exit 2 'needs a NAME' --rules "$RULES" department
-expect_exit 2 'no department "nope".*known: it engineering' --rules "$RULES" department nope
+expect_exit 2 'no department "nope".*known, by id or name: it ("IT and infrastructure") engineering' \
+    --rules "$RULES" department nope
+grep -q 'unassigned ("Unassigned"))' "$T/err" || fail "the known departments do not end with unassigned"
 expect_exit 2 'unexpected argument "extra"' --rules "$RULES" monthly extra
 expect_exit 2 'is not a number of days' --rules "$RULES" unsanctioned --since 0d
 expect_exit 2 'is not a number of days' --rules "$RULES" new --since 2026-02-30
@@ -80,6 +82,23 @@ json_report "$T/unassigned.json" department unassigned --month 2026-11
 expect_eq "unassigned" "$(jq -c '[.department.id, .department.name, (.services | length)]' "$T/unassigned.json")" \
     '["unassigned","Unassigned",0]'
 report department unassigned --month 2026-11 -o "$T/unassigned.html" || fail "unassigned html"
+# A department by its display name (what the monthly report prints) or its id,
+# in any case: the same report.
+for name in Unassigned UNASSIGNED; do
+    json_report "$T/by-name.json" department "$name" --month 2026-11
+    expect_eq "department $name" "$(jq -c '[.department.id, (.services | length)]' "$T/by-name.json")" \
+        '["unassigned",0]'
+done
+for name in Finance FINANCE 'people and hr'; do
+    json_report "$T/by-name.json" department "$name" --month 2026-11
+    want=finance
+    [ "$name" = 'people and hr' ] && want=hr
+    expect_eq "department \"$name\"" "$(jq -r .department.id "$T/by-name.json")" "$want"
+done
+json_report "$T/fin-id.json" department finance --month 2026-11
+json_report "$T/fin-name.json" department Finance --month 2026-11
+expect_eq "Finance by name and by id" "$(jq -c 'del(.generated)' "$T/fin-name.json")" \
+    "$(jq -c 'del(.generated)' "$T/fin-id.json")"
 json_report "$T/none.json" unsanctioned --since 2030-01-01 --until 2030-01-31
 json_report "$T/new-none.json" new --since 3d --until 2030-01-31
 expect_eq "3d" "$(jq -c .period "$T/new-none.json")" '{"start":"2030-01-29","end":"2030-01-31","days":3}'
