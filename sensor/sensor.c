@@ -267,6 +267,10 @@ static void run_timers(struct sensor *s, struct loop_timers *t)
     if (now >= t->next_flush) {
         for (unsigned i = 0; i < s->nworkers; i++)
             worker_send_flush(s->workers[i]);
+        /* A SIEM tailing the flow log sees a flow's line within an interval
+         * of its end, not when a buffer happens to fill. */
+        if (s->flowlog)
+            flowlog_flush(s->flowlog);
         t->next_flush = now + cfg->flush_interval * 1000u;
     }
     if (now >= t->next_stats) {

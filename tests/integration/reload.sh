@@ -193,6 +193,14 @@ for _ in $(seq 100); do
 done
 expect_eq "bytes in Redis after the first replay" "$got" "$offline_bytes"
 events_before=$(wc -l <"$T/switch-events.json")
+# The flow log is written at each flush interval: every line of the first
+# replay's flows is in the file before the switch is counted from it.
+for _ in $(seq 100); do
+    [ "$(wc -l <"$T/switch-flows.json")" = "$(stat_of switch .flow_log.lines)" ] && break
+    sleep 0.1
+done
+expect_eq "flow-log lines on disk after the first replay" "$(wc -l <"$T/switch-flows.json")" \
+    "$(stat_of switch .flow_log.lines)"
 flows_before=$(wc -l <"$T/switch-flows.json")
 
 install_policy "$T/switch" "$T/slack-unsanctioned.conf"
