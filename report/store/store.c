@@ -48,7 +48,11 @@ struct store {
     uint64_t next_seq;
     struct batch *head, *tail;
     struct store_stats stats;
-    bool warned_expired;
+    /* A period past its retention when the run began is kept for the
+     * retention from the run's start (retention_from, expiry_at); the days
+     * that were are said once, at the end of the run. */
+    uint64_t retention_from;
+    uint32_t old_days, old_first, old_last; /* day numbers */
 };
 
 char *store_script_source(void)
@@ -79,7 +83,32 @@ struct store *store_new(const struct store_config *cfg)
     if (s->cfg.cells_per_batch == 0)
         s->cfg.cells_per_batch = 1000;
     s->next_seq = now_us();
+    s->retention_from = s->next_seq / 1000000u;
     return s;
+}
+
+/* The days of an old capture: counted as of this run (see expiry_at). */
+static void note_old_day(struct store *s, uint32_t day)
+{
+    if (s->old_days == 0 || day < s->old_first)
+        s->old_first = day;
+    if (s->old_days == 0 || day > s->old_last)
+        s->old_last = day;
+    s->old_days++;
+}
+
+static void say_old_days(const struct store *s)
+{
+    if (s->old_days == 0)
+        return;
+    char first[16], last[16], until[16];
+    tally_day_format(s->old_first, first);
+    tally_day_format(s->old_last, last);
+    tally_day_format((uint32_t)(s->retention_from / 86400u) + s->cfg.day_retention_days, until);
+    log_warning("counts of days from %s to %s were older than redis.retention_days (%u days) "
+                "when stored: they are kept that long from this run, until %s (and months for "
+                "redis.month_retention_days from it)",
+                first, last, s->cfg.day_retention_days, until);
 }
 
 static void batch_free(struct batch *b)
@@ -109,6 +138,7 @@ void store_free(struct store *s)
 {
     if (!s)
         return;
+    say_old_days(s);
     store_drop_queue(s);
     if (s->redis)
         redisFree(s->redis);
@@ -284,6 +314,18 @@ static uint64_t month_end(uint32_t day)
     return (uint64_t)timegm(&tm);
 }
 
+/* When a key of a period ending at end expires: retention days after the end;
+ * or, for a period already past its retention when this run began (a replay
+ * of last year's capture), retention days after the run's start, so that its
+ * report is there to read instead of expiring on arrival.  0: never. */
+static uint64_t expiry_at(const struct store *s, uint64_t end, uint32_t retention_days)
+{
+    if (!retention_days)
+        return 0;
+    uint64_t at = end + (uint64_t)retention_days * 86400u;
+    return at > s->retention_from ? at : s->retention_from + (uint64_t)retention_days * 86400u;
+}
+
 static void add_cell(void *ctx, const struct tally_cell *c)
 {
     struct builder *bd = ctx;
@@ -296,19 +338,12 @@ static void add_cell(void *ctx, const struct tally_cell *c)
     char day[16], hour[24];
     tally_day_format(dayn, day);
     snprintf(hour, sizeof(hour), "%sT%02u", day, (unsigned)(c->key.hour % 24));
-    uint64_t day_exp = s->cfg.day_retention_days
-                           ? ((uint64_t)dayn + 1 + s->cfg.day_retention_days) * 86400u
-                           : 0;
-    uint64_t month_exp = s->cfg.month_retention_days
-                             ? month_end(dayn) + (uint64_t)s->cfg.month_retention_days * 86400u
-                             : 0;
-    if (day_exp && day_exp <= (uint64_t)time(NULL) && !s->warned_expired) {
-        log_warning("counts for %s are older than redis.retention_days (%u days) and expire at "
-                    "once; set redis.retention_days=0 and redis.month_retention_days=0 to keep "
-                    "counts of old captures",
-                    day, s->cfg.day_retention_days);
-        s->warned_expired = true;
-    }
+    uint64_t day_end = ((uint64_t)dayn + 1) * 86400u;
+    uint64_t day_exp = expiry_at(s, day_end, s->cfg.day_retention_days);
+    uint64_t month_exp = expiry_at(s, month_end(dayn), s->cfg.month_retention_days);
+    if (s->cfg.day_retention_days &&
+        day_end + (uint64_t)s->cfg.day_retention_days * 86400u <= s->retention_from)
+        note_old_day(s, dayn);
     char cc[3] = {0};
     if (c->key.country) {
         cc[0] = (char)(c->key.country >> 8);
@@ -402,9 +437,7 @@ static void add_host_note(void *ctx, uint32_t day, const char *host, uint64_t by
     char month[16];
     tally_day_format(day, month);
     month[7] = '\0';
-    uint64_t month_exp = s->cfg.month_retention_days
-                             ? month_end(day) + (uint64_t)s->cfg.month_retention_days * 86400u
-                             : 0;
+    uint64_t month_exp = expiry_at(s, month_end(day), s->cfg.month_retention_days);
     if (nb->bd->failed || push_arg(nb->bd, month, 7) || push_u64(nb->bd, month_exp) ||
         push_arg(nb->bd, host, strlen(host)) || push_u64(nb->bd, bytes))
         nb->bd->failed = 1;

@@ -58,8 +58,12 @@ typedef void (*store_event_fn)(void *ctx, const struct store_event *e);
 struct store_config {
     struct redis_target target;
     char sensor_id[128];
-    uint32_t day_retention_days;   /* day keys expire this long after their day; 0 = never */
-    uint32_t month_retention_days; /* month keys expire this long after their month; 0 = never */
+    /* Day keys expire this long after their day, month keys this long after
+     * their month; a day or month already past it when the run began, this
+     * long after the run's start (an old capture's report stays readable);
+     * 0 = never. */
+    uint32_t day_retention_days;
+    uint32_t month_retention_days;
     uint32_t cells_per_batch;      /* >= 1 */
     uint64_t upload_threshold;     /* bytes per department, service and hour; 0 = no event */
     uint32_t stream_maxlen;        /* approximate length kept of schema_key_events */
