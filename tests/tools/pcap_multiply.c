@@ -78,6 +78,7 @@
 #define MAX_COPIES     16
 #define OUT_SNAPLEN    262144
 #define MAX_WIRE_FRAME 262144u
+#define ETHER_HEADER   14u
 #define US_PER_S       1000000LL
 #define DEFAULT_START  1793577600LL /* 2026-11-02 00:00:00 UTC, gen-sample's day */
 #define PPPOE_SESSION  0x8864
@@ -86,6 +87,7 @@ struct totals {
     uint64_t packets, captured_bytes, wire_bytes;
     uint64_t ip_rewritten, inner_rewritten;
     unsigned captures, skipped, read_errors;
+    uint64_t too_long; /* frames left out by --max-frame */
 };
 
 struct options {
@@ -94,6 +96,8 @@ struct options {
     int64_t start_us, gap_us, max_gap_us;
     int64_t spacing_us;  /* > 0: every packet this long after the one before */
     int64_t duration_us; /* > 0: no packet later than this after the first */
+    uint32_t max_frame;  /* > 0: frames a link cannot carry are left out: longer than
+                          * this (captured or on the wire), shorter than a header */
     bool count_only;
 };
 
@@ -404,6 +408,11 @@ static bool copy_capture(const char *path, unsigned k, pcap_dumper_t *out,
         if (opt->duration_us > 0 && now - opt->start_us > opt->duration_us)
             break;
         uint32_t caplen = h->caplen > OUT_SNAPLEN ? OUT_SNAPLEN : h->caplen;
+        if (opt->max_frame &&
+            (caplen > opt->max_frame || h->len > opt->max_frame || caplen < ETHER_HEADER)) {
+            t->too_long++;
+            continue;
+        }
         t->packets++;
         t->captured_bytes += caplen;
         t->wire_bytes += wire_length(h);
@@ -550,7 +559,8 @@ static unsigned self_test(void)
 static void usage(FILE *f)
 {
     fputs("usage: pcap-multiply -o OUT.pcap [--copies N] [--gap S] [--max-gap S]\n"
-          "                     [--spacing S] [--duration S] [--start UNIX] FILE...\n"
+          "                     [--spacing S] [--duration S] [--max-frame N] [--start UNIX]\n"
+          "                     FILE...\n"
           "       pcap-multiply --count FILE...\n"
           "       pcap-multiply --self-test\n"
           "\n"
@@ -565,6 +575,9 @@ static void usage(FILE *f)
           "                     across files and copies; --gap and --max-gap are ignored\n"
           "      --duration S   stop at the first packet more than S seconds after the\n"
           "                     first (a slice of the merged capture)\n"
+          "      --max-frame N  leave out frames longer than N bytes, captured or on the\n"
+          "                     wire, and those shorter than an Ethernet header: what\n"
+          "                     a link of that MTU cannot carry\n"
           "      --start UNIX   time of the first packet, default 1793577600 (2026-11-02)\n"
           "      --count        only count the packets and bytes of the files (seconds:\n"
           "                     their own spans, silences kept, plus --gap between files)\n"
@@ -589,17 +602,12 @@ static bool parse_seconds(const char *s, int64_t *us)
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"copies", required_argument, NULL, 'n'},
-        {"gap", required_argument, NULL, 'g'},
-        {"max-gap", required_argument, NULL, 'G'},
-        {"start", required_argument, NULL, 's'},
-        {"spacing", required_argument, NULL, 'S'},
-        {"duration", required_argument, NULL, 'D'},
-        {"count", no_argument, NULL, 'c'},
-        {"self-test", no_argument, NULL, 'T'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"output", required_argument, NULL, 'o'},   {"copies", required_argument, NULL, 'n'},
+        {"gap", required_argument, NULL, 'g'},      {"max-gap", required_argument, NULL, 'G'},
+        {"start", required_argument, NULL, 's'},    {"spacing", required_argument, NULL, 'S'},
+        {"duration", required_argument, NULL, 'D'}, {"max-frame", required_argument, NULL, 'M'},
+        {"count", no_argument, NULL, 'c'},          {"self-test", no_argument, NULL, 'T'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     struct options opt = {.copies = 1,
                           .start_us = DEFAULT_START * US_PER_S,
@@ -634,15 +642,25 @@ int main(int argc, char **argv)
             break;
         case 'S':
             if (!parse_seconds(optarg, &opt.spacing_us) || opt.spacing_us == 0) {
-                fprintf(stderr, "pcap-multiply: --spacing %s: expected seconds above 0, like "
-                                "0.0005\n", optarg);
+                fprintf(stderr,
+                        "pcap-multiply: --spacing %s: expected seconds above 0, like "
+                        "0.0005\n",
+                        optarg);
                 return 2;
             }
             break;
+        case 'M':
+            v = strtoul(optarg, &end, 10);
+            if (*optarg < '0' || *optarg > '9' || *end || v < 14 || v > OUT_SNAPLEN) {
+                fprintf(stderr, "pcap-multiply: --max-frame %s: expected 14 to %d bytes\n", optarg,
+                        OUT_SNAPLEN);
+                return 2;
+            }
+            opt.max_frame = (uint32_t)v;
+            break;
         case 'D':
             if (!parse_seconds(optarg, &opt.duration_us) || opt.duration_us == 0) {
-                fprintf(stderr, "pcap-multiply: --duration %s: expected seconds above 0\n",
-                        optarg);
+                fprintf(stderr, "pcap-multiply: --duration %s: expected seconds above 0\n", optarg);
                 return 2;
             }
             break;
@@ -733,8 +751,10 @@ int main(int argc, char **argv)
     if (!opt.count_only)
         fprintf(stderr,
                 "pcap-multiply: %u captures x %u copies: %" PRIu64 " IP headers "
-                "rewritten, %" PRIu64 " inner (tunnelled) ones, %u files cut short\n",
-                t.captures, opt.copies, t.ip_rewritten, t.inner_rewritten, t.read_errors);
+                "rewritten, %" PRIu64 " inner (tunnelled) ones, %u files cut short, %" PRIu64
+                " frames over --max-frame left out\n",
+                t.captures, opt.copies, t.ip_rewritten, t.inner_rewritten, t.read_errors,
+                t.too_long);
     printf("packets %" PRIu64 " captured_bytes %" PRIu64 " wire_bytes %" PRIu64
            " seconds %.6f captures %u skipped %u\n",
            t.packets, t.captured_bytes, t.wire_bytes, seconds, t.captures, t.skipped);
