@@ -22,7 +22,8 @@ static size_t message(uint8_t *out, uint16_t type, bool cookie, const uint8_t *a
     out[3] = (uint8_t)attrs_len;
     memcpy(out + 4, cookie ? magic : (const uint8_t *)"\x01\x02\x03\x04", 4);
     memset(out + 8, 0x77, 12); /* transaction id */
-    memcpy(out + 20, attrs, attrs_len);
+    if (attrs_len)
+        memcpy(out + 20, attrs, attrs_len);
     return 20 + attrs_len;
 }
 
