@@ -37,6 +37,8 @@ static void sum_workers(const struct stats_view *v, struct worker_stats *t)
         t->flowlog_errors += w->flowlog_errors;
         t->ring_waits += w->ring_waits;
         t->flows_active += w->flows_active;
+        t->flows_undecided += w->flows_undecided;
+        t->bytes_undecided += w->bytes_undecided;
         t->flows_peak += w->flows_peak;
         t->flow_memory += w->flow_memory;
         t->tally_cells += w->tally_cells;
@@ -75,6 +77,8 @@ static json_t *build(const struct stats_view *v)
         u64(w.flows_ended[FLOW_END_SHUTDOWN]), "internal", u64(w.flows_internal), "classified",
         u64(w.flows_classified), "unclassified", u64(w.flows_unclassified));
     json_object_set_new(flows, "table_bytes", u64(w.flow_memory));
+    json_object_set_new(flows, "undecided", u64(w.flows_undecided));
+    json_object_set_new(flows, "undecided_bytes", u64(w.bytes_undecided));
 
     json_t *dpi = json_pack("{s:o, s:o, s:o, s:o, s:o}", "decided", u64(w.dpi_decided), "gave_up",
                             u64(w.dpi_gave_up), "refused", u64(w.dpi_refused), "memory_bytes",

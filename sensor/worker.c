@@ -270,6 +270,8 @@ static void flow_dpi_free(struct flow_dpi *fd)
 static void decide(struct worker *w, struct flow *f, bool give_up)
 {
     struct flow_dpi *fd = f->dpi;
+    w->stats.flows_undecided--;
+    w->stats.bytes_undecided -= f->bytes[0] + f->bytes[1];
     struct dpi_result res;
     memset(&res, 0, sizeof(res));
     if (fd && fd->nd) {
@@ -510,6 +512,7 @@ static void handle_packet(struct worker *w, const struct record_packet *rp, cons
     }
     if (created) {
         w->stats.flows_created++;
+        w->stats.flows_undecided++;
         start_flow(w, f, rp);
     }
     int dir = (rp->from_1 != 0) == ((f->flags & FLOW_F_CLIENT_IS_1) != 0) ? 0 : 1;
@@ -523,6 +526,7 @@ static void handle_packet(struct worker *w, const struct record_packet *rp, cons
     w->stats.bytes += rp->ip_len;
 
     if (!(f->flags & FLOW_F_DECIDED)) {
+        w->stats.bytes_undecided += rp->ip_len; /* until decide() takes the flow's bytes */
         struct flow_dpi *fd = f->dpi;
         if (!fd || !fd->nd) {
             decide(w, f, false);

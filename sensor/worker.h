@@ -53,6 +53,9 @@ struct worker_stats {
     uint64_t tally_failures, flowlog_errors;
     uint64_t ring_waits;
     uint32_t flows_active, flows_peak;
+    /* Flows whose service is not decided yet, and the bytes they carried: in
+     * no tally until the decision (a SIGKILL loses them, docs/operations.md). */
+    uint64_t flows_undecided, bytes_undecided;
     size_t flow_memory, tally_cells;
 };
 
