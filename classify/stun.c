@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "cursor.h"
-#include "hostname.h"
 
 #define STUN_HEADER     20
 #define STUN_CLASS_MASK 0x0110u
@@ -63,66 +62,23 @@ static enum stun_app app_of_attribute(uint16_t type, uint16_t len)
     }
 }
 
-/* Walks the attributes of a message, calling found(type, value, length, ctx)
- * until it returns true.  Returns whether one did. */
-static bool walk_attributes(const uint8_t *b, size_t len,
-                            bool (*found)(uint16_t, const uint8_t *, uint16_t, void *), void *ctx)
+enum stun_app stun_application(const uint8_t *b, size_t len)
 {
     struct cursor c = cursor_make(b, len);
     uint16_t type, mlen;
     if (!cur_be16(&c, &type) || !cur_be16(&c, &mlen) || !cur_skip(&c, STUN_HEADER - 4))
-        return false;
+        return STUN_APP_NONE;
     if (c.left > mlen)
         c.left = mlen;
     uint16_t at, alen;
     while (cur_be16(&c, &at) && cur_be16(&c, &alen)) {
-        const uint8_t *value = c.p;
-        size_t padded = ((size_t)alen + 3) & ~(size_t)3;
-        bool whole = c.left >= alen;
-        if (found(at, whole ? value : NULL, whole ? alen : 0, ctx))
-            return true;
-        if (!cur_skip(&c, padded))
+        enum stun_app app = app_of_attribute(at, alen);
+        if (app != STUN_APP_NONE)
+            return app;
+        if (!cur_skip(&c, ((size_t)alen + 3) & ~(size_t)3))
             break;
     }
-    return false;
-}
-
-static bool app_found(uint16_t type, const uint8_t *value, uint16_t len, void *ctx)
-{
-    (void)value;
-    enum stun_app *app = ctx;
-    *app = app_of_attribute(type, len);
-    return *app != STUN_APP_NONE;
-}
-
-struct realm_ctx {
-    char *out;
-    size_t outsz, len;
-};
-
-static bool realm_found(uint16_t type, const uint8_t *value, uint16_t len, void *ctx)
-{
-    struct realm_ctx *r = ctx;
-    if (type != 0x0014 || !value)
-        return false;
-    r->len = hostname_normalize((const char *)value, len, r->out, r->outsz);
-    return true;
-}
-
-size_t stun_realm(const uint8_t *b, size_t len, char *out, size_t outsz)
-{
-    struct realm_ctx r = {out, outsz, 0};
-    if (outsz)
-        out[0] = '\0';
-    walk_attributes(b, len, realm_found, &r);
-    return r.len;
-}
-
-enum stun_app stun_application(const uint8_t *b, size_t len)
-{
-    enum stun_app app = STUN_APP_NONE;
-    walk_attributes(b, len, app_found, &app);
-    return app;
+    return STUN_APP_NONE;
 }
 
 const char *stun_app_ndpi_name(enum stun_app app)

@@ -15,7 +15,7 @@
  * flow, for the determinism nDPI's could not give.)
  *
  * A request may also carry the REALM of the service's TURN server, a domain
- * the catalog can name (stun_realm).
+ * the catalog can name (proto_names_stun_realm reads it).
  *
  * Every byte is read through cursor.h; a message is walked no further than its
  * own length says, and never past the bytes given.
@@ -44,12 +44,6 @@ bool stun_is_request(const uint8_t *payload, size_t len);
 /* The application whose own attributes the message carries, or
  * STUN_APP_NONE.  The message must pass stun_is_request(). */
 enum stun_app stun_application(const uint8_t *payload, size_t len);
-
-/* The REALM of a request (long-term credentials, RFC 5389 15.7), which names
- * the service's domain ("turn.signal.org"), normalized as a host name into out
- * (outsz bytes).  Returns its length, 0 when the message has none that is a
- * host name. */
-size_t stun_realm(const uint8_t *payload, size_t len, char *out, size_t outsz);
 
 /* The nDPI protocol name of the application ("WhatsAppCall", "Zoom",
  * "GoogleHangoutDuo", "SkypeCall"), through which the catalog names its

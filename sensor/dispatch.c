@@ -20,6 +20,7 @@
 #include "fragment.h"
 #include "hostname.h"
 #include "peers.h"
+#include "proto_names.h"
 #include "rules.h"
 #include "stun.h"
 #include "worker.h"
@@ -166,10 +167,12 @@ static struct peer_hint stun_hint(const struct dispatch *d, const struct packet 
 {
     struct peer_hint hint = {stun_application(p->payload, p->payload_caplen), 0};
     char realm[HOSTNAME_MAX + 1];
-    size_t n;
-    if (d->rules && (n = stun_realm(p->payload, p->payload_caplen, realm, sizeof(realm))) > 0) {
+    int n;
+    if (d->rules &&
+        (n = proto_names_stun_realm(p->payload, p->payload_caplen, realm, sizeof(realm))) > 0) {
         const struct catalog *c = d->rules->catalog;
-        const struct service *svc = catalog_service(c, catalog_match_host(c, realm, n, NULL));
+        const struct service *svc =
+            catalog_service(c, catalog_match_host(c, realm, (size_t)n, NULL));
         if (svc)
             hint.realm_service = svc->sym;
     }

@@ -447,6 +447,49 @@ static void check_flows_reach_their_worker(enum dispatch_delivery how)
     rig_close(&r);
 }
 
+/* What a request says of the call travels with its note: the application its
+ * attributes mark, and the catalog service its REALM names. */
+TEST(stun_requests_carry_their_hints)
+{
+    struct rig r;
+    if (!rig_open(&r, 1, DISPATCH_IN_THREAD)) {
+        rig_close(&r);
+        return;
+    }
+    dispatch_set_rules(r.d, rules);
+    /* an Allocate request with WhatsApp's attribute 0x4000 (and an odd length) */
+    static const uint8_t wa[26] = {0x00, 0x03, 0x00, 0x06, 0x21, 0x12, 0xa4, 0x42, 1,
+                                   2,    3,    4,    5,    6,    7,    8,    9,    10,
+                                   11,   12,   0x40, 0x00, 0x00, 0x01, 0x01, 0x00};
+    struct segment req = {IPPROTO_UDP, CLIENT, STUN_SERVER, 50010, 3478, 0, wa, sizeof(wa)};
+    send_segment(r.d, &req, T0_US);
+    /* a request with REALM "signal.org" (quoted, as some servers write it) */
+    static const uint8_t realm[36] = {0x00, 0x03, 0x00, 0x10, 0x21, 0x12, 0xa4, 0x42, 1,
+                                      2,    3,    4,    5,    6,    7,    8,    9,    10,
+                                      11,   12,   0x00, 0x14, 0x00, 0x0c, '"',  's',  'i',
+                                      'g',  'n',  'a',  'l',  '.',  'o',  'r',  'g',  '"'};
+    struct segment req2 = {IPPROTO_UDP, CLIENT, STUN_SERVER, 50011, 3478, 0, realm, sizeof(realm)};
+    send_segment(r.d, &req2, T0_US + 10);
+    /* a plain binding request from the first port: says nothing, keeps the hint */
+    static const uint8_t plain[20] = {0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42, 1,  2,
+                                      3,    4,    5,    6,    7,    8,    9,    10,   11, 12};
+    struct segment req3 = {IPPROTO_UDP, CLIENT, "192.0.2.55", 50010,
+                           19302,       0,      plain,        sizeof(plain)};
+    send_segment(r.d, &req3, T0_US + 20);
+
+    struct netaddr client = addr(CLIENT), server;
+    struct peer_hint hint;
+    CHECK(peers_lookup(r.peers, &client, 50010, T0_US + SECOND_US, LOOKUP_SEQ, &server, &hint));
+    CHECK(hint.app == STUN_APP_WHATSAPP);
+    CHECK(hint.realm_service == 0);
+    CHECK(peers_lookup(r.peers, &client, 50011, T0_US + SECOND_US, LOOKUP_SEQ, &server, &hint));
+    CHECK(hint.app == STUN_APP_NONE);
+    const struct service *signal =
+        catalog_service(rules->catalog, catalog_find(rules->catalog, "signal"));
+    CHECK(signal && hint.realm_service == signal->sym);
+    rig_close(&r);
+}
+
 TEST(both_directions_reach_one_worker_in_thread)
 {
     check_flows_reach_their_worker(DISPATCH_IN_THREAD);
@@ -588,6 +631,7 @@ int main(void)
     RUN(dns_answers_over_udp_and_tcp_reach_the_cache);
     RUN(dns_message_in_a_port_53_payload);
     RUN(stun_requests_reach_the_peers_table);
+    RUN(stun_requests_carry_their_hints);
     RUN(both_directions_reach_one_worker_in_thread);
     RUN(both_directions_reach_one_worker_through_rings);
     RUN(decode_failures_are_counted_by_reason);
