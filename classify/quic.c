@@ -328,6 +328,11 @@ const char *quic_sni(const struct quic_state *q)
     return q->status == QUIC_FOUND ? q->hello.sni : "";
 }
 
+bool quic_ech(const struct quic_state *q)
+{
+    return (q->status == QUIC_FOUND || q->status == QUIC_NO_SNI) && q->hello.ech;
+}
+
 const char *quic_alpn(const struct quic_state *q)
 {
     return q->status == QUIC_FOUND || q->status == QUIC_NO_SNI ? q->hello.alpn : "";

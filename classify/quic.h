@@ -109,6 +109,10 @@ enum quic_status quic_get_status(const struct quic_state *q);
 /* The server name when the status is QUIC_FOUND, else "".  Owned by q. */
 const char *quic_sni(const struct quic_state *q);
 
+/* True when the ClientHello (status QUIC_FOUND or QUIC_NO_SNI) carries
+ * encrypted_client_hello: the server name is then the ECH provider's. */
+bool quic_ech(const struct quic_state *q);
+
 /* The offered ALPN protocols ("h3"), "" if none or no verdict.  Owned by q. */
 const char *quic_alpn(const struct quic_state *q);
 

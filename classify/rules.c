@@ -1,7 +1,7 @@
 /*
  * rules.c - load a rules folder as one unit.
  *
- * All three files are parsed even when an earlier one fails, so that a person
+ * All the files are parsed even when an earlier one fails, so that a person
  * running --check-config sees every error at once.  The policy can only be
  * checked against a catalog and departments that loaded.
  */
@@ -26,7 +26,8 @@ struct rules *rules_load(const char *dir, struct diag *d)
     char *services = join(dir, RULES_SERVICES_FILE);
     char *departments = join(dir, RULES_DEPARTMENTS_FILE);
     char *policy = join(dir, RULES_POLICY_FILE);
-    if (!r || !services || !departments || !policy) {
+    char *resolvers = join(dir, RULES_RESOLVERS_FILE);
+    if (!r || !services || !departments || !policy || !resolvers) {
         diag_error(d, dir, 0, "out of memory");
         goto fail;
     }
@@ -35,21 +36,25 @@ struct rules *rules_load(const char *dir, struct diag *d)
     r->departments = departments_load(departments, d);
     if (r->catalog && r->departments)
         r->policy = policy_load(policy, r->catalog, r->departments, d);
-    if (!r->catalog || !r->departments || !r->policy || !r->dir)
+    r->resolvers = resolvers_load(resolvers, d);
+    if (!r->catalog || !r->departments || !r->policy || !r->resolvers || !r->dir)
         goto fail;
     atomic_init(&r->refs, 1);
     free(services);
     free(departments);
     free(policy);
+    free(resolvers);
     return r;
 fail:
     free(services);
     free(departments);
     free(policy);
+    free(resolvers);
     if (r) {
         catalog_free(r->catalog);
         departments_free(r->departments);
         policy_free(r->policy);
+        resolvers_free(r->resolvers);
         free(r->dir);
         free(r);
     }
@@ -69,6 +74,7 @@ void rules_release(struct rules *r)
     policy_free(r->policy);
     catalog_free(r->catalog);
     departments_free(r->departments);
+    resolvers_free(r->resolvers);
     free(r->dir);
     free(r);
 }

@@ -16,21 +16,24 @@
 #include "departments.h"
 #include "diag.h"
 #include "policy.h"
+#include "resolvers.h"
 
 #define RULES_SERVICES_FILE    "services.conf"
 #define RULES_DEPARTMENTS_FILE "departments.conf"
 #define RULES_POLICY_FILE      "policy.conf"
+#define RULES_RESOLVERS_FILE   "resolvers.conf" /* optional (resolvers.h) */
 
 struct rules {
     struct catalog *catalog;
     struct departments *departments;
     struct policy *policy;
+    struct resolvers *resolvers;
     char *dir;
     atomic_int refs;
 };
 
-/* Loads the three files of dir.  Returns NULL if any file has an error; every
- * error is recorded in d.  The new set holds one reference. */
+/* Loads the files of dir (the resolvers file may be absent).  Returns NULL if any file has an
+ * error; every error is recorded in d.  The new set holds one reference. */
 struct rules *rules_load(const char *dir, struct diag *d);
 struct rules *rules_retain(struct rules *r);
 /* Drops a reference; frees the set with the last one.  Accepts NULL. */

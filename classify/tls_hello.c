@@ -36,6 +36,7 @@
 #define RECORD_HEADER_LEN      5
 #define EXT_SERVER_NAME        0
 #define EXT_ALPN               16
+#define EXT_ECH                0xfe0d /* encrypted_client_hello */
 #define SNI_HOST_NAME          0
 
 /* Takes the next n bytes of c as a cursor of their own. */
@@ -146,6 +147,7 @@ enum tls_hello_status tls_hello_parse(const uint8_t *msg, size_t len, struct tls
     out->sni[0] = '\0';
     out->alpn[0] = '\0';
     out->msg_len = 0;
+    out->ech = false;
 
     if (!cur_u8(&c, &type))
         return TLS_HELLO_NEED_MORE;
@@ -188,6 +190,8 @@ enum tls_hello_status tls_hello_parse(const uint8_t *msg, size_t len, struct tls
             if (seen_alpn || !parse_alpn(ext, out))
                 goto malformed;
             seen_alpn = true;
+        } else if (ext_type == EXT_ECH) {
+            out->ech = true;
         }
     }
     return out->sni[0] ? TLS_HELLO_FOUND : TLS_HELLO_NO_SNI;
@@ -196,6 +200,7 @@ malformed:
     out->sni[0] = '\0';
     out->alpn[0] = '\0';
     out->msg_len = 0;
+    out->ech = false;
     return TLS_HELLO_MALFORMED;
 }
 
@@ -221,6 +226,7 @@ enum tls_hello_status tls_hello_from_records(const uint8_t *stream, size_t len, 
     out->sni[0] = '\0';
     out->alpn[0] = '\0';
     out->msg_len = 0;
+    out->ech = false;
 
     for (;;) {
         uint16_t rec_len;

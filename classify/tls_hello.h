@@ -20,6 +20,7 @@
 #ifndef SHADOWTAP_TLS_HELLO_H
 #define SHADOWTAP_TLS_HELLO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,6 +56,10 @@ struct tls_hello {
     /* The whole handshake message's length (4-byte header included) once the
      * header has been seen, else 0.  Set with every status but MALFORMED. */
     size_t msg_len;
+    /* The ClientHello carries encrypted_client_hello (draft-ietf-tls-esni,
+     * type 0xfe0d): the real server name is encrypted, and sni is the ECH
+     * provider's public name, not the service's.  Set with FOUND and NO_SNI. */
+    bool ech;
 };
 
 /*

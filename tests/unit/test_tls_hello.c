@@ -174,6 +174,30 @@ TEST(sni_found)
     CHECK_INT(h.msg_len, m.len);
 }
 
+/* encrypted_client_hello (0xfe0d): the outer SNI is the ECH provider's, and
+ * the reader says so. */
+TEST(ech_extension_seen)
+{
+    struct tls_hello h;
+    build_hello(&m, "cloudflare-ech.com", 32);
+    CHECK_INT(tls_hello_parse(m.b, m.len, &h), TLS_HELLO_FOUND);
+    CHECK(!h.ech);
+    m.len = 0;
+    size_t body = hello_begin(&m);
+    size_t exts = open_len(&m, 2);
+    ext_sni(&m, "cloudflare-ech.com");
+    ext_opaque(&m, 0xfe0d, 90, 0x11); /* outer ECH: config id, enc, payload */
+    ext_alpn(&m, "h2\0");
+    close_len(&m, exts, 2);
+    close_len(&m, body, 3);
+    CHECK_INT(tls_hello_parse(m.b, m.len, &h), TLS_HELLO_FOUND);
+    CHECK(h.ech);
+    CHECK_STR(h.sni, "cloudflare-ech.com");
+    /* cut short: no verdict, and no ECH claimed */
+    CHECK_INT(tls_hello_parse(m.b, m.len - 10, &h), TLS_HELLO_NEED_MORE);
+    CHECK(!h.ech);
+}
+
 TEST(no_extensions_at_all)
 {
     struct tls_hello h;
@@ -856,6 +880,7 @@ TEST(random_bytes)
 int main(void)
 {
     RUN(sni_found);
+    RUN(ech_extension_seen);
     RUN(no_extensions_at_all);
     RUN(extensions_without_sni);
     RUN(empty_extension_block);
