@@ -23,6 +23,11 @@
  * after it: nDPI still reads within a flow what it wrote there, but nothing
  * passes from one flow to another, so a flow's verdict depends on its own
  * packets only.  scripts/eval-corpus measures what that costs.
+ *
+ * The protocol list (dpi_protocol_count, dpi_protocol_info) is read from the
+ * module, not from nDPI's headers: the test that keeps every nDPI protocol
+ * either in the catalog or in rules/ndpi-protocols.conf checks the library
+ * that is linked, whatever release that is.
  */
 #include "dpi.h"
 
@@ -392,4 +397,25 @@ const char *dpi_category_name(const struct dpi *d, uint16_t category)
 {
     const char *name = ndpi_category_get_name(d->ndpi, (ndpi_protocol_category_t)category);
     return name ? name : "Unspecified";
+}
+
+/* ---- the protocol list ---- */
+
+uint16_t dpi_protocol_count(const struct dpi *d)
+{
+    unsigned n = ndpi_get_num_supported_protocols(d->ndpi);
+    return n > UINT16_MAX ? UINT16_MAX : (uint16_t)n; /* flows carry 16-bit ids */
+}
+
+bool dpi_protocol_info(const struct dpi *d, uint16_t id, struct dpi_protocol *out)
+{
+    if (id >= dpi_protocol_count(d))
+        return false;
+    const ndpi_proto_defaults_t *def = &ndpi_get_proto_defaults(d->ndpi)[id];
+    const char *breed = ndpi_get_proto_breed_name(d->ndpi, def->protoBreed);
+    out->id = id;
+    snprintf(out->name, sizeof(out->name), "%s", dpi_protocol_name(d, id));
+    snprintf(out->category, sizeof(out->category), "%s", dpi_category_name(d, def->protoCategory));
+    snprintf(out->breed, sizeof(out->breed), "%s", breed ? breed : "Unrated");
+    return true;
 }

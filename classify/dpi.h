@@ -117,4 +117,25 @@ const char *dpi_label(const struct dpi *d, const struct dpi_result *r, char *buf
 /* nDPI category name ("Cloud", "Web", ...). */
 const char *dpi_category_name(const struct dpi *d, uint16_t category);
 
+/* nDPI's protocol list, read from the library at run time (not from its
+ * headers, so that an nDPI built with more or fewer protocols is seen as it
+ * is).  Ids run from 0 ("Unknown") to dpi_protocol_count() - 1; nDPI 4.2 has
+ * 282.  tests/unit/test_ndpi_coverage.c walks them against the catalog. */
+#define DPI_PROTOCOL_TEXT_MAX 63 /* longer texts are cut; nDPI 4.2's longest has 20 */
+
+struct dpi_protocol {
+    uint16_t id;
+    char name[DPI_PROTOCOL_TEXT_MAX + 1];     /* "Dropbox", as dpi_protocol_name() */
+    char category[DPI_PROTOCOL_TEXT_MAX + 1]; /* nDPI's category of it: "Cloud" */
+    char breed[DPI_PROTOCOL_TEXT_MAX + 1];    /* nDPI's rating: "Safe", "Acceptable", "Fun",
+                                                 "Unsafe", "Potentially Dangerous",
+                                                 "Dangerous" or "Unrated" */
+};
+
+/* Number of protocol ids the module knows, custom protocols included. */
+uint16_t dpi_protocol_count(const struct dpi *d);
+/* Copies what nDPI says of protocol id into out.  False, with out untouched,
+ * when id is not below dpi_protocol_count(). */
+bool dpi_protocol_info(const struct dpi *d, uint16_t id, struct dpi_protocol *out);
+
 #endif
