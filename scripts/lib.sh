@@ -12,9 +12,9 @@ say() { printf '%s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 # Packages each job needs (Debian 12).
-PKG_BUILD="cmake make gcc pkg-config libpcap-dev libndpi-dev libhiredis-dev libmaxminddb-dev libjansson-dev libgcrypt20-dev"
+PKG_BUILD="cmake make gcc pkg-config libpcap-dev libndpi-dev libhiredis-dev libmaxminddb-dev libjansson-dev libgcrypt20-dev libpsl-dev publicsuffix"
 PKG_RUN="redis-server jq"
-PKG_TEST="$PKG_RUN universal-ctags libndpi-bin tcpreplay iproute2 libmaxmind-db-writer-perl clang libclang-rt-14-dev python3-jsonschema chromium"
+PKG_TEST="$PKG_RUN universal-ctags psl libndpi-bin tcpreplay iproute2 libmaxmind-db-writer-perl clang libclang-rt-14-dev python3-jsonschema chromium"
 PKG_BENCH="$PKG_RUN libndpi-bin time tcpreplay iproute2"
 
 # install_deps PKG...: installs what is missing with apt-get when root.

@@ -12,6 +12,7 @@
 #include "dispatch.h"
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 
 #include "dns.h"
@@ -32,6 +33,7 @@ struct dispatch {
     struct dns_cache *dns;
     struct peers *peers;
     const struct rules *rules; /* the catalog that names STUN realms, or NULL */
+    struct peers *dns_bypass;  /* devices that used encrypted DNS, or NULL */
     struct worker *const *workers;
     unsigned nworkers;
     bool in_thread; /* DISPATCH_IN_THREAD */
@@ -64,6 +66,11 @@ void dispatch_free(struct dispatch *d)
         return;
     fragment_table_free(d->fragments);
     free(d);
+}
+
+void dispatch_set_dns_bypass(struct dispatch *d, struct peers *table)
+{
+    d->dns_bypass = table;
 }
 
 void dispatch_set_rules(struct dispatch *d, const struct rules *rules)
@@ -103,6 +110,8 @@ static void set_horizon(struct dispatch *d)
     if (d->dns)
         dns_cache_set_horizon(d->dns, horizon);
     peers_set_horizon(d->peers, horizon);
+    if (d->dns_bypass)
+        peers_set_horizon(d->dns_bypass, horizon);
 }
 
 /* ---- DNS answers ---- */
@@ -179,6 +188,25 @@ static struct peer_hint stun_hint(const struct dispatch *d, const struct packet 
     return hint;
 }
 
+/* ---- encrypted DNS ---- */
+
+/* The first packet of a client's flow to an encrypted-DNS resolver: a TCP SYN,
+ * or a QUIC long-header packet (DoQ, DoH over HTTP/3).  Checked only for
+ * packets to 443 and 853, and then the address only for 443. */
+static bool starts_encrypted_dns(const struct dispatch *d, const struct packet *p)
+{
+    if (p->dport != RESOLVERS_DOH_PORT && p->dport != RESOLVERS_DOT_PORT)
+        return false;
+    if (p->l4_proto == IPPROTO_TCP) {
+        if ((p->tcp_flags & (TH_SYN | TH_ACK)) != TH_SYN)
+            return false;
+    } else if (p->l4_proto != IPPROTO_UDP || !p->payload || p->payload_caplen < 1 ||
+               !(p->payload[0] & 0x80)) {
+        return false;
+    }
+    return resolvers_is_encrypted_dns(d->rules->resolvers, &p->dst, p->l4_proto, p->dport);
+}
+
 /* ---- the step ---- */
 
 void dispatch_tick(struct dispatch *d, uint64_t now_us)
@@ -216,6 +244,10 @@ void dispatch_packet(struct dispatch *d, const struct capture_packet *cp)
         d->stats.fragments_unmatched++; /* counted under a port-less flow */
     if (d->dns)
         sniff_dns(d, &p, cp->ts_us);
+    if (d->dns_bypass && d->rules && starts_encrypted_dns(d, &p)) {
+        set_horizon(d);
+        peers_note(d->dns_bypass, &p.src, 0, &p.dst, NULL, cp->ts_us, d->seq);
+    }
     if (p.l4_proto == IPPROTO_UDP && p.payload && stun_is_request(p.payload, p.payload_caplen)) {
         set_horizon(d);
         struct peer_hint hint = stun_hint(d, &p);

@@ -59,6 +59,11 @@ struct dispatch *dispatch_new(struct dns_cache *dns, struct peers *peers,
  * and peers table are not touched. */
 void dispatch_free(struct dispatch *d);
 
+/* The table of devices that used an encrypted-DNS resolver (a peers table,
+ * noted under port 0 with the resolver as the server); the rules' resolvers
+ * (resolvers.h) say which flows those are.  NULL (the default): not noted. */
+void dispatch_set_dns_bypass(struct dispatch *d, struct peers *table);
+
 /* The rules whose catalog names the services of STUN realms (peers.h); the
  * caller keeps them alive until it sets others.  NULL (the default): realms are
  * not read. */

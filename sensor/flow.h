@@ -70,7 +70,7 @@ struct flow {
     uint16_t ndpi_master;
     uint16_t ndpi_app;
     uint8_t ndpi_category;
-    uint8_t match;           /* enum match_kind */
+    uint8_t match;           /* FLOW_MATCH and FLOW_VIS below */
     uint8_t state;           /* enum flow_state */
     uint8_t flags;           /* FLOW_F_* */
     uint16_t tally_epoch;    /* epoch of the tally table the cell pointer belongs to */
@@ -89,7 +89,13 @@ enum flow_flags {
     FLOW_F_INTERNAL = 1u << 3,     /* the server is internal: not cloud usage */
     FLOW_F_TALLIED = 1u << 4,      /* the flow has been counted in a tally cell */
     FLOW_F_DNS_FALLBACK = 1u << 5, /* a name from DNS answers was kept for this flow */
+    FLOW_F_MIDSTREAM = 1u << 6,    /* TCP, and its first packet seen was no SYN */
 };
+
+/* match holds two things once a flow is decided: the enum match_kind that
+ * named it (low four bits) and the enum tally_vis of its bytes (high four). */
+#define FLOW_MATCH(f) ((unsigned)(f)->match & 0x0fu)
+#define FLOW_VIS(f)   ((unsigned)(f)->match >> 4)
 
 struct flow_timeouts {
     uint32_t seconds[FLOW_STATE_COUNT];

@@ -157,6 +157,8 @@ static json_t *build(const struct flowlog_record *r)
     set_path(o, "shadowtap.service.category", str_or_null(r->service_category));
     set_path(o, "shadowtap.service.status", json_string(r->service_status));
     set_path(o, "shadowtap.match", json_string(r->match));
+    if (r->visibility)
+        set_path(o, "shadowtap.visibility", json_string(r->visibility));
     if (r->other_name) {
         set_path(o, "shadowtap.name", json_string(r->other_name));
         set_path(o, "shadowtap.name_source", json_string(r->other_name_source));

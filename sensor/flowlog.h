@@ -36,6 +36,7 @@ struct flowlog_record {
     const char *service_category;
     const char *service_status;
     const char *match;
+    const char *visibility; /* what named its service, or why nothing did (tally.h) */
     const char *ndpi_protocol;
     const char *ndpi_category;
     const char *country; /* ISO 3166 alpha-2, NULL if unknown */

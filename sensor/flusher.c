@@ -344,9 +344,10 @@ static void enqueue_pending(struct flusher *f)
 {
     const struct tally_notes *notes = tally_notes_peek(f->pending);
     if (tally_notes_dropped(notes) && !f->warned_notes) {
-        log_warning("more host names of unclassified flows than a flush keeps (%u): names "
-                    "beyond are not noted for the catalog (counts are not affected)",
-                    TALLY_NOTES_MAX_HOSTS);
+        log_warning("more host names of unclassified flows than a flush keeps (%u): the flows "
+                    "beyond are counted under \"overflow\" among the names counted apart, not "
+                    "as candidate services (counts are not affected)",
+                    TALLY_NOTES_MAX_UNKNOWN);
         f->warned_notes = true;
     }
     if (tally_count(f->pending) == 0 && tally_notes_count(notes) == 0)

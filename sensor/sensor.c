@@ -45,6 +45,7 @@
 #include "peers.h"
 #include "privdrop.h"
 #include "quic.h"
+#include "unknown.h"
 #include "pseudonym.h"
 #include "rules.h"
 #include "spool.h"
@@ -59,6 +60,10 @@ struct sensor_signals sensor_signals;
  * STUN exchange within seconds; an hour covers calls whose path is renegotiated. */
 #define PEER_SLOTS      65536
 #define PEER_LIFETIME_S 3600
+/* Devices that used encrypted DNS: a flow of theirs nothing names is said to
+ * be hidden by it for an hour after each use (docs/reports.md, visibility). */
+#define DNS_BYPASS_SLOTS      16384
+#define DNS_BYPASS_LIFETIME_S 3600
 
 struct sensor {
     const struct sensor_config *cfg;
@@ -67,6 +72,7 @@ struct sensor {
     struct siphash_key device_key;
     struct dns_cache *dns;
     struct peers *peers;
+    struct peers *dns_bypass; /* devices that used encrypted DNS (port 0 notes) */
     struct dispatch *dispatch;
     struct geo *geo;
     struct flowlog *flowlog;
@@ -527,10 +533,19 @@ static int make_capture_tables(struct sensor *s)
     struct siphash_key peers_key = {siphash24(&s->device_key, purpose, sizeof(purpose) - 1),
                                     siphash24(&s->device_key, purpose, sizeof(purpose))};
     s->peers = peers_new(PEER_SLOTS, PEER_LIFETIME_S, &peers_key);
+    /* Devices that used an encrypted-DNS resolver: the same table, noted under
+     * port 0, for an hour after each use (resolvers.h). */
+    static const char bypass_purpose[] = "shadowtap encrypted-dns devices";
+    struct siphash_key bypass_key = {
+        siphash24(&s->device_key, bypass_purpose, sizeof(bypass_purpose) - 1),
+        siphash24(&s->device_key, bypass_purpose, sizeof(bypass_purpose))};
+    s->dns_bypass = peers_new(DNS_BYPASS_SLOTS, DNS_BYPASS_LIFETIME_S, &bypass_key);
     s->dispatch = dispatch_new(s->dns, s->peers, DISPATCH_TO_RINGS);
-    if (s->dispatch)
+    if (s->dispatch) {
         dispatch_set_rules(s->dispatch, s->rules);
-    if (!s->dns || !s->dispatch || !s->peers) {
+        dispatch_set_dns_bypass(s->dispatch, s->dns_bypass);
+    }
+    if (!s->dns || !s->dispatch || !s->peers || !s->dns_bypass) {
         log_error("out of memory");
         return SENSOR_EXIT_FAILURE;
     }
@@ -605,6 +620,9 @@ static int make_workers(struct sensor *s)
     dpi_global_init((size_t)cfg->dpi_memory_cap);
     if (!quic_global_init())
         log_warning("libgcrypt is unusable: QUIC names beyond nDPI's are not read");
+    if (!unknown_init())
+        log_warning("no public suffix list (package publicsuffix): unknown host names are "
+                    "grouped by their whole name, not by registrable domain");
     s->flusher = flusher_new(s->store, s->nworkers);
     s->workers = calloc(s->nworkers, sizeof(*s->workers));
     if (!s->flusher || !s->workers) {
@@ -622,6 +640,7 @@ static int make_workers(struct sensor *s)
         .ring_bytes = (size_t)cfg->ring_bytes,
         .sensor_id = s->sensor_id,
         .device_key = s->device_key,
+        .dns_bypass = s->dns_bypass,
     };
     for (unsigned i = 0; i < s->nworkers; i++) {
         s->workers[i] =
@@ -770,6 +789,7 @@ static void teardown(struct sensor *s)
     geo_close(s->geo);
     dispatch_free(s->dispatch);
     peers_free(s->peers);
+    peers_free(s->dns_bypass);
     dns_cache_free(s->dns);
     capture_close(s->capture);
     rules_release(s->rules);

@@ -26,6 +26,7 @@
 #include "proto_names.h"
 #include "quic.h"
 #include "tls_hello.h"
+#include "unknown.h"
 #include "pseudonym.h"
 #include "ring.h"
 #include "stun.h"
@@ -74,6 +75,8 @@ struct flow_dpi {
     uint8_t *tls;            /* the client's first TCP bytes, while a ClientHello grows */
     uint32_t tls_len;
     uint32_t packets; /* packets seen while undecided */
+    bool ech;         /* the ClientHello carried encrypted_client_hello */
+    bool edns;        /* the client used encrypted DNS before the flow (dispatch.c) */
 };
 
 #define OWN_TLS_MAX 16384 /* client bytes kept to find a ClientHello nDPI missed */
@@ -267,6 +270,46 @@ static void flow_dpi_free(struct flow_dpi *fd)
     free(fd);
 }
 
+/* What named the flow's service (its match), or why nothing did (see
+ * tally.h's enum tally_vis); ech: its ClientHello hid the server name. */
+static enum tally_vis visibility_of(const struct flow *f, const struct flow_dpi *fd,
+                                    const struct attribution *at, bool ech)
+{
+    if (at->service >= 0) {
+        switch (at->match) {
+        case MATCH_SNI:
+            return TALLY_VIS_SNI;
+        case MATCH_QUIC_SNI:
+            return TALLY_VIS_QUIC_SNI;
+        case MATCH_HTTP_HOST:
+            return TALLY_VIS_HTTP_HOST;
+        case MATCH_DNS_QUERY:
+        case MATCH_DNS:
+            return TALLY_VIS_DNS;
+        case MATCH_IP:
+            return TALLY_VIS_IP_RANGE;
+        case MATCH_STUN:
+        case MATCH_PEER:
+            return TALLY_VIS_STUN;
+        case MATCH_PROTOCOL:
+            return TALLY_VIS_PROTOCOL;
+        default:
+            return TALLY_VIS_NDPI;
+        }
+    }
+    if (at->name)
+        return TALLY_VIS_UNKNOWN;
+    if (ech)
+        return TALLY_VIS_ECH;
+    if (fd && fd->edns)
+        return TALLY_VIS_EDNS;
+    if (f->flags & FLOW_F_MIDSTREAM)
+        return TALLY_VIS_NO_HANDSHAKE;
+    if (f->key.proto == IPPROTO_TCP || f->key.proto == IPPROTO_UDP)
+        return TALLY_VIS_IP_ONLY;
+    return TALLY_VIS_OTHER;
+}
+
 static void decide(struct worker *w, struct flow *f, bool give_up)
 {
     struct flow_dpi *fd = f->dpi;
@@ -284,6 +327,13 @@ static void decide(struct worker *w, struct flow *f, bool give_up)
     if (fd && (!res.name[0] || fd->own_replaces) && fd->own_source != DPI_NAME_NONE) {
         res.name_source = fd->own_source;
         memcpy(res.name, fd->own_name, sizeof(res.name));
+    }
+    /* Behind encrypted_client_hello, the SNI in clear is the ECH provider's
+     * public name, not the service the client reaches: not the flow's name. */
+    bool ech = fd && fd->ech;
+    if (ech && (res.name_source == DPI_NAME_SNI || res.name_source == DPI_NAME_QUIC_SNI)) {
+        res.name[0] = '\0';
+        res.name_source = DPI_NAME_NONE;
     }
     const char *app = res.app      ? dpi_protocol_name(w->dpi, res.app)
                       : res.master ? dpi_protocol_name(w->dpi, res.master)
@@ -303,7 +353,8 @@ static void decide(struct worker *w, struct flow *f, bool give_up)
 
     const struct service *svc = catalog_service(w->rules->catalog, at.service);
     f->service_sym = svc ? svc->sym : w->sym_unclassified;
-    f->match = (uint8_t)at.match;
+    enum tally_vis vis = visibility_of(f, fd, &at, ech);
+    f->match = (uint8_t)(at.match | vis << 4);
     f->ndpi_master = res.master;
     f->ndpi_app = res.app;
     f->ndpi_category = (uint8_t)res.category;
@@ -343,6 +394,16 @@ static void decide(struct worker *w, struct flow *f, bool give_up)
     c->bytes_down += f->bytes[1];
     c->packets_up += f->packets[0];
     c->packets_down += f->packets[1];
+    c->vis_bytes[vis] += f->bytes[0] + f->bytes[1];
+    c->vis_flows[vis]++;
+    if (resolvers_is_encrypted_dns(w->rules->resolvers, server_of(f), f->key.proto,
+                                   server_port(f))) {
+        struct tally_notes *n = tally_notes(w->tally);
+        if (n) /* what does not fit is counted in the notes */
+            tally_notes_add_edns_device(n, tally_day_of_hour(tally_hour_of(f->first_us)),
+                                        f->dept_sym,
+                                        pseudonym_device(&w->cfg.device_key, client_of(f)));
+    }
     c->flows++;
     tally_cell_seen(c, (uint32_t)(f->first_us / 1000000u));
     tally_cell_seen(c, (uint32_t)(f->last_us / 1000000u));
@@ -378,12 +439,18 @@ static void start_flow(struct worker *w, struct flow *f, const struct record_pac
     if (departments_is_internal(r->departments, server_of(f)) || netaddr_is_private(server_of(f)))
         f->flags |= FLOW_F_INTERNAL;
 
+    if (k->proto == IPPROTO_TCP && !(rp->tcp_flags & TH_SYN))
+        f->flags |= FLOW_F_MIDSTREAM;
+
     struct flow_dpi *fd = calloc(1, sizeof(*fd));
     if (!fd) {
         w->stats.dpi_refused++;
         return; /* decided below with what we know */
     }
     fd->seq = rp->seq;
+    struct netaddr resolver;
+    fd->edns = w->cfg.dns_bypass && peers_lookup(w->cfg.dns_bypass, client_of(f), 0, rp->ts_us,
+                                                 rp->seq, &resolver, NULL);
     if (w->dns)
         dns_cache_lookup(w->dns, client_of(f), server_of(f), rp->ts_us, rp->seq, fd->dns_name,
                          sizeof(fd->dns_name), NULL);
@@ -434,6 +501,8 @@ static void read_tls(struct flow_dpi *fd, const uint8_t *payload, uint32_t len)
         tls_hello_from_records(fd->tls, fd->tls_len, scratch, sizeof(scratch), &hello);
     if (st == TLS_HELLO_NEED_MORE && fd->tls_len < OWN_TLS_MAX)
         return;
+    if (st == TLS_HELLO_FOUND || st == TLS_HELLO_NO_SNI)
+        fd->ech = hello.ech;
     if (st == TLS_HELLO_FOUND) {
         memcpy(fd->own_name, hello.sni,
                sizeof(fd->own_name) < sizeof(hello.sni) ? sizeof(fd->own_name) : sizeof(hello.sni));
@@ -460,6 +529,7 @@ static void read_quic(struct flow_dpi *fd, const uint8_t *payload, uint32_t len)
         snprintf(fd->own_name, sizeof(fd->own_name), "%s", quic_sni(fd->quic));
         fd->own_source = DPI_NAME_QUIC_SNI;
     }
+    fd->ech = fd->ech || quic_ech(fd->quic);
 }
 
 /* True while one of our own readers has started and wants more packets. */
@@ -558,6 +628,7 @@ static void handle_packet(struct worker *w, const struct record_packet *rp, cons
         c->bytes_down += rp->ip_len;
         c->packets_down++;
     }
+    c->vis_bytes[FLOW_VIS(f)] += rp->ip_len;
     tally_cell_seen(c, (uint32_t)(rp->ts_us / 1000000u));
 }
 
@@ -611,7 +682,8 @@ static void write_flow_log(struct worker *w, const struct flow *f, enum flow_end
         .service_name = svc ? svc->name : NULL,
         .service_category = svc ? catalog_category_name(svc->category) : NULL,
         .service_status = policy_status_name(status),
-        .match = classify_match_name((enum match_kind)f->match),
+        .match = classify_match_name((enum match_kind)FLOW_MATCH(f)),
+        .visibility = tally_vis_name((enum tally_vis)FLOW_VIS(f)),
         .ndpi_protocol = label,
         .ndpi_category = dpi_category_name(w->dpi, f->ndpi_category),
         .country = f->country ? country : NULL,
@@ -624,18 +696,33 @@ static void write_flow_log(struct worker *w, const struct flow *f, enum flow_end
         w->stats.flowlog_errors++;
 }
 
-/* The host name of an unclassified flow, for analysts to extend the catalog
- * with (a server name: nothing about the client). */
-static void note_unmatched(struct worker *w, const struct flow *f)
+/* An unclassified flow that carried a host name: a candidate service (by its
+ * registrable domain), or a name counted apart (classify/unknown.h).  A
+ * server name: nothing about the client but its pseudonym. */
+static void note_unknown(struct worker *w, const struct flow *f)
 {
     const char *host = names_domain(f->name);
-    if (!host || !w->tally || (f->flags & FLOW_F_INTERNAL) ||
-        catalog_find_sym(w->rules->catalog, f->service_sym) >= 0)
+    if (!host || !w->tally || (f->flags & FLOW_F_INTERNAL) || FLOW_VIS(f) != TALLY_VIS_UNKNOWN)
         return;
     struct tally_notes *n = tally_notes(w->tally);
-    if (n) /* what does not fit is counted in the notes */
-        tally_notes_add_host(n, tally_day_of_hour(tally_hour_of(f->first_us)), host,
-                             f->bytes[0] + f->bytes[1]);
+    if (!n)
+        return;
+    char domain[HOSTNAME_MAX + 1];
+    enum unknown_kind kind = unknown_classify(host, w->rules->resolvers, domain, sizeof(domain));
+    struct tally_unknown_note note = {
+        .day = tally_day_of_hour(tally_hour_of(f->first_us)),
+        .dept_sym = f->dept_sym,
+        .kind = (uint8_t)kind, /* the same numbers as enum tally_unknown_kind */
+        .domain = domain,
+        .host = host,
+        .bytes_up = f->bytes[0],
+        .bytes_down = f->bytes[1],
+        .flows = 1,
+        .first_seen = (uint32_t)(f->first_us / 1000000u),
+        .last_seen = (uint32_t)(f->last_us / 1000000u),
+    };
+    /* what does not fit goes to the overflow entry, counted in the notes */
+    tally_notes_add_unknown(n, &note, pseudonym_device(&w->cfg.device_key, client_of(f)));
 }
 
 static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
@@ -645,7 +732,7 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
         decide(w, f, true);
     if (w->log)
         write_flow_log(w, f, why);
-    note_unmatched(w, f);
+    note_unknown(w, f);
     w->stats.flows_ended[why]++;
     if (f->flags & FLOW_F_INTERNAL)
         w->stats.flows_internal++;

@@ -42,6 +42,9 @@ struct worker_config {
     size_t ring_bytes;
     const char *sensor_id;
     struct siphash_key device_key;
+    /* Devices that used an encrypted-DNS resolver, noted by the capture thread
+     * under port 0 (dispatch.h); NULL: not looked at. */
+    struct peers *dns_bypass;
 };
 
 struct worker_stats {

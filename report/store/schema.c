@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "classify.h"
+#include "hostname.h"
 
 #define PREFIX "shadowtap:"
 #define SEP    ":" /* between the parts of a key */
@@ -46,6 +47,12 @@
 #define UPLOAD     "upload"
 #define ASN        "asn"
 #define UNMATCHED  "unmatched"
+#define VISIBILITY "visibility"
+#define EDNS       "edns"
+#define UNKNOWN    "unknown"
+#define HOSTS      "hosts"
+#define APART      "apart"
+#define BYTES      "bytes"
 
 #define SEQ        "seq"
 #define LAST_FLUSH "last_flush"
@@ -74,6 +81,8 @@ const char schema_key_asn[] = PREFIX ASN;
 const char schema_field_seq[] = SEQ;
 const char schema_field_last_flush[] = LAST_FLUSH;
 const char schema_field_updated[] = UPDATED;
+const char schema_field_first_seen[] = FIRST_SEEN;
+const char schema_field_last_seen[] = LAST_SEEN;
 
 static const char *const span_name[] = {[SCHEMA_DAY] = DAY, [SCHEMA_MONTH] = MONTH};
 static const char *const span_shape[] = {[SCHEMA_DAY] = DAY_SHAPE, [SCHEMA_MONTH] = MONTH_SHAPE};
@@ -212,6 +221,64 @@ int schema_key_unmatched(char *buf, size_t len, const char *month)
     if (!shaped(month, strlen(month), MONTH_SHAPE))
         return refuse(buf, len);
     return join(buf, len, PREFIX UNMATCHED SEP, month, NULL);
+}
+
+/* Department ids and domains in keys: no separator of the schema inside. */
+static bool part_ok(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 0 && n <= HOSTNAME_MAX && !strpbrk(s, SEP BAR);
+}
+
+int schema_key_visibility(char *buf, size_t len, enum schema_span span, const char *date)
+{
+    if (!span_ok(span) || !shaped(date, strlen(date), span_shape[span]))
+        return refuse(buf, len);
+    return join(buf, len, PREFIX VISIBILITY SEP, span_name[span], SEP, date, NULL);
+}
+
+int schema_key_edns(char *buf, size_t len, enum schema_span span, const char *date,
+                    const char *dept)
+{
+    if (!span_ok(span) || !shaped(date, strlen(date), span_shape[span]) || !part_ok(dept))
+        return refuse(buf, len);
+    return join(buf, len, PREFIX EDNS SEP, span_name[span], SEP, date, SEP, dept, NULL);
+}
+
+int schema_key_unknown(char *buf, size_t len, const char *month)
+{
+    if (!shaped(month, strlen(month), MONTH_SHAPE))
+        return refuse(buf, len);
+    return join(buf, len, PREFIX UNKNOWN SEP, month, NULL);
+}
+
+int schema_key_unknown_domain(char *buf, size_t len, const char *month, const char *domain)
+{
+    if (!shaped(month, strlen(month), MONTH_SHAPE) || !part_ok(domain))
+        return refuse(buf, len);
+    return join(buf, len, PREFIX UNKNOWN SEP, month, SEP, domain, NULL);
+}
+
+int schema_key_unknown_hosts(char *buf, size_t len, const char *month, const char *domain)
+{
+    if (!shaped(month, strlen(month), MONTH_SHAPE) || !part_ok(domain))
+        return refuse(buf, len);
+    return join(buf, len, PREFIX UNKNOWN SEP HOSTS SEP, month, SEP, domain, NULL);
+}
+
+int schema_key_unknown_devices(char *buf, size_t len, const char *month, const char *dept,
+                               const char *domain)
+{
+    if (!shaped(month, strlen(month), MONTH_SHAPE) || !part_ok(dept) || !part_ok(domain))
+        return refuse(buf, len);
+    return join(buf, len, PREFIX UNKNOWN SEP DEVICES SEP, month, SEP, dept, BAR, domain, NULL);
+}
+
+int schema_key_unknown_apart(char *buf, size_t len, const char *month)
+{
+    if (!shaped(month, strlen(month), MONTH_SHAPE))
+        return refuse(buf, len);
+    return join(buf, len, PREFIX UNKNOWN SEP APART SEP, month, NULL);
 }
 
 /* ---- taking keys apart ---- */
@@ -452,6 +519,53 @@ const char *schema_asn_of_service(const char *service)
     return strncmp(service, hosted, LEN(hosted)) == 0 ? service + LEN(hosted) : NULL;
 }
 
+int schema_field_visibility(char *buf, size_t len, const char *dept, const char *kind, bool flows)
+{
+    if (!part_ok(dept) || !part_ok(kind))
+        return refuse(buf, len);
+    return join(buf, len, dept, BAR, kind, BAR, flows ? FLOWS : BYTES, NULL);
+}
+
+bool schema_field_visibility_parse(const char *field, size_t len, size_t *dept_len, size_t *kind_at,
+                                   size_t *kind_len, bool *flows)
+{
+    const char *bar1 = memchr(field, '|', len);
+    if (!bar1 || bar1 == field)
+        return false;
+    const char *rest = bar1 + 1;
+    size_t left = len - (size_t)(rest - field);
+    const char *bar2 = memchr(rest, '|', left);
+    if (!bar2 || bar2 == rest)
+        return false;
+    const char *what = bar2 + 1;
+    size_t wl = len - (size_t)(what - field);
+    if (wl == LEN(FLOWS) && memcmp(what, FLOWS, wl) == 0)
+        *flows = true;
+    else if (wl == LEN(BYTES) && memcmp(what, BYTES, wl) == 0)
+        *flows = false;
+    else
+        return false;
+    *dept_len = (size_t)(bar1 - field);
+    *kind_at = (size_t)(rest - field);
+    *kind_len = (size_t)(bar2 - rest);
+    return true;
+}
+
+int schema_field_unknown(char *buf, size_t len, const char *dept, enum schema_counter counter)
+{
+    if (!part_ok(dept) || (unsigned)counter >= SCHEMA_COUNTERS)
+        return refuse(buf, len);
+    return join(buf, len, dept, BAR, counter_name[counter], NULL);
+}
+
+int schema_field_apart(char *buf, size_t len, const char *dept, const char *kind,
+                       enum schema_counter counter)
+{
+    if (!part_ok(dept) || !part_ok(kind) || (unsigned)counter >= SCHEMA_COUNTERS)
+        return refuse(buf, len);
+    return join(buf, len, dept, BAR, kind, BAR, counter_name[counter], NULL);
+}
+
 /* ---- the flush script's names ---- */
 
 static const char lua_preamble[] =
@@ -479,6 +593,33 @@ static const char lua_preamble[] =
     "' .. cell end\n"
     "function schema.key_upload(hour) return '" PREFIX UPLOAD SEP "' .. hour end\n"
     "function schema.key_unmatched(month) return '" PREFIX UNMATCHED SEP "' .. month end\n"
+    "function schema.key_visibility(span, date)\n"
+    "  return '" PREFIX VISIBILITY SEP "' .. span .. '" SEP "' .. date\n"
+    "end\n"
+    "function schema.key_edns(span, date, dept)\n"
+    "  return '" PREFIX EDNS SEP "' .. span .. '" SEP "' .. date .. '" SEP "' .. dept\n"
+    "end\n"
+    "function schema.key_unknown(month) return '" PREFIX UNKNOWN SEP "' .. month end\n"
+    "function schema.key_unknown_domain(month, domain)\n"
+    "  return '" PREFIX UNKNOWN SEP "' .. month .. '" SEP "' .. domain\n"
+    "end\n"
+    "function schema.key_unknown_hosts(month, domain)\n"
+    "  return '" PREFIX UNKNOWN SEP HOSTS SEP "' .. month .. '" SEP "' .. domain\n"
+    "end\n"
+    "function schema.key_unknown_devices(month, dept, domain)\n"
+    "  return '" PREFIX UNKNOWN SEP DEVICES SEP "' .. month .. '" SEP "' .. dept .. '" BAR
+    "' .. domain\n"
+    "end\n"
+    "function schema.key_unknown_apart(month) return '" PREFIX UNKNOWN SEP APART SEP
+    "' .. month end\n"
+    "function schema.field_visibility(dept, kind, what) return dept .. '" BAR "' .. kind .. '" BAR
+    "' .. what end\n"
+    "function schema.field_unknown(dept, counter) return dept .. '" BAR "' .. counter end\n"
+    "function schema.field_apart(dept, kind, counter)\n"
+    "  return dept .. '" BAR "' .. kind .. '" BAR "' .. counter\n"
+    "end\n"
+    "schema.field_first_seen, schema.field_last_seen = '" FIRST_SEEN "', '" LAST_SEEN "'\n"
+    "schema.vis_bytes, schema.vis_flows = '" BYTES "', '" FLOWS "'\n"
     "function schema.cell(dept, service) return dept .. '" BAR "' .. service end\n"
     "function schema.field_counter(cell, counter) return cell .. '" BAR "' .. counter end\n"
     "function schema.field_geo(cell, cc, counter)\n"

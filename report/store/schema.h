@@ -82,8 +82,31 @@ int schema_key_month_sensors(char *buf, size_t len, const char *month);
 int schema_key_alerted(char *buf, size_t len, const char *hour, const char *cell);
 /* Hash of the bytes uploaded in an hour, by cell. */
 int schema_key_upload(char *buf, size_t len, const char *hour);
-/* Sorted set of the host names of unclassified flows of a month ("YYYY-MM"). */
+/* Sorted set of the host names of unclassified flows of a month ("YYYY-MM"):
+ * written by sensors before the candidate services below, still read. */
 int schema_key_unmatched(char *buf, size_t len, const char *month);
+
+/* Hash of a day's or month's bytes and flows by what named them, per
+ * department: fields schema_field_visibility. */
+int schema_key_visibility(char *buf, size_t len, enum schema_span span, const char *date);
+/* HyperLogLog of the devices of a department that used an encrypted-DNS
+ * resolver in a day or month. */
+int schema_key_edns(char *buf, size_t len, enum schema_span span, const char *date,
+                    const char *dept);
+/* The candidate services of a month: a sorted set of registrable domains by
+ * their bytes (both directions), the most kept (STORE_UNKNOWN_DOMAINS_MAX). */
+int schema_key_unknown(char *buf, size_t len, const char *month);
+/* Hash of one candidate domain of a month: fields schema_field_unknown
+ * ({dept}|{counter}) and SCHEMA_FIELD_FIRST_SEEN, SCHEMA_FIELD_LAST_SEEN. */
+int schema_key_unknown_domain(char *buf, size_t len, const char *month, const char *domain);
+/* Sorted set of the host names of a candidate domain by bytes, the most kept. */
+int schema_key_unknown_hosts(char *buf, size_t len, const char *month, const char *domain);
+/* HyperLogLog of a department's devices that reached a candidate domain. */
+int schema_key_unknown_devices(char *buf, size_t len, const char *month, const char *dept,
+                               const char *domain);
+/* Hash of what unclassified named traffic was counted apart from the
+ * candidates, per department and kind: fields schema_field_apart. */
+int schema_key_unknown_apart(char *buf, size_t len, const char *month);
 
 enum schema_key_kind {
     SCHEMA_KEY_COUNTS,
@@ -155,6 +178,24 @@ bool schema_field_counter_parse(const char *field, size_t len, struct schema_fie
 int schema_field_geo(char *buf, size_t len, const char *cell, const char *country,
                      enum schema_counter counter);
 bool schema_field_geo_parse(const char *field, size_t len, struct schema_field *out);
+
+/* "{dept}|{kind}|bytes" or "|flows": a field of schema_key_visibility, kind a
+ * name of tally_vis_name(); flows true for the flows field. */
+int schema_field_visibility(char *buf, size_t len, const char *dept, const char *kind, bool flows);
+/* Takes one apart: the department is field[0, *dept_len), the kind
+ * field[*kind_at, *kind_at + *kind_len).  False for anything else. */
+bool schema_field_visibility_parse(const char *field, size_t len, size_t *dept_len, size_t *kind_at,
+                                   size_t *kind_len, bool *flows);
+
+/* "{dept}|{counter}" (bytes_up, bytes_down, flows): a field of
+ * schema_key_unknown_domain; and its first and last second. */
+int schema_field_unknown(char *buf, size_t len, const char *dept, enum schema_counter counter);
+extern const char schema_field_first_seen[];
+extern const char schema_field_last_seen[];
+/* "{dept}|{kind}|{counter}": a field of schema_key_unknown_apart, kind
+ * "ip-literal", "special-use", "encrypted-dns", "overflow" or "trimmed". */
+int schema_field_apart(char *buf, size_t len, const char *dept, const char *kind,
+                       enum schema_counter counter);
 
 /* "AS{n}": a field of schema_key_asn. */
 int schema_field_asn(char *buf, size_t len, uint32_t asn);

@@ -26,15 +26,15 @@
 #include "symbol.h"
 #include "tally_notes.h"
 
-#define PIPELINE_DEPTH 16
+#define PIPELINE_DEPTH  16
 #define MAX_GAP_RETRIES 8
-#define SEQ_UNSET 0
+#define SEQ_UNSET       0
 
 struct batch {
     struct batch *next;
-    uint64_t seq;  /* SEQ_UNSET until first sent */
+    uint64_t seq; /* SEQ_UNSET until first sent */
     uint64_t prev;
-    int argc;      /* payload: ncells then the cells' fields */
+    int argc; /* payload: ncells then the cells' fields */
     char **argv;
     size_t *argvlen;
     size_t ncells;
@@ -403,6 +403,7 @@ static int by_first_seen(const void *a, const void *b)
 struct notes_builder {
     struct builder *bd;
     size_t count;
+    const struct tally_notes *notes;
 };
 
 static void set_arg(struct builder *bd, int at, size_t value)
@@ -430,49 +431,210 @@ static void add_asn_note(void *ctx, uint32_t asn, const char *org)
     nb->count++;
 }
 
-static void add_host_note(void *ctx, uint32_t day, const char *host, uint64_t bytes)
+/* ---- visibility: the cells' counters by what named them ---- */
+
+struct vis_entry {
+    uint32_t day, dept_sym;
+    uint8_t kind;
+    uint64_t bytes, flows;
+};
+
+static int by_vis_key(const void *a, const void *b)
+{
+    const struct vis_entry *x = a, *y = b;
+    if (x->day != y->day)
+        return x->day < y->day ? -1 : 1;
+    if (x->dept_sym != y->dept_sym)
+        return x->dept_sym < y->dept_sym ? -1 : 1;
+    return (int)x->kind - (int)y->kind;
+}
+
+/* The cells' visibility counters summed per (day, department, kind), in that
+ * order.  *n entries; NULL with *n 0 when there are none or memory is short
+ * (*failed then set). */
+static struct vis_entry *visibility_sums(const struct cell_list *cells, size_t *n, int *failed)
+{
+    *n = 0;
+    struct vis_entry *v = calloc(cells->n * TALLY_VIS_COUNT + 1, sizeof(*v));
+    if (!v) {
+        *failed = 1;
+        return NULL;
+    }
+    for (size_t i = 0; i < cells->n; i++) {
+        const struct tally_cell *c = cells->cells[i];
+        for (int k = 0; k < TALLY_VIS_COUNT; k++) {
+            if (c->vis_bytes[k] || c->vis_flows[k])
+                v[(*n)++] = (struct vis_entry){tally_day_of_hour(c->key.hour), c->key.dept_sym,
+                                               (uint8_t)k, c->vis_bytes[k], c->vis_flows[k]};
+        }
+    }
+    qsort(v, *n, sizeof(*v), by_vis_key);
+    size_t out = 0;
+    for (size_t i = 0; i < *n; i++) {
+        if (out && by_vis_key(&v[out - 1], &v[i]) == 0) {
+            v[out - 1].bytes += v[i].bytes;
+            v[out - 1].flows += v[i].flows;
+        } else {
+            v[out++] = v[i];
+        }
+    }
+    *n = out;
+    return v;
+}
+
+/* The day, its keys' expiry and its month's keys' expiry. */
+static int push_day(struct builder *bd, uint32_t day)
+{
+    struct store *s = bd->s;
+    char text[16];
+    tally_day_format(day, text);
+    return push_arg(bd, text, strlen(text)) ||
+           push_u64(bd, expiry_at(s, ((uint64_t)day + 1) * 86400u, s->cfg.day_retention_days)) ||
+           push_u64(bd, expiry_at(s, month_end(day), s->cfg.month_retention_days));
+}
+
+static void add_visibility(struct builder *bd, const struct vis_entry *v, size_t n)
+{
+    if (bd->failed || push_u64(bd, n)) {
+        bd->failed = 1;
+        return;
+    }
+    for (size_t i = 0; i < n && !bd->failed; i++) {
+        const char *dept = symbol_name(v[i].dept_sym);
+        const char *kind = tally_vis_name((enum tally_vis)v[i].kind);
+        if (push_day(bd, v[i].day) || push_arg(bd, dept, strlen(dept)) ||
+            push_arg(bd, kind, strlen(kind)) || push_u64(bd, v[i].bytes) ||
+            push_u64(bd, v[i].flows))
+            bd->failed = 1;
+    }
+}
+
+/* ---- encrypted-DNS devices ---- */
+
+static void add_edns_note(void *ctx, uint32_t day, uint32_t dept_sym, uint64_t device)
 {
     struct notes_builder *nb = ctx;
-    struct store *s = nb->bd->s;
-    char month[16];
-    tally_day_format(day, month);
-    month[7] = '\0';
-    uint64_t month_exp = expiry_at(s, month_end(day), s->cfg.month_retention_days);
-    if (nb->bd->failed || push_arg(nb->bd, month, 7) || push_u64(nb->bd, month_exp) ||
-        push_arg(nb->bd, host, strlen(host)) || push_u64(nb->bd, bytes))
+    const char *dept = symbol_name(dept_sym);
+    char hex[17];
+    snprintf(hex, sizeof(hex), "%016" PRIx64, device);
+    if (nb->bd->failed || push_day(nb->bd, day) || push_arg(nb->bd, dept, strlen(dept)) ||
+        push_arg(nb->bd, hex, 16))
         nb->bd->failed = 1;
     nb->count++;
 }
 
-/* Appends the notes to the batch being built (one with no cells if none is):
- * nasn, then per system "AS<n>" and its owner; nhosts, the per-month limit,
- * then per host name its month, the month's expiry, the name and its bytes. */
-static void add_notes(struct builder *bd, const struct tally_notes *notes)
+/* ---- unclassified flows with a host name ---- */
+
+static const char *unknown_kind_text(uint8_t kind)
 {
-    if (!tally_notes_count(notes) || bd->failed)
+    static const char *const names[TALLY_UNKNOWN_KIND_COUNT] = {
+        "candidate", "ip-literal", "special-use", "encrypted-dns", "overflow"};
+    return kind < TALLY_UNKNOWN_KIND_COUNT ? names[kind] : "overflow";
+}
+
+static void add_unknown_note(void *ctx, const struct tally_unknown_note *u)
+{
+    struct notes_builder *nb = ctx;
+    struct builder *bd = nb->bd;
+    struct store *s = bd->s;
+    char month[16];
+    tally_day_format(u->day, month);
+    month[7] = '\0';
+    const char *dept = symbol_name(u->dept_sym);
+    const char *kind = unknown_kind_text(u->kind);
+    uint32_t ndev = 0;
+    for (uint32_t i = 0; i < u->devices_cap; i++)
+        ndev += u->devices[i] != 0;
+    if (bd->failed || push_arg(bd, month, 7) ||
+        push_u64(bd, expiry_at(s, month_end(u->day), s->cfg.month_retention_days)) ||
+        push_arg(bd, dept, strlen(dept)) || push_arg(bd, kind, strlen(kind)) ||
+        push_arg(bd, u->domain, strlen(u->domain)) || push_arg(bd, u->host, strlen(u->host)) ||
+        push_u64(bd, u->bytes_up) || push_u64(bd, u->bytes_down) || push_u64(bd, u->flows) ||
+        push_u64(bd, u->first_seen) || push_u64(bd, u->last_seen) || push_u64(bd, ndev)) {
+        bd->failed = 1;
         return;
+    }
+    for (uint32_t i = 0; i < u->devices_cap && !bd->failed; i++) {
+        char hex[17];
+        if (!u->devices[i])
+            continue;
+        snprintf(hex, sizeof(hex), "%016" PRIx64, u->devices[i]);
+        if (push_arg(bd, hex, 16))
+            bd->failed = 1;
+    }
+    nb->count++;
+}
+
+/* A section of the notes: its count first (filled in once known), then the
+ * entries each() writes. */
+static void add_section(struct builder *bd, void (*each)(struct notes_builder *nb),
+                        struct notes_builder *nb)
+{
+    nb->count = 0;
+    int at = bd->b->argc;
+    if (bd->failed || push_arg(bd, "0", 1) != 0) {
+        bd->failed = 1;
+        return;
+    }
+    each(nb);
+    if (!bd->failed)
+        set_arg(bd, at, nb->count);
+}
+
+static const struct tally_notes *notes_of(const struct notes_builder *nb);
+
+static void each_asn(struct notes_builder *nb)
+{
+    tally_notes_each_asn(notes_of(nb), add_asn_note, nb);
+}
+
+static void each_edns(struct notes_builder *nb)
+{
+    tally_notes_each_edns(notes_of(nb), add_edns_note, nb);
+}
+
+/* Appends the notes to the batch being built (one with no cells if none is),
+ * in the order store_script.lua reads them: the autonomous systems, the host
+ * names of older sensors (none), visibility, encrypted-DNS devices, and the
+ * unclassified flows with a host name. */
+static void add_notes(struct builder *bd, const struct tally_notes *notes,
+                      const struct cell_list *cells)
+{
+    size_t nvis = 0;
+    struct vis_entry *vis = visibility_sums(cells, &nvis, &bd->failed);
+    if (bd->failed || (!tally_notes_count(notes) && !nvis)) {
+        free(vis);
+        return;
+    }
     if (!bd->b && start_batch(bd) != 0) {
         bd->failed = 1;
+        free(vis);
         return;
     }
-    struct notes_builder nb = {bd, 0};
+    struct notes_builder nb = {bd, 0, notes};
+    add_section(bd, each_asn, &nb);
+    if (!bd->failed && (push_arg(bd, "0", 1) || push_u64(bd, STORE_UNMATCHED_MAX)))
+        bd->failed = 1; /* no host names: the candidates below replace them */
+    add_visibility(bd, vis, nvis);
+    free(vis);
+    add_section(bd, each_edns, &nb);
+    if (bd->failed)
+        return;
     int at = bd->b->argc;
-    if (push_arg(bd, "0", 1) != 0) {
-        bd->failed = 1;
-        return;
-    }
-    tally_notes_each_asn(notes, add_asn_note, &nb);
-    if (!bd->failed)
-        set_arg(bd, at, nb.count);
     nb.count = 0;
-    at = bd->b->argc;
-    if (bd->failed || push_arg(bd, "0", 1) != 0 || push_u64(bd, STORE_UNMATCHED_MAX) != 0) {
+    if (push_arg(bd, "0", 1) || push_u64(bd, STORE_UNKNOWN_DOMAINS_MAX) ||
+        push_u64(bd, STORE_UNKNOWN_HOSTS_MAX)) {
         bd->failed = 1;
         return;
     }
-    tally_notes_each_host(notes, add_host_note, &nb);
+    tally_notes_each_unknown(notes, add_unknown_note, &nb);
     if (!bd->failed)
         set_arg(bd, at, nb.count);
+}
+
+static const struct tally_notes *notes_of(const struct notes_builder *nb)
+{
+    return nb->notes;
 }
 
 int store_enqueue(struct store *s, const struct tally *t)
@@ -485,8 +647,8 @@ int store_enqueue(struct store *s, const struct tally *t)
     struct builder bd = {.s = s};
     for (size_t i = 0; i < list.n && !bd.failed; i++)
         add_cell(&bd, list.cells[i]);
+    add_notes(&bd, tally_notes_peek(t), &list);
     free(list.cells);
-    add_notes(&bd, tally_notes_peek(t));
     if (!bd.failed && finish_batch(&bd) != 0)
         bd.failed = 1;
     if (bd.failed) {
@@ -562,10 +724,9 @@ static int append_batch(struct store *s, struct batch *b, const char *now)
     snprintf(seq, sizeof(seq), "%" PRIu64, b->seq);
     snprintf(prev, sizeof(prev), "%" PRIu64, b->prev);
     snprintf(threshold, sizeof(threshold), "%" PRIu64, s->cfg.upload_threshold);
-    snprintf(maxlen, sizeof(maxlen), "%u",
-             s->cfg.stream_maxlen ? s->cfg.stream_maxlen : 100000u);
-    const char *head[HEAD_ARGS] = {"EVALSHA", s->sha, "0",       s->cfg.sensor_id, seq,
-                                   prev,      now,    threshold, maxlen};
+    snprintf(maxlen, sizeof(maxlen), "%u", s->cfg.stream_maxlen ? s->cfg.stream_maxlen : 100000u);
+    const char *head[HEAD_ARGS] = {"EVALSHA", s->sha,    "0",   s->cfg.sensor_id, seq, prev,
+                                   now,       threshold, maxlen};
     for (int i = 0; i < HEAD_ARGS; i++) {
         argv[i] = head[i];
         lens[i] = strlen(head[i]);
@@ -747,8 +908,8 @@ fail:
     return -1;
 }
 
-int store_write_health(struct store *s, const char *const *names, const uint64_t *values,
-                       size_t n, char *err, size_t errlen)
+int store_write_health(struct store *s, const char *const *names, const uint64_t *values, size_t n,
+                       char *err, size_t errlen)
 {
     if (!s->redis) {
         snprintf(err, errlen, "not connected");
@@ -756,7 +917,7 @@ int store_write_health(struct store *s, const char *const *names, const uint64_t
     }
     size_t argc = 2 + 2 * (n + 1);
     const char **argv = calloc(argc, sizeof(*argv));
-    char (*nums)[24] = calloc(n + 1, sizeof(*nums));
+    char(*nums)[24] = calloc(n + 1, sizeof(*nums));
     char key[SCHEMA_NAME_MAX];
     bool allocated = argv && nums;
     if (!allocated || schema_key_sensor_health(key, sizeof(key), s->cfg.sensor_id) < 0) {

@@ -37,20 +37,25 @@
 #include "redis_conn.h"
 #include "tally.h"
 
-/* Host names of unclassified flows kept per month (schema_key_unmatched()),
- * those with the most bytes. */
+/* Host names of unclassified flows kept per month (schema_key_unmatched(), of
+ * sensors before the candidate services), those with the most bytes. */
 #define STORE_UNMATCHED_MAX 1000
+/* Candidate services kept per month (schema_key_unknown()), those with the
+ * most bytes; a domain trimmed out leaves its counts in the apart hash.  And
+ * the host names kept per candidate domain. */
+#define STORE_UNKNOWN_DOMAINS_MAX 1000
+#define STORE_UNKNOWN_HOSTS_MAX   20
 
 /* An event the flush script raised while applying a batch (docs/events.md).
  * The strings live only during the callback. */
 struct store_event {
-    const char *action;     /* "service-first-seen", "service-first-seen-in-department",
-                               "unsanctioned-use", "upload-spike" */
+    const char *action; /* "service-first-seen", "service-first-seen-in-department",
+                           "unsanctioned-use", "upload-spike" */
     const char *department;
     const char *service;
-    const char *status;     /* policy status when counted */
-    const char *hour;       /* YYYY-MM-DDTHH of the traffic */
-    const char *value;      /* first-seen second, bytes uploaded, or the hour's upload total */
+    const char *status; /* policy status when counted */
+    const char *hour;   /* YYYY-MM-DDTHH of the traffic */
+    const char *value;  /* first-seen second, bytes uploaded, or the hour's upload total */
 };
 
 typedef void (*store_event_fn)(void *ctx, const struct store_event *e);
@@ -64,17 +69,17 @@ struct store_config {
      * 0 = never. */
     uint32_t day_retention_days;
     uint32_t month_retention_days;
-    uint32_t cells_per_batch;      /* >= 1 */
-    uint64_t upload_threshold;     /* bytes per department, service and hour; 0 = no event */
-    uint32_t stream_maxlen;        /* approximate length kept of schema_key_events */
-    store_event_fn on_event;       /* called for each event of an applied batch; may be NULL */
+    uint32_t cells_per_batch;  /* >= 1 */
+    uint64_t upload_threshold; /* bytes per department, service and hour; 0 = no event */
+    uint32_t stream_maxlen;    /* approximate length kept of schema_key_events */
+    store_event_fn on_event;   /* called for each event of an applied batch; may be NULL */
     void *event_ctx;
 };
 
 struct store_stats {
     uint64_t batches_applied, batches_duplicate, batches_refused, cells_applied;
     uint64_t connects, connect_failures, flush_failures;
-    uint64_t last_flush_unix;      /* last time the queue was emptied, 0 if never */
+    uint64_t last_flush_unix; /* last time the queue was emptied, 0 if never */
     uint64_t last_flush_latency_us;
     size_t queued_batches, queued_cells;
 };
@@ -106,8 +111,8 @@ void store_get_stats(const struct store *s, struct store_stats *out);
 /* Writes figures to the hash schema_key_sensor_health() (HSET, with the
  * field schema_field_updated set to now).  Returns 0, or -1 with the reason in err (the
  * connection is dropped if it failed). */
-int store_write_health(struct store *s, const char *const *names, const uint64_t *values,
-                       size_t n, char *err, size_t errlen);
+int store_write_health(struct store *s, const char *const *names, const uint64_t *values, size_t n,
+                       char *err, size_t errlen);
 
 /* The flush script as the store loads it: the schema's Lua preamble
  * (schema_lua_preamble()), then report/store/store_script.lua.  For tools and

@@ -14,7 +14,14 @@
 -- then, optionally (docs/redis-schema.md, "Notes"): nasn, then per autonomous
 -- system "AS<number>" and its owner; nhosts, the per-month limit, then per host
 -- name of unclassified flows its month (YYYY-MM), the month's expiry, the name
--- and its bytes.
+-- and its bytes; nvis, then per (day, department, kind) the day, its expiry,
+-- the month's, the department, the kind (tally_vis_name), bytes and flows;
+-- nedns, then per (day, department, device) the day, the two expiries, the
+-- department and the device pseudonym; nunknown, the domains and hosts kept,
+-- then per (month, department, kind, host) the month, its expiry, the
+-- department, the kind (candidate, ip-literal, special-use, encrypted-dns,
+-- overflow), the domain and host ("" but for candidates), bytes_up,
+-- bytes_down, flows, first_seen, last_seen, ndevices, device pseudonyms...
 -- Returns {1, seq, event fields...} applied, {0, last} already applied,
 -- {-1, last} out of order.  Events are also added to the stream
 -- schema.key_events; each is 6 fields: action, department, service, status,
@@ -121,7 +128,8 @@ for _ = 1, tonumber(ARGV[7]) do
   end
 end
 -- Notes: owners of the autonomous systems of unclassified traffic, and the host
--- names of unclassified flows per month, the most bytes kept.
+-- names of unclassified flows per month, the most bytes kept (sensors before
+-- the candidate services below send none, but their spooled batches may).
 if ARGV[i] then
   local nasn = tonumber(ARGV[i])
   i = i + 1
@@ -140,6 +148,115 @@ if ARGV[i] then
     i = i + 4
   end
   for key in pairs(trim) do redis.call('ZREMRANGEBYRANK', key, 0, -keep - 1) end
+end
+-- Visibility: bytes and flows per day, month, department and what named them
+-- (or why nothing did).
+if ARGV[i] then
+  local nvis = tonumber(ARGV[i])
+  i = i + 1
+  for _ = 1, nvis do
+    local day, day_exp, month_exp = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+    local dept, kind, bytes, flows = ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
+    for _, p in ipairs({{schema.span_day, day, day_exp},
+                        {schema.span_month, string.sub(day, 1, 7), month_exp}}) do
+      local h = schema.key_visibility(p[1], p[2])
+      incr(h, schema.field_visibility(dept, kind, schema.vis_bytes), bytes)
+      incr(h, schema.field_visibility(dept, kind, schema.vis_flows), flows)
+      touch(h, p[3])
+    end
+    i = i + 7
+  end
+end
+-- Devices that used an encrypted-DNS resolver, per day, month and department.
+if ARGV[i] then
+  local nedns = tonumber(ARGV[i])
+  i = i + 1
+  for _ = 1, nedns do
+    local day, day_exp, month_exp, dept = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+    for _, p in ipairs({{schema.span_day, day, day_exp},
+                        {schema.span_month, string.sub(day, 1, 7), month_exp}}) do
+      local k = schema.key_edns(p[1], p[2], dept)
+      redis.call('PFADD', k, ARGV[i + 4])
+      touch(k, p[3])
+    end
+    i = i + 5
+  end
+end
+-- Unclassified flows that carried a host name: candidate services by domain
+-- (the most bytes kept per month, their most used hosts kept), and what is
+-- counted apart.  A domain trimmed out leaves its counts in the apart hash.
+if ARGV[i] then
+  local nunk, keep_domains, keep_hosts = tonumber(ARGV[i]), tonumber(ARGV[i + 1]),
+                                         tonumber(ARGV[i + 2])
+  i = i + 3
+  local months_seen = {}
+  for _ = 1, nunk do
+    local month, month_exp, dept, kind = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+    local domain, host = ARGV[i + 4], ARGV[i + 5]
+    local bu, bd, fl = ARGV[i + 6], ARGV[i + 7], ARGV[i + 8]
+    local first, lastv, ndev = ARGV[i + 9], ARGV[i + 10], tonumber(ARGV[i + 11])
+    if kind == 'candidate' then
+      local zkey = schema.key_unknown(month)
+      redis.call('ZINCRBY', zkey, tonumber(bu) + tonumber(bd), domain)
+      touch(zkey, month_exp)
+      local h = schema.key_unknown_domain(month, domain)
+      incr(h, schema.field_unknown(dept, schema.counter.bytes_up), bu)
+      incr(h, schema.field_unknown(dept, schema.counter.bytes_down), bd)
+      incr(h, schema.field_unknown(dept, schema.counter.flows), fl)
+      local f0 = redis.call('HGET', h, schema.field_first_seen)
+      if first ~= '0' and (not f0 or tonumber(first) < tonumber(f0)) then
+        redis.call('HSET', h, schema.field_first_seen, first)
+      end
+      local l0 = redis.call('HGET', h, schema.field_last_seen)
+      if not l0 or tonumber(lastv) > tonumber(l0) then
+        redis.call('HSET', h, schema.field_last_seen, lastv)
+      end
+      touch(h, month_exp)
+      local hk = schema.key_unknown_hosts(month, domain)
+      redis.call('ZINCRBY', hk, tonumber(bu) + tonumber(bd), host)
+      redis.call('ZREMRANGEBYRANK', hk, 0, -keep_hosts - 1)
+      touch(hk, month_exp)
+      if ndev > 0 then
+        local dk = schema.key_unknown_devices(month, dept, domain)
+        redis.call('PFADD', dk, unpack(ARGV, i + 12, i + 11 + ndev))
+        touch(dk, month_exp)
+      end
+      months_seen[month] = month_exp
+    else
+      local a = schema.key_unknown_apart(month)
+      incr(a, schema.field_apart(dept, kind, schema.counter.bytes_up), bu)
+      incr(a, schema.field_apart(dept, kind, schema.counter.bytes_down), bd)
+      incr(a, schema.field_apart(dept, kind, schema.counter.flows), fl)
+      touch(a, month_exp)
+    end
+    i = i + 12 + ndev
+  end
+  for month, month_exp in pairs(months_seen) do
+    local zkey = schema.key_unknown(month)
+    local out = redis.call('ZRANGE', zkey, 0, -keep_domains - 1)
+    if #out > 0 then
+      local a = schema.key_unknown_apart(month)
+      for _, domain in ipairs(out) do
+        local h = schema.key_unknown_domain(month, domain)
+        local fields = redis.call('HGETALL', h)
+        for j = 1, #fields, 2 do
+          local f = fields[j]
+          local bar = string.find(f, '|', 1, true)
+          if bar then
+            local d = string.sub(f, 1, bar - 1)
+            local counter = string.sub(f, bar + 1)
+            incr(a, schema.field_apart(d, 'trimmed', counter), fields[j + 1])
+            redis.call('DEL', schema.key_unknown_devices(month, d, domain))
+            expire[schema.key_unknown_devices(month, d, domain)] = nil
+          end
+        end
+        redis.call('DEL', h, schema.key_unknown_hosts(month, domain))
+        expire[h], expire[schema.key_unknown_hosts(month, domain)] = nil, nil
+      end
+      redis.call('ZREMRANGEBYRANK', zkey, 0, -keep_domains - 1)
+      touch(a, month_exp)
+    end
+  end
 end
 redis.call('HSET', skey, schema.field_seq, ARGV[2], schema.field_last_flush, now)
 redis.call('SADD', schema.key_sensors, sensor)

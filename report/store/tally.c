@@ -147,25 +147,30 @@ static int device_insert(uint64_t *slots, uint32_t cap, uint64_t device)
     return 1;
 }
 
-int tally_cell_add_device(struct tally_cell *c, uint64_t device)
+int tally_device_set_add(uint64_t **slots, uint32_t *count, uint32_t *cap, uint64_t device)
 {
     if (device == 0)
         device = 1; /* 0 marks an empty slot */
-    if ((c->ndevices + 1) * 2 > c->devices_cap) {
-        uint32_t cap = c->devices_cap ? c->devices_cap * 2 : 8;
-        uint64_t *slots = calloc(cap, sizeof(*slots));
-        if (!slots)
+    if ((*count + 1) * 2 > *cap) {
+        uint32_t ncap = *cap ? *cap * 2 : 8;
+        uint64_t *nslots = calloc(ncap, sizeof(*nslots));
+        if (!nslots)
             return -1;
-        for (uint32_t i = 0; i < c->devices_cap; i++) {
-            if (c->devices[i])
-                device_insert(slots, cap, c->devices[i]);
+        for (uint32_t i = 0; i < *cap; i++) {
+            if ((*slots)[i])
+                device_insert(nslots, ncap, (*slots)[i]);
         }
-        free(c->devices);
-        c->devices = slots;
-        c->devices_cap = cap;
+        free(*slots);
+        *slots = nslots;
+        *cap = ncap;
     }
-    c->ndevices += (uint32_t)device_insert(c->devices, c->devices_cap, device);
+    *count += (uint32_t)device_insert(*slots, *cap, device);
     return 0;
+}
+
+int tally_cell_add_device(struct tally_cell *c, uint64_t device)
+{
+    return tally_device_set_add(&c->devices, &c->ndevices, &c->devices_cap, device);
 }
 
 int tally_merge(struct tally *into, const struct tally *from)
@@ -183,6 +188,10 @@ int tally_merge(struct tally *into, const struct tally *from)
             d->packets_up += c->packets_up;
             d->packets_down += c->packets_down;
             d->flows += c->flows;
+            for (int v = 0; v < TALLY_VIS_COUNT; v++) {
+                d->vis_bytes[v] += c->vis_bytes[v];
+                d->vis_flows[v] += c->vis_flows[v];
+            }
             if (c->status)
                 d->status = c->status; /* from is the newer tally */
             if (c->first_seen)
@@ -208,6 +217,14 @@ int tally_merge(struct tally *into, const struct tally *from)
     return rc;
 }
 
+const char *tally_vis_name(enum tally_vis v)
+{
+    static const char *const names[TALLY_VIS_COUNT] = {
+        "sni",      "quic-sni", "http-host", "dns",           "ip-range",     "stun",    "ndpi",
+        "protocol", "unknown",  "ech",       "encrypted-dns", "no-handshake", "ip-only", "other"};
+    return (unsigned)v < TALLY_VIS_COUNT ? names[v] : NULL;
+}
+
 size_t tally_count(const struct tally *t)
 {
     return t->count;
@@ -223,8 +240,7 @@ uint64_t tally_alloc_failures(const struct tally *t)
     return t->alloc_failures;
 }
 
-void tally_each(const struct tally *t, void (*fn)(void *ctx, const struct tally_cell *c),
-                void *ctx)
+void tally_each(const struct tally *t, void (*fn)(void *ctx, const struct tally_cell *c), void *ctx)
 {
     for (size_t i = 0; i < t->nbuckets; i++) {
         for (const struct tally_cell *c = t->buckets[i]; c; c = c->next)

@@ -23,21 +23,49 @@
 #include <stdint.h>
 
 struct tally_key {
-    uint32_t hour;        /* hours since 1970-01-01T00 (UTC) */
+    uint32_t hour; /* hours since 1970-01-01T00 (UTC) */
     uint32_t dept_sym;
     uint32_t service_sym;
-    uint16_t country;     /* two ASCII letters ('U' << 8 | 'S'), 0 when unknown */
-    uint16_t pad;         /* zero */
+    uint16_t country; /* two ASCII letters ('U' << 8 | 'S'), 0 when unknown */
+    uint16_t pad;     /* zero */
 };
+
+/* What named the service of a cell's bytes, or why nothing did: a report's
+ * "visibility" (docs/reports.md).  The first group is the evidence of a named
+ * service (classify.h's match kinds); the rest is unclassified traffic, which
+ * either carried a host name the catalog does not know (UNKNOWN: the
+ * candidate services) or none, for the reason given. */
+enum tally_vis {
+    TALLY_VIS_SNI,
+    TALLY_VIS_QUIC_SNI,
+    TALLY_VIS_HTTP_HOST,
+    TALLY_VIS_DNS,      /* the name the client resolved, or a DNS flow's query */
+    TALLY_VIS_IP_RANGE, /* the server address in a service's ranges */
+    TALLY_VIS_STUN,     /* a STUN realm, or the STUN server of the client's port */
+    TALLY_VIS_NDPI,
+    TALLY_VIS_PROTOCOL,     /* a server name another protocol carries */
+    TALLY_VIS_UNKNOWN,      /* unclassified, with a host name */
+    TALLY_VIS_ECH,          /* unclassified and unnamed: encrypted ClientHello */
+    TALLY_VIS_EDNS,         /* ... the device used encrypted DNS before */
+    TALLY_VIS_NO_HANDSHAKE, /* ... a TCP flow seen from its middle */
+    TALLY_VIS_IP_ONLY,      /* ... a TCP or UDP flow that carried no name */
+    TALLY_VIS_OTHER,        /* ... another IP protocol */
+    TALLY_VIS_COUNT
+};
+#define TALLY_VIS_FIRST_UNCLASSIFIED TALLY_VIS_UNKNOWN
 
 struct tally_cell {
     struct tally_key key;
     uint64_t bytes_up, bytes_down, packets_up, packets_down, flows;
+    /* The same bytes (up + down) and flows by what named them: they sum to
+     * the counters above. */
+    uint64_t vis_bytes[TALLY_VIS_COUNT];
+    uint32_t vis_flows[TALLY_VIS_COUNT];
     uint32_t first_seen, last_seen; /* unix seconds */
     uint8_t status;                 /* enum policy_status when made; the newest wins a merge */
     uint32_t ndevices, devices_cap; /* open-addressing set; 0 marks an empty slot */
     uint64_t *devices;
-    struct tally_cell *next;        /* hash chain */
+    struct tally_cell *next; /* hash chain */
 };
 
 struct tally;
@@ -51,6 +79,10 @@ struct tally_cell *tally_cell(struct tally *t, const struct tally_key *key);
 /* Adds a device pseudonym to a cell's set.  Returns 0, or -1 on allocation
  * failure (the device is then not counted; the failure is counted). */
 int tally_cell_add_device(struct tally_cell *c, uint64_t device);
+/* The set underneath, for other tables of pseudonyms (tally_notes.h): an
+ * open-addressing array of *cap slots (0 = empty), *count of them used, grown
+ * to stay at most half full.  Returns 0, or -1 on allocation failure. */
+int tally_device_set_add(uint64_t **slots, uint32_t *count, uint32_t *cap, uint64_t device);
 /* Notes traffic at unix second ts in first_seen/last_seen. */
 static inline void tally_cell_seen(struct tally_cell *c, uint32_t ts)
 {
@@ -76,6 +108,11 @@ void tally_clear(struct tally *t);
 size_t tally_count(const struct tally *t);
 size_t tally_memory(const struct tally *t);
 uint64_t tally_alloc_failures(const struct tally *t);
+
+/* "sni", "quic-sni", "http-host", "dns", "ip-range", "stun", "ndpi",
+ * "protocol", "unknown", "ech", "encrypted-dns", "no-handshake", "ip-only",
+ * "other" (docs/redis-schema.md); NULL out of range. */
+const char *tally_vis_name(enum tally_vis v);
 
 /* Calls fn for every cell, in no particular order. */
 void tally_each(const struct tally *t, void (*fn)(void *ctx, const struct tally_cell *c),

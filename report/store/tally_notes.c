@@ -1,5 +1,5 @@
 /*
- * tally_notes.c - the two bounded side tables of a tally.
+ * tally_notes.c - the bounded side tables of a tally.
  *
  * Open addressing with linear probing, grown by doubling while under half
  * full, up to twice the entry limit: a full table holds its limit at a load of
@@ -10,16 +10,19 @@
 #include "tally_notes.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "siphash.h"
+#include "tally.h"
 
-struct host_note {
+struct unknown_entry {
     uint64_t hash;
-    uint64_t bytes;
-    uint32_t day;
-    char name[]; /* NUL-terminated */
+    struct tally_unknown_note note; /* domain and host point into text */
+    uint64_t *devices;
+    uint32_t ndevices;
+    char text[]; /* "domain\0host\0" */
 };
 
 struct asn_note {
@@ -27,11 +30,18 @@ struct asn_note {
     char org[TALLY_NOTES_ORG_MAX + 1];
 };
 
+struct edns_note {
+    uint32_t day, dept_sym;
+    uint64_t device; /* 0: empty slot */
+};
+
 struct tally_notes {
-    struct host_note **hosts;
-    size_t hosts_cap, nhosts;
+    struct unknown_entry **unknown;
+    size_t unknown_cap, nunknown;
     struct asn_note *asns;
     size_t asns_cap, nasns;
+    struct edns_note *edns;
+    size_t edns_cap, nedns;
     uint64_t dropped;
 };
 
@@ -58,14 +68,19 @@ void tally_notes_clear(struct tally_notes *n)
 {
     if (!n)
         return;
-    for (size_t i = 0; i < n->hosts_cap; i++) {
-        free(n->hosts[i]);
-        n->hosts[i] = NULL;
+    for (size_t i = 0; i < n->unknown_cap; i++) {
+        if (n->unknown[i])
+            free(n->unknown[i]->devices);
+        free(n->unknown[i]);
+        n->unknown[i] = NULL;
     }
-    n->nhosts = 0;
+    n->nunknown = 0;
     if (n->asns)
         memset(n->asns, 0, n->asns_cap * sizeof(*n->asns));
     n->nasns = 0;
+    if (n->edns)
+        memset(n->edns, 0, n->edns_cap * sizeof(*n->edns));
+    n->nedns = 0;
     n->dropped = 0;
 }
 
@@ -74,79 +89,145 @@ void tally_notes_free(struct tally_notes *n)
     if (!n)
         return;
     tally_notes_clear(n);
-    free(n->hosts);
+    free(n->unknown);
     free(n->asns);
+    free(n->edns);
     free(n);
 }
 
-/* ---- host names ---- */
+/* ---- unknown host names ---- */
 
-static uint64_t host_hash(uint32_t day, const char *host, size_t len)
+static uint64_t unknown_hash(const struct tally_unknown_note *k, const char *host)
 {
-    return siphash24(&hash_key, host, len) ^ ((uint64_t)day * 0x9e3779b97f4a7c15ULL);
+    uint64_t h = siphash24(&hash_key, host, strlen(host));
+    return h ^ ((uint64_t)k->day * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)k->dept_sym << 32) ^
+           ((uint64_t)k->kind << 56);
 }
 
-/* The slot holding (day, host), or the empty slot where it would go. */
-static size_t host_slot(struct host_note *const *slots, size_t cap, uint64_t hash, uint32_t day,
-                        const char *host)
+static bool unknown_same(const struct unknown_entry *e, uint64_t hash,
+                         const struct tally_unknown_note *k, const char *host)
+{
+    return e->hash == hash && e->note.day == k->day && e->note.dept_sym == k->dept_sym &&
+           e->note.kind == k->kind && strcmp(e->note.host, host) == 0;
+}
+
+/* The slot holding the key, or the empty slot where it would go. */
+static size_t unknown_slot(struct unknown_entry *const *slots, size_t cap, uint64_t hash,
+                           const struct tally_unknown_note *k, const char *host)
 {
     size_t i = (size_t)hash & (cap - 1);
-    while (slots[i] &&
-           !(slots[i]->hash == hash && slots[i]->day == day && strcmp(slots[i]->name, host) == 0))
+    while (slots[i] && !unknown_same(slots[i], hash, k, host))
         i = (i + 1) & (cap - 1);
     return i;
 }
 
-static int hosts_grow(struct tally_notes *n)
+static int unknown_grow(struct tally_notes *n)
 {
-    size_t cap = n->hosts_cap ? n->hosts_cap * 2 : 64;
-    struct host_note **slots = calloc(cap, sizeof(*slots));
+    size_t cap = n->unknown_cap ? n->unknown_cap * 2 : 64;
+    struct unknown_entry **slots = calloc(cap, sizeof(*slots));
     if (!slots)
         return -1;
-    for (size_t i = 0; i < n->hosts_cap; i++) {
-        struct host_note *h = n->hosts[i];
-        if (h)
-            slots[host_slot(slots, cap, h->hash, h->day, h->name)] = h;
+    for (size_t i = 0; i < n->unknown_cap; i++) {
+        struct unknown_entry *e = n->unknown[i];
+        if (e)
+            slots[unknown_slot(slots, cap, e->hash, &e->note, e->note.host)] = e;
     }
-    free(n->hosts);
-    n->hosts = slots;
-    n->hosts_cap = cap;
+    free(n->unknown);
+    n->unknown = slots;
+    n->unknown_cap = cap;
     return 0;
 }
 
-int tally_notes_add_host(struct tally_notes *n, uint32_t day, const char *host, uint64_t bytes)
+static void unknown_add_to(struct unknown_entry *e, const struct tally_unknown_note *f)
 {
-    size_t len = strlen(host);
-    if (!len)
-        return 0;
-    uint64_t hash = host_hash(day, host, len);
-    if (n->hosts_cap) {
-        size_t i = host_slot(n->hosts, n->hosts_cap, hash, day, host);
-        if (n->hosts[i]) {
-            n->hosts[i]->bytes += bytes;
-            return 0;
-        }
+    e->note.bytes_up += f->bytes_up;
+    e->note.bytes_down += f->bytes_down;
+    e->note.flows += f->flows;
+    if (f->first_seen && (!e->note.first_seen || f->first_seen < e->note.first_seen))
+        e->note.first_seen = f->first_seen;
+    if (f->last_seen > e->note.last_seen)
+        e->note.last_seen = f->last_seen;
+}
+
+/* The entry of the key (made when absent), or NULL when the table is full or
+ * memory short. */
+static struct unknown_entry *unknown_entry(struct tally_notes *n,
+                                           const struct tally_unknown_note *k, const char *domain,
+                                           const char *host)
+{
+    uint64_t hash = unknown_hash(k, host);
+    if (n->unknown_cap) {
+        size_t i = unknown_slot(n->unknown, n->unknown_cap, hash, k, host);
+        if (n->unknown[i])
+            return n->unknown[i];
     }
-    if (n->nhosts >= TALLY_NOTES_MAX_HOSTS) {
+    bool overflow = k->kind == TALLY_UNKNOWN_OVERFLOW;
+    /* The overflow entries may go past the limit: one per (day, department). */
+    if ((!overflow && n->nunknown >= TALLY_NOTES_MAX_UNKNOWN) ||
+        n->nunknown >= 2 * TALLY_NOTES_MAX_UNKNOWN)
+        return NULL;
+    if ((n->nunknown + 1) * 2 > n->unknown_cap && unknown_grow(n) != 0)
+        return NULL;
+    size_t dl = strlen(domain), hl = strlen(host);
+    struct unknown_entry *e = calloc(1, sizeof(*e) + dl + hl + 2);
+    if (!e)
+        return NULL;
+    memcpy(e->text, domain, dl + 1);
+    memcpy(e->text + dl + 1, host, hl + 1);
+    e->hash = hash;
+    e->note.day = k->day;
+    e->note.dept_sym = k->dept_sym;
+    e->note.kind = k->kind;
+    e->note.domain = e->text;
+    e->note.host = e->text + dl + 1;
+    n->unknown[unknown_slot(n->unknown, n->unknown_cap, hash, k, host)] = e;
+    n->nunknown++;
+    return e;
+}
+
+static int unknown_add_devices(struct unknown_entry *e, const uint64_t *devices, uint32_t cap)
+{
+    int rc = 0;
+    for (uint32_t i = 0; i < cap; i++) {
+        if (devices[i] &&
+            tally_device_set_add(&e->devices, &e->ndevices, &e->note.devices_cap, devices[i]) != 0)
+            rc = -1;
+    }
+    e->note.devices = e->devices;
+    return rc;
+}
+
+/* Adds a flow or an entry (with its device set) under its key, or else under
+ * the overflow entry of its day and department. */
+static int unknown_add(struct tally_notes *n, const struct tally_unknown_note *f,
+                       const uint64_t *devices, uint32_t devices_cap)
+{
+    bool candidate = f->kind == TALLY_UNKNOWN_CANDIDATE;
+    const char *domain = candidate && f->domain ? f->domain : "";
+    const char *host = candidate && f->host ? f->host : "";
+    struct unknown_entry *e = unknown_entry(n, f, domain, host);
+    int rc = 0;
+    if (!e) {
+        struct tally_unknown_note k = *f;
+        k.kind = TALLY_UNKNOWN_OVERFLOW;
+        e = unknown_entry(n, &k, "", "");
         n->dropped++;
-        return -1;
+        rc = -1;
+        if (!e)
+            return -1;
     }
-    if ((n->nhosts + 1) * 2 > n->hosts_cap && hosts_grow(n) != 0) {
-        n->dropped++;
-        return -1;
-    }
-    struct host_note *h = malloc(sizeof(*h) + len + 1);
-    if (!h) {
-        n->dropped++;
-        return -1;
-    }
-    h->hash = hash;
-    h->bytes = bytes;
-    h->day = day;
-    memcpy(h->name, host, len + 1);
-    n->hosts[host_slot(n->hosts, n->hosts_cap, hash, day, host)] = h;
-    n->nhosts++;
-    return 0;
+    unknown_add_to(e, f);
+    if (e->note.kind == TALLY_UNKNOWN_CANDIDATE && unknown_add_devices(e, devices, devices_cap))
+        rc = -1;
+    return rc;
+}
+
+int tally_notes_add_unknown(struct tally_notes *n, const struct tally_unknown_note *flow,
+                            uint64_t device)
+{
+    if (device == 0)
+        device = 1; /* as the cells' sets: 0 marks an empty slot */
+    return unknown_add(n, flow, &device, 1);
 }
 
 /* ---- autonomous systems ---- */
@@ -205,6 +286,54 @@ int tally_notes_add_asn(struct tally_notes *n, uint32_t asn, const char *org)
     return 0;
 }
 
+/* ---- devices that used encrypted DNS ---- */
+
+static size_t edns_slot(const struct edns_note *slots, size_t cap, uint32_t day, uint32_t dept,
+                        uint64_t device)
+{
+    uint64_t h = device ^ ((uint64_t)day << 40) ^ ((uint64_t)dept * 0x9e3779b97f4a7c15ULL);
+    size_t i = (size_t)(h ^ (h >> 29)) & (cap - 1);
+    while (slots[i].device &&
+           !(slots[i].device == device && slots[i].day == day && slots[i].dept_sym == dept))
+        i = (i + 1) & (cap - 1);
+    return i;
+}
+
+static int edns_grow(struct tally_notes *n)
+{
+    size_t cap = n->edns_cap ? n->edns_cap * 2 : 32;
+    struct edns_note *slots = calloc(cap, sizeof(*slots));
+    if (!slots)
+        return -1;
+    for (size_t i = 0; i < n->edns_cap; i++) {
+        const struct edns_note *e = &n->edns[i];
+        if (e->device)
+            slots[edns_slot(slots, cap, e->day, e->dept_sym, e->device)] = *e;
+    }
+    free(n->edns);
+    n->edns = slots;
+    n->edns_cap = cap;
+    return 0;
+}
+
+int tally_notes_add_edns_device(struct tally_notes *n, uint32_t day, uint32_t dept_sym,
+                                uint64_t device)
+{
+    if (device == 0)
+        device = 1;
+    if (n->edns_cap && n->edns[edns_slot(n->edns, n->edns_cap, day, dept_sym, device)].device)
+        return 0;
+    if (n->nedns >= TALLY_NOTES_MAX_EDNS ||
+        ((n->nedns + 1) * 2 > n->edns_cap && edns_grow(n) != 0)) {
+        n->dropped++;
+        return -1;
+    }
+    n->edns[edns_slot(n->edns, n->edns_cap, day, dept_sym, device)] =
+        (struct edns_note){day, dept_sym, device};
+    n->nedns++;
+    return 0;
+}
+
 /* ---- the whole ---- */
 
 int tally_notes_merge(struct tally_notes *into, const struct tally_notes *from)
@@ -217,9 +346,14 @@ int tally_notes_merge(struct tally_notes *into, const struct tally_notes *from)
             tally_notes_add_asn(into, from->asns[i].asn, from->asns[i].org) != 0)
             rc = -1;
     }
-    for (size_t i = 0; i < from->hosts_cap; i++) {
-        const struct host_note *h = from->hosts[i];
-        if (h && tally_notes_add_host(into, h->day, h->name, h->bytes) != 0)
+    for (size_t i = 0; i < from->unknown_cap; i++) {
+        const struct unknown_entry *e = from->unknown[i];
+        if (e && unknown_add(into, &e->note, e->devices, e->note.devices_cap) != 0)
+            rc = -1;
+    }
+    for (size_t i = 0; i < from->edns_cap; i++) {
+        const struct edns_note *e = &from->edns[i];
+        if (e->device && tally_notes_add_edns_device(into, e->day, e->dept_sym, e->device) != 0)
             rc = -1;
     }
     into->dropped += from->dropped;
@@ -228,7 +362,7 @@ int tally_notes_merge(struct tally_notes *into, const struct tally_notes *from)
 
 size_t tally_notes_count(const struct tally_notes *n)
 {
-    return n ? n->nhosts + n->nasns : 0;
+    return n ? n->nunknown + n->nasns + n->nedns : 0;
 }
 
 uint64_t tally_notes_dropped(const struct tally_notes *n)
@@ -245,13 +379,22 @@ void tally_notes_each_asn(const struct tally_notes *n,
     }
 }
 
-void tally_notes_each_host(const struct tally_notes *n,
-                           void (*fn)(void *ctx, uint32_t day, const char *host, uint64_t bytes),
+void tally_notes_each_unknown(const struct tally_notes *n,
+                              void (*fn)(void *ctx, const struct tally_unknown_note *note),
+                              void *ctx)
+{
+    for (size_t i = 0; n && i < n->unknown_cap; i++) {
+        if (n->unknown[i])
+            fn(ctx, &n->unknown[i]->note);
+    }
+}
+
+void tally_notes_each_edns(const struct tally_notes *n,
+                           void (*fn)(void *ctx, uint32_t day, uint32_t dept_sym, uint64_t device),
                            void *ctx)
 {
-    for (size_t i = 0; n && i < n->hosts_cap; i++) {
-        const struct host_note *h = n->hosts[i];
-        if (h)
-            fn(ctx, h->day, h->name, h->bytes);
+    for (size_t i = 0; n && i < n->edns_cap; i++) {
+        if (n->edns[i].device)
+            fn(ctx, n->edns[i].day, n->edns[i].dept_sym, n->edns[i].device);
     }
 }

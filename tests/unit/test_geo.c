@@ -3,15 +3,13 @@
  * tests/tools/make_test_mmdb.pl writes (GeoLite2-Country and GeoLite2-ASN
  * record shapes), IPv4 and IPv6; addresses in neither; absent databases
  * (allowed, and said in one note) against broken ones (an error naming the
- * setting and the file); and the bounded notes a tally carries for unclassified
- * traffic (tally_notes.h).
+ * setting and the file).
  */
 #include "geo.h"
 
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "tally_notes.h"
 #include "test.h"
 
 static char dir[] = "/tmp/shadowtap-test-geo.XXXXXX";
@@ -166,100 +164,6 @@ TEST(broken_databases_are_errors)
     CHECK(strstr(err, "is not a file") != NULL);
 }
 
-struct seen_host {
-    uint32_t day;
-    char host[64];
-    uint64_t bytes;
-};
-
-struct host_list {
-    struct seen_host h[16];
-    size_t n;
-};
-
-static void collect_host(void *ctx, uint32_t day, const char *host, uint64_t bytes)
-{
-    struct host_list *l = ctx;
-    if (l->n < 16) {
-        l->h[l->n].day = day;
-        snprintf(l->h[l->n].host, sizeof(l->h[l->n].host), "%s", host);
-        l->h[l->n].bytes = bytes;
-    }
-    l->n++;
-}
-
-static uint64_t host_bytes(const struct host_list *l, uint32_t day, const char *host)
-{
-    for (size_t i = 0; i < l->n && i < 16; i++) {
-        if (l->h[i].day == day && strcmp(l->h[i].host, host) == 0)
-            return l->h[i].bytes;
-    }
-    return 0;
-}
-
-static void collect_asn(void *ctx, uint32_t asn, const char *org)
-{
-    char *out = ctx;
-    size_t n = strlen(out);
-    snprintf(out + n, 256 - n, "AS%u=%s;", asn, org);
-}
-
-TEST(notes_add_merge_and_bound)
-{
-    struct tally_notes *a = tally_notes_new(), *b = tally_notes_new();
-    CHECK(a && b);
-    CHECK_INT(tally_notes_count(NULL), 0);
-    CHECK_INT(tally_notes_add_host(a, 20394, "app.example.com", 100), 0);
-    CHECK_INT(tally_notes_add_host(a, 20394, "app.example.com", 50), 0);
-    CHECK_INT(tally_notes_add_host(a, 20395, "app.example.com", 7), 0); /* another day */
-    CHECK_INT(tally_notes_add_host(a, 20394, "", 7), 0);                /* no name: nothing */
-    CHECK_INT(tally_notes_add_asn(a, 64500, "Example Cloud, Inc."), 0);
-    CHECK_INT(tally_notes_add_asn(a, 64500, ""), 0); /* an empty name keeps the known one */
-    CHECK_INT(tally_notes_add_asn(a, 0, "nobody"), 0);
-    CHECK_INT(tally_notes_count(a), 3);
-
-    CHECK_INT(tally_notes_add_host(b, 20394, "app.example.com", 1), 0);
-    CHECK_INT(tally_notes_add_host(b, 20394, "cdn.example.net", 9), 0);
-    CHECK_INT(tally_notes_add_asn(b, 64501, "Beispiel Hosting GmbH"), 0);
-    CHECK_INT(tally_notes_merge(a, b), 0);
-    CHECK_INT(tally_notes_count(a), 5);
-
-    struct host_list l = {0};
-    tally_notes_each_host(a, collect_host, &l);
-    CHECK_INT(l.n, 3);
-    CHECK_INT(host_bytes(&l, 20394, "app.example.com"), 151);
-    CHECK_INT(host_bytes(&l, 20395, "app.example.com"), 7);
-    CHECK_INT(host_bytes(&l, 20394, "cdn.example.net"), 9);
-    char asns[256] = "";
-    tally_notes_each_asn(a, collect_asn, asns);
-    CHECK(strstr(asns, "AS64500=Example Cloud, Inc.;") != NULL);
-    CHECK(strstr(asns, "AS64501=Beispiel Hosting GmbH;") != NULL);
-
-    /* A flood of names stops at the bound; known names still add bytes. */
-    char name[64];
-    for (unsigned i = 0; i < TALLY_NOTES_MAX_HOSTS + 100; i++) {
-        snprintf(name, sizeof(name), "h%u.flood.example", i);
-        tally_notes_add_host(b, 20394, name, 1);
-    }
-    CHECK_INT(tally_notes_count(b), TALLY_NOTES_MAX_HOSTS + 1);
-    CHECK(tally_notes_dropped(b) >= 100);
-    CHECK_INT(tally_notes_add_host(b, 20394, "cdn.example.net", 1), 0);
-    CHECK(tally_notes_add_host(b, 20394, "new.example.org", 1) != 0);
-    size_t before = tally_notes_count(a);
-    tally_notes_merge(a, b);
-    CHECK_INT(tally_notes_count(a), 2 + TALLY_NOTES_MAX_HOSTS); /* two systems + full hosts */
-    CHECK(tally_notes_count(a) > before);
-    CHECK(tally_notes_dropped(a) > tally_notes_dropped(b));
-
-    tally_notes_clear(a);
-    CHECK_INT(tally_notes_count(a), 0);
-    CHECK_INT(tally_notes_dropped(a), 0);
-    CHECK_INT(tally_notes_add_host(a, 1, "again.example", 1), 0);
-    tally_notes_free(a);
-    tally_notes_free(b);
-    tally_notes_free(NULL);
-}
-
 int main(void)
 {
     if (make_databases() != 0) {
@@ -271,7 +175,6 @@ int main(void)
     RUN(one_database_only);
     RUN(absent_databases_are_allowed);
     RUN(broken_databases_are_errors);
-    RUN(notes_add_merge_and_bound);
     char cmd[600];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     if (system(cmd) != 0)
