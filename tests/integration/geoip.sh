@@ -127,6 +127,13 @@ jq -e '.services[] | select(.id == "unclassified:AS64500") | .name == "Unclassif
 pass "unclassified traffic counted per hosting system, named after its owner (JSON, CSV, HTML), summing to the truth"
 
 # ---- 2. host names no catalog entry matches ----
+# unmatched_of_log FLOWLOG: the names of its unclassified flows with their bytes, as TSV.
+unmatched_of_log() {
+    jq -rs 'map(select(.shadowtap.internal == false and .shadowtap.service.id == null and .destination.domain))
+            | group_by(.destination.domain)[] | [.[0].destination.domain,
+              (map(.source.bytes + .destination.bytes) | add)] | @tsv' "$1" | sort
+}
+
 # The shipped rules without two services the sample uses: their names match
 # nothing, so their flows are unclassified and their names are noted.
 mkdir -p "$T/rules"
@@ -137,10 +144,7 @@ done
 "$SENSOR" --check-config --rules "$T/rules" --set privacy.key_file="$T/device.key" >/dev/null \
     || fail "the trimmed rules do not load"
 run 2 "$T/rules" log-2.txt "${GEO[@]}"
-jq -rs 'map(select(.shadowtap.internal == false and .shadowtap.service.id == null and .destination.domain))
-        | group_by(.destination.domain)[] | [.[0].destination.domain,
-          (map(.source.bytes + .destination.bytes) | add)] | @tsv' "$T/flows-2.json" |
-    sort >"$T/want-unmatched.tsv"
+unmatched_of_log "$T/flows-2.json" >"$T/want-unmatched.tsv"
 grep -q '^www.notion.so' "$T/want-unmatched.tsv" && grep -q '^www.canva.com' "$T/want-unmatched.tsv" \
     || fail "the trimmed rules did not leave notion and canva unclassified: $(cat "$T/want-unmatched.tsv")"
 rcli -n 2 zrange "shadowtap:unmatched:$month" 0 -1 withscores | paste - - | sort >"$T/got-unmatched.tsv"
@@ -155,7 +159,15 @@ expect_eq "most bytes first" "$(jq -c '[.unmatched_hosts.hosts[].bytes] | . == (
 report --redis "$REDIS_URL?db=2" --rules "$T/rules" monthly --month "$month" -o "$T/monthly-2.html" || fail "html"
 grep -q "Host names to add to the catalog" "$T/monthly-2.html" && grep -q "www.notion.so" "$T/monthly-2.html" \
     || fail "HTML lacks the host names to add to the catalog"
-expect_eq "no names with the full catalog" "$(jq -c '[.unmatched_hosts.names, (.unmatched_hosts.hosts | length)]' "$M")" '[0,0]'
+# With the full catalog, the names noted are those of the day's unclassified flows:
+# among them every host of the truth's unknown domains, with its bytes.
+unmatched_of_log "$F" >"$T/want-unmatched-1.tsv"
+jq -r '.unmatched_hosts.hosts[] | [.name, .bytes] | @tsv' "$M" | sort >"$T/got-unmatched-1.tsv"
+diff -u "$T/want-unmatched-1.tsv" "$T/got-unmatched-1.tsv" >&2 || fail "full catalog: noted host names differ from the flow log"
+jq -r '.unknown[].hosts | to_entries[] | [.key, .value] | @tsv' "$T/truth.json" | sort >"$T/unknown-hosts.tsv"
+[ -s "$T/unknown-hosts.tsv" ] || fail "the truth names no host of an unknown domain"
+comm -23 "$T/unknown-hosts.tsv" "$T/got-unmatched-1.tsv" >"$T/unknown-missing.tsv"
+[ ! -s "$T/unknown-missing.tsv" ] || fail "full catalog: hosts of the truth's unknown domains not noted: $(cat "$T/unknown-missing.tsv")"
 pass "host names of unclassified flows noted per month with their bytes ($(wc -l <"$T/want-unmatched.tsv") names), in Redis and the report"
 
 # The flush script keeps the set bounded (the highest scores) and applies a
