@@ -11,6 +11,25 @@
  * (department, service), tallied while the packets are made, so it is exact by
  * construction.
  *
+ * The day also holds what no catalog entry names, for the unknown-services and
+ * visibility views:
+ *  - two SaaS the catalog lacks, quillboard.io (app., api., cdn.) and
+ *    pinecrest-analytics.co.uk (www., portal.), used by a few devices of
+ *    marketing and engineering, and of sales, finance and research: TLS with
+ *    SNI, and some without SNI after a lookup at the internal resolver;
+ *  - TLS with Encrypted Client Hello: an outer SNI of cloudflare-ech.com, the
+ *    ECH provider's public name, to an address no DNS answer names;
+ *  - one HR device that resolves through DoH (1.1.1.1:443, SNI
+ *    cloudflare-dns.com, which the catalog names Cloudflare) and DoT
+ *    (1.0.0.1:853) from its first minute, and later talks TLS without SNI to
+ *    addresses no DNS answer names;
+ *  - TCP connections whose handshake the mirror port missed: the first segment
+ *    seen carries data.
+ * For these the truth adds the unknown domains ("unknown"), every counted byte
+ * by the evidence that named it, or why nothing did ("visibility"), and the
+ * devices that used an encrypted resolver ("encrypted_dns_devices"); the
+ * generator checks that the views add up to the cells.
+ *
  * The design:
  *  - Every choice comes from xoshiro256** generators seeded through splitmix64:
  *    one stream per device and per department for the plan, and one per job
@@ -25,6 +44,9 @@
  *    by packet time: memory holds only the jobs in flight, whatever --scale.
  *  - The truth follows the sensor's convention: a packet weighs its IP datagram
  *    length, and up is from the side that opened the conversation.
+ *  - The jobs added for the unknown-services and visibility views are planned
+ *    after all others, from streams of their own and with client ports above
+ *    the ones the rest of the day uses, so the rest of the day keeps its bytes.
  *  - Nothing is recognisable by address: servers live in the documentation
  *    ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32),
  *    one address set per name, so only SNI, Host or an earlier DNS answer can
@@ -67,6 +89,7 @@ enum rng_stream {
     STREAM_DEPT = 3,   /* which service each of a department's flows goes to */
     STREAM_JOB = 4,    /* the bytes of one job */
     STREAM_ROUTER = 5, /* router advertisements */
+    STREAM_LATE = 6,   /* the plan of the jobs planned last (plan_late) */
 };
 
 static uint64_t splitmix64(uint64_t *state)
@@ -289,6 +312,7 @@ enum profile_id {
     PROF_CHAT,    /* messages, sometimes a file */
     PROF_MEETING, /* meeting web clients */
     PROF_REMOTE,  /* remote desktop relays */
+    PROF_DNS,     /* DNS queries over DoH or DoT */
 };
 
 static const struct profile PROFILES[] = {
@@ -301,6 +325,7 @@ static const struct profile PROFILES[] = {
     [PROF_CHAT] = {300, 5000, 1000, 16000, 6, 6, 50000, 400000, 50000, 400000},
     [PROF_MEETING] = {2000, 20000, 4000, 50000, 0, 6, 0, 0, 200000, 1000000},
     [PROF_REMOTE] = {3000, 25000, 8000, 100000, 0, 15, 0, 0, 300000, 1500000},
+    [PROF_DNS] = {120, 900, 200, 3000, 0, 0, 0, 0, 0, 0},
 };
 
 struct service_def {
@@ -350,6 +375,9 @@ static const struct service_def SERVICES[] = {
     {"youtube", PROF_STREAM, {"www.youtube.com", NULL}},
     {"spotify", PROF_STREAM, {"open.spotify.com", NULL}},
     {"netflix", PROF_STREAM, {"www.netflix.com", NULL}},
+    /* Reached by address alone, by the device that resolves through DoH: its
+     * names are in ENCRYPTED_DNS, none is looked up. */
+    {"cloudflare", PROF_DNS, {NULL, NULL}},
 };
 #define NSERVICES   ((int)(sizeof(SERVICES) / sizeof(SERVICES[0])))
 #define UNCLASSIFIED NSERVICES /* the cell column of unnamed external flows */
@@ -466,11 +494,92 @@ static const struct dept_def DEPTS[] = {
     /* 172.16.60.0/24 is no department network: the VLAN names the lab. */
     {"research", 6, {172, 16, 60, 21}, {172, 16, 60, 1}, NULL, 160, 1, 16, MIX(MIX_RESEARCH)},
 };
-#define NDEPTS     ((int)(sizeof(DEPTS) / sizeof(DEPTS[0])))
-#define DEPT_IT    0
-#define DEPT_ENG   1
-#define MAX_DEVICES 64
-#define MAX_MIX     24
+#define NDEPTS         ((int)(sizeof(DEPTS) / sizeof(DEPTS[0])))
+#define DEPT_IT        0
+#define DEPT_ENG       1
+#define DEPT_SALES     2
+#define DEPT_FINANCE   3
+#define DEPT_MARKETING 4
+#define DEPT_HR        5
+#define DEPT_RESEARCH  6
+#define MAX_DEVICES    64
+#define MAX_MIX        24
+
+/* A device named by its department and its rank there: {DEPT_HR, 2} is HR's
+ * third device. */
+struct member {
+    int8_t dept, rank;
+};
+
+/* SaaS the catalog does not know (rules/services.conf has neither domain): their
+ * flows are unclassified but carry a name, which the unknown-services view
+ * groups by registrable domain.  One domain under a one-label public suffix,
+ * one under a two-label one. */
+struct unknown_def {
+    const char *domain; /* the registrable domain: public suffix and one label */
+    const char *hosts[3];
+    uint8_t weight[3]; /* how often each host is the one a flow goes to */
+    enum profile_id profile;
+    struct member users[6]; /* {-1, -1} ends the list */
+};
+
+static const struct unknown_def UNKNOWN[] = {
+    {"quillboard.io",
+     {"app.quillboard.io", "api.quillboard.io", "cdn.quillboard.io"},
+     {5, 3, 2},
+     PROF_WEB,
+     {{DEPT_MARKETING, 0},
+      {DEPT_MARKETING, 2},
+      {DEPT_MARKETING, 4},
+      {DEPT_ENG, 3},
+      {DEPT_ENG, 8},
+      {-1, -1}}},
+    {"pinecrest-analytics.co.uk",
+     {"www.pinecrest-analytics.co.uk", "portal.pinecrest-analytics.co.uk", NULL},
+     {2, 3, 0},
+     PROF_WEB,
+     {{DEPT_SALES, 1},
+      {DEPT_SALES, 4},
+      {DEPT_FINANCE, 0},
+      {DEPT_FINANCE, 3},
+      {DEPT_RESEARCH, 2},
+      {-1, -1}}},
+};
+#define NUNKNOWN ((int)(sizeof(UNKNOWN) / sizeof(UNKNOWN[0])))
+
+/* The device that resolves through public resolvers, DoH and DoT, from the
+ * start of its day; no other device reaches them or port 853. */
+static const struct member DOH_DEVICE = {DEPT_HR, 2};
+static const struct {
+    const char *v4;
+    uint16_t port;
+    const char *sni; /* names the catalog gives to Cloudflare */
+} ENCRYPTED_DNS[] = {
+    {"1.1.1.1", 443, "cloudflare-dns.com"},
+    {"1.0.0.1", 853, "one.one.one.one"},
+};
+/* The known public resolvers: DoH, DoT or DoQ to them on 443, or anything to
+ * port 853, is encrypted DNS. */
+static const char *const PUBLIC_RESOLVERS[] = {"1.1.1.1", "1.0.0.1", "8.8.8.8", "8.8.4.4",
+                                               "9.9.9.9"};
+#define DOT_PORT 853
+
+/* Addresses no DNS answer of the day names, in the documentation blocks that
+ * tests/tools/make_test_mmdb.pl already places (192.0.2.0/24, 198.51.100.0/24,
+ * 2001:db8:100::/40), clear of the names' addresses (.10 to .37, .100 to .114)
+ * and of the noise. */
+static const char *const NAMELESS_TLS[] = {"198.51.100.180", "192.0.2.181", "198.51.100.182"};
+#define NNAMELESS     ((int)(sizeof(NAMELESS_TLS) / sizeof(NAMELESS_TLS[0])))
+#define ECH_SERVER_V4 "192.0.2.200"
+#define ECH_SERVER_V6 "2001:db8:1ec::200"
+/* No catalog entry has it (Cloudflare's are cloudflare.com and others), so an
+ * ECH flow is unclassified whether or not its outer SNI is taken for a name. */
+#define ECH_PUBLIC_NAME "cloudflare-ech.com"
+static const struct member ECH_DEVICES[] = {{DEPT_ENG, 5}, {DEPT_RESEARCH, 4}};
+static const char *const MIDSTREAM_SERVERS[] = {"198.51.100.190", "192.0.2.191"};
+/* Devices whose connections the mirror port sees without their handshake; the
+ * server of the second speaks first. */
+static const struct member MIDSTREAM_DEVICES[] = {{DEPT_FINANCE, 2}, {DEPT_SALES, 6}};
 
 /* IT's servers, in 10.0.0.0/24 and fd00:0:0:1::/64. */
 struct it_server {
@@ -511,6 +620,7 @@ static const uint8_t OUIS[][3] = {
 
 struct device {
     int dept;
+    uint64_t in, out; /* its day: first and last activity */
     uint8_t mac[6];
     uint8_t v4[4];
     uint8_t v6[16];
@@ -521,34 +631,40 @@ struct device {
 /* A name the resolver answers, with the addresses it gives. */
 struct host {
     const char *name;
-    int service;            /* index in SERVICES, -1 for IT's own names */
+    int service;            /* index in SERVICES; UNCLASSIFIED: unknown; -1: IT's */
+    int unknown;            /* index in UNKNOWN, -1 for the others */
     const char *cname[2];   /* the chain from the name, NULL-terminated */
     int nv4, nv6;
     uint8_t v4[2][4];
     uint8_t v6[2][16];
     uint32_t ttl;           /* authoritative TTL; the resolver counts down from it */
+    enum profile_id profile;
 };
-#define MAX_HOSTS 48
+#define MAX_HOSTS 64
 
 /* ------------------------------------------------------------------------ */
 /* Jobs: what the day is made of                                            */
 /* ------------------------------------------------------------------------ */
 
 enum job_kind {
-    JOB_ARP,       /* a device and its gateway learn each other's MAC */
-    JOB_ND,        /* a dual-stack device joins: DAD, RS, RA, NS, NA */
-    JOB_RA,        /* periodic router advertisement */
-    JOB_DNS,       /* a lookup at the internal resolver: internal */
-    JOB_TLS,       /* a service flow over TLS with SNI */
-    JOB_NOSNI,     /* a service flow over TLS without SNI, named by DNS */
-    JOB_HTTP,      /* a service flow over plain HTTP */
-    JOB_SMB,       /* to the file server: internal */
-    JOB_INTRANET,  /* to the intranet web server: internal */
-    JOB_SSH,       /* between engineering hosts: internal */
-    JOB_ICMP,      /* pings to 192.0.2.1: unclassified */
-    JOB_NTP,       /* to 203.0.113.123: unclassified */
-    JOB_TCP_NOISE, /* random bytes to 198.51.100.250:8443: unclassified */
-    JOB_UDP_NOISE, /* random datagrams to 203.0.113.77:40000: unclassified */
+    JOB_ARP,           /* a device and its gateway learn each other's MAC */
+    JOB_ND,            /* a dual-stack device joins: DAD, RS, RA, NS, NA */
+    JOB_RA,            /* periodic router advertisement */
+    JOB_DNS,           /* a lookup at the internal resolver: internal */
+    JOB_TLS,           /* a service flow over TLS with SNI */
+    JOB_NOSNI,         /* a service flow over TLS without SNI, named by DNS */
+    JOB_HTTP,          /* a service flow over plain HTTP */
+    JOB_SMB,           /* to the file server: internal */
+    JOB_INTRANET,      /* to the intranet web server: internal */
+    JOB_SSH,           /* between engineering hosts: internal */
+    JOB_ICMP,          /* pings to 192.0.2.1: unclassified */
+    JOB_NTP,           /* to 203.0.113.123: unclassified */
+    JOB_TCP_NOISE,     /* random bytes to 198.51.100.250:8443: unclassified */
+    JOB_UDP_NOISE,     /* random datagrams to 203.0.113.77:40000: unclassified */
+    JOB_ENCRYPTED_DNS, /* DoH or DoT to the public resolver ENCRYPTED_DNS[addr] */
+    JOB_ECH,           /* TLS with Encrypted Client Hello: unclassified */
+    JOB_NAMELESS_TLS,  /* TLS without SNI to NAMELESS_TLS[addr]: unclassified */
+    JOB_MIDSTREAM,     /* TCP without its handshake to MIDSTREAM_SERVERS[addr]: unclassified */
 };
 
 struct job {
@@ -558,7 +674,8 @@ struct job {
     uint8_t family;   /* 4 or 6 */
     uint8_t addr;     /* which of the host's addresses */
     int16_t device;   /* the client; -1 for the router's own jobs */
-    int16_t peer;     /* SSH: the server device; RA: the department */
+    int16_t peer;     /* SSH: the server device; RA: the department; midstream: 1
+                         when the server's segment is the first seen */
     int16_t host;     /* index in hosts, -1 when nameless */
     uint16_t cport;   /* the client's port */
     uint32_t ttl;     /* DNS: TTL of the answer */
@@ -576,8 +693,48 @@ struct cell {
     bool device_v4[MAX_DEVICES];
 };
 
+/* What named a counted flow's service, as the flow log's shadowtap.match says
+ * it (dns-query counts as dns, stun-peer as stun); NONE for unclassified. */
+enum evidence {
+    EVIDENCE_SNI,
+    EVIDENCE_QUIC_SNI,
+    EVIDENCE_HTTP_HOST,
+    EVIDENCE_DNS,
+    EVIDENCE_IP_RANGE,
+    EVIDENCE_STUN,
+    EVIDENCE_NDPI,
+    EVIDENCE_PROTOCOL,
+    EVIDENCE_NONE,
+    EVIDENCE_COUNT
+};
+static const char *const EVIDENCE_NAMES[EVIDENCE_COUNT] = {
+    "sni", "quic-sni", "http-host", "dns", "ip-range", "stun", "ndpi", "protocol", "none"};
+
+/* Why an unclassified flow carried no name: the first that applies. */
+enum unnamed_reason {
+    UNNAMED_ECH,           /* its ClientHello's SNI is the ECH provider's */
+    UNNAMED_ENCRYPTED_DNS, /* its client resolved through an encrypted resolver before */
+    UNNAMED_NO_HANDSHAKE,  /* TCP whose first packet seen was no SYN */
+    UNNAMED_IP_ONLY,       /* other TCP and UDP */
+    UNNAMED_OTHER,         /* other IP protocols */
+    UNNAMED_COUNT
+};
+static const char *const UNNAMED_NAMES[UNNAMED_COUNT] = {"ech", "encrypted-dns", "no-handshake",
+                                                         "ip-only", "other"};
+
+struct volume {
+    uint64_t bytes, flows;
+};
+
 struct truth {
     struct cell cells[NDEPTS][NSERVICES + 1];
+    struct cell unknown[NUNKNOWN][NDEPTS]; /* the unknown domains' flows */
+    uint64_t host_bytes[MAX_HOSTS];        /* both directions, counted flows */
+    struct volume evidence[EVIDENCE_COUNT];
+    struct volume unknown_named; /* unclassified flows with a name */
+    struct volume unnamed[UNNAMED_COUNT];
+    /* client addresses that have used an encrypted resolver: [device][family 6] */
+    bool encrypted_dns[MAX_DEVICES][2];
     uint64_t internal_flows, internal_bytes;
     uint64_t dns_queries;
     bool name_queried[MAX_HOSTS];
@@ -694,6 +851,8 @@ static void hosts_init(struct gen *g)
             struct host *h = &g->hosts[n];
             h->name = SERVICES[s].hosts[k];
             h->service = s;
+            h->unknown = -1;
+            h->profile = SERVICES[s].profile;
             h->ttl = host_ttl(n);
             h->nv4 = 1 + n % 2;
             h->nv6 = 1 + (n % 3 == 0);
@@ -722,6 +881,7 @@ static void hosts_init(struct gen *g)
         struct host *h = &g->hosts[n];
         h->name = names[k];
         h->service = -1;
+        h->unknown = -1;
         h->ttl = 3600;
         h->nv4 = h->nv6 = 1;
         parse_addr(servers[k]->v4, h->v4[0], 4);
@@ -729,6 +889,31 @@ static void hosts_init(struct gen *g)
     }
     g->files_host = n - 2;
     g->intranet_host = n - 1;
+
+    /* The unknown domains' names: after the others, so that those keep their
+     * addresses; alternately in the US and German blocks of the test GeoIP
+     * databases, from .100 up. */
+    int p = 0;
+    for (int u = 0; u < NUNKNOWN; u++) {
+        for (int k = 0; k < 3 && UNKNOWN[u].hosts[k]; k++, n++, p++) {
+            static const uint8_t blocks[2][3] = {{192, 0, 2}, {198, 51, 100}};
+            struct host *h = &g->hosts[n];
+            h->name = UNKNOWN[u].hosts[k];
+            h->service = UNCLASSIFIED;
+            h->unknown = u;
+            h->profile = UNKNOWN[u].profile;
+            h->ttl = host_ttl(n);
+            h->nv4 = 1 + (p % 2 == 0);
+            h->nv6 = 1;
+            for (int a = 0; a < h->nv4; a++) {
+                memcpy(h->v4[a], blocks[p % 2], 3);
+                h->v4[a][3] = (uint8_t)(100 + 10 * a + p);
+            }
+            char text[NETADDR_STRLEN];
+            snprintf(text, sizeof(text), "2001:db8:%x::1", 0x140 + p);
+            parse_addr(text, h->v6[0], 6);
+        }
+    }
     g->nhosts = n;
 }
 
@@ -851,11 +1036,22 @@ static uint64_t office_time(struct gen *g, struct rng *r, uint64_t from, uint64_
 
 /* Client ports count up from a random start with small random steps, the way
  * an OS hands them out: unique per device over the whole day, so no two flows
- * of the capture share a 5-tuple. */
-static uint16_t next_port(uint32_t *state, struct rng *r)
+ * of the capture share a 5-tuple.  A device's ports come from [first, first +
+ * count): the Linux range for most of the day, the ports above it for the jobs
+ * planned last. */
+struct ports {
+    uint32_t state;
+    uint16_t first, count;
+};
+#define PORTS_FIRST      32768
+#define PORTS_COUNT      28232
+#define LATE_PORTS_FIRST (PORTS_FIRST + PORTS_COUNT)
+#define LATE_PORTS_COUNT (65536 - LATE_PORTS_FIRST)
+
+static uint16_t next_port(struct ports *p, struct rng *r)
 {
-    *state += 1 + rng_below(r, 3);
-    return (uint16_t)(32768 + *state % 28232);
+    p->state += 1 + rng_below(r, 3);
+    return (uint16_t)(p->first + p->state % p->count);
 }
 
 /* What a device remembers of its lookups: it looks a name up again once the
@@ -870,7 +1066,7 @@ struct lookup {
 /* The address a device uses to reach host at time t, looking it up first if it
  * has no fresh answer for it. */
 static uint8_t resolve(struct gen *g, struct rng *r, struct lookup *lk, int device, int host,
-                       int family, uint64_t t, uint32_t *port_state)
+                       int family, uint64_t t, struct ports *ports)
 {
     if (lk->valid && (lk->answered - g->midnight) / US_PER_H == (t - g->midnight) / US_PER_H &&
         lk->answered + 1000 < t && t + 2 * US_PER_S < lk->answered + lk->ttl * US_PER_S)
@@ -885,7 +1081,7 @@ static uint8_t resolve(struct gen *g, struct rng *r, struct lookup *lk, int devi
     j->ttl = h->ttl <= 120 ? h->ttl : h->ttl - (uint32_t)rng_below(r, h->ttl / 2);
     uint64_t latest = t - query - 1500; /* the answer comes before the connection */
     j->delay = (uint32_t)rng_between(r, 300, latest < 25000 ? latest : 25000);
-    j->cport = next_port(port_state, r);
+    j->cport = next_port(ports, r);
     lk->answered = query + j->delay;
     lk->ttl = j->ttl;
     lk->addr = j->addr;
@@ -905,6 +1101,8 @@ static void plan_day(struct gen *g)
         rng_seed(&r, g->opt->seed, STREAM_DEVICE, (uint64_t)d, (uint64_t)g->day);
         uint64_t in = g->open + 20 * US_PER_S + rng_between(&r, 0, 75 * US_PER_MIN);
         uint64_t out = g->close - 5 * US_PER_MIN - rng_between(&r, 0, 60 * US_PER_MIN);
+        dv->in = in;
+        dv->out = out;
 
         job_new(g, JOB_ARP, in - 3 * US_PER_S, d);
         for (int k = 0; k < 2; k++)
@@ -998,7 +1196,7 @@ static void plan_day(struct gen *g)
     /* In time order per device: lookups, ports, address families. */
     qsort(acts.a, acts.n, sizeof(*acts.a), act_cmp);
     struct lookup *cache = xrealloc(NULL, (size_t)g->nhosts * 2 * sizeof(*cache));
-    uint32_t port_state = 0;
+    struct ports ports = {0, PORTS_FIRST, PORTS_COUNT};
     int current = -1;
     struct rng r;
     for (size_t i = 0; i < acts.n; i++) {
@@ -1009,7 +1207,7 @@ static void plan_day(struct gen *g)
             current = d;
             memset(cache, 0, (size_t)g->nhosts * 2 * sizeof(*cache));
             rng_seed(&r, g->opt->seed, STREAM_DEVICE, (uint64_t)(1000 + d), (uint64_t)g->day);
-            port_state = (uint32_t)rng_below(&r, 28232);
+            ports.state = (uint32_t)rng_below(&r, PORTS_COUNT);
         }
         struct job *j;
         int family, host;
@@ -1025,26 +1223,24 @@ static void plan_day(struct gen *g)
             family = dv->has_v6 && rng_chance(&r, 250) ? 6 : 4;
             uint32_t u = rng_below(&r, 1000);
             uint8_t kind = u < 100 ? JOB_HTTP : u < 150 ? JOB_NOSNI : JOB_TLS;
-            addr = resolve(g, &r, &cache[host * 2 + (family == 6)], d, host, family, a->t,
-                           &port_state);
+            addr = resolve(g, &r, &cache[host * 2 + (family == 6)], d, host, family, a->t, &ports);
             j = job_new(g, kind, a->t, d);
             j->family = (uint8_t)family;
             j->host = (int16_t)host;
             j->addr = addr;
-            j->cport = next_port(&port_state, &r);
+            j->cport = next_port(&ports, &r);
             break;
         }
         case ACT_SMB:
         case ACT_INTRANET:
             host = a->kind == ACT_SMB ? g->files_host : g->intranet_host;
             family = dv->has_v6 && rng_chance(&r, 300) ? 6 : 4;
-            addr = resolve(g, &r, &cache[host * 2 + (family == 6)], d, host, family, a->t,
-                           &port_state);
+            addr = resolve(g, &r, &cache[host * 2 + (family == 6)], d, host, family, a->t, &ports);
             j = job_new(g, a->kind == ACT_SMB ? JOB_SMB : JOB_INTRANET, a->t, d);
             j->family = (uint8_t)family;
             j->host = (int16_t)host;
             j->addr = addr;
-            j->cport = next_port(&port_state, &r);
+            j->cport = next_port(&ports, &r);
             break;
         case ACT_SSH: {
             int first = 0;
@@ -1060,20 +1256,20 @@ static void plan_day(struct gen *g)
             j = job_new(g, JOB_SSH, a->t, d);
             j->peer = (int16_t)peer;
             j->family = rng_chance(&r, 300) ? 6 : 4;
-            j->cport = next_port(&port_state, &r);
+            j->cport = next_port(&ports, &r);
             break;
         }
         case ACT_ICMP:
             job_new(g, JOB_ICMP, a->t, d);
             break;
         case ACT_NTP:
-            job_new(g, JOB_NTP, a->t, d)->cport = next_port(&port_state, &r);
+            job_new(g, JOB_NTP, a->t, d)->cport = next_port(&ports, &r);
             break;
         case ACT_TCP_NOISE:
-            job_new(g, JOB_TCP_NOISE, a->t, d)->cport = next_port(&port_state, &r);
+            job_new(g, JOB_TCP_NOISE, a->t, d)->cport = next_port(&ports, &r);
             break;
         case ACT_UDP_NOISE:
-            job_new(g, JOB_UDP_NOISE, a->t, d)->cport = next_port(&port_state, &r);
+            job_new(g, JOB_UDP_NOISE, a->t, d)->cport = next_port(&ports, &r);
             break;
         }
     }
@@ -1089,6 +1285,171 @@ static void plan_day(struct gen *g)
              t < g->close - 10 * US_PER_MIN; t += rng_between(&r, 200, 600) * US_PER_S)
             job_new(g, JOB_RA, t, -1)->peer = (int16_t)dep;
     }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Planning the jobs of the unknown-services and visibility views           */
+/* ------------------------------------------------------------------------ */
+
+/* What a STREAM_LATE generator is for, with the device and item it serves. */
+enum late_use {
+    LATE_PORTS = 1,
+    LATE_UNKNOWN = 2,
+    LATE_ENCRYPTED_DNS = 3,
+    LATE_ECH = 4,
+    LATE_MIDSTREAM = 5,
+};
+
+static void late_seed(const struct gen *g, struct rng *r, enum late_use use, int item, int device)
+{
+    uint64_t index = (uint64_t)use << 24 | (uint64_t)item << 12 | (uint64_t)device;
+    rng_seed(r, g->opt->seed, STREAM_LATE, index, (uint64_t)g->day);
+}
+
+static int member_device(struct member m)
+{
+    if (m.dept < 0 || m.dept >= NDEPTS || m.rank < 0 || m.rank >= DEPTS[m.dept].ndevices) {
+        fprintf(stderr, "gen-sample: internal error: no device %d of department %d\n", m.rank,
+                m.dept);
+        exit(1);
+    }
+    int d = m.rank;
+    for (int k = 0; k < m.dept; k++)
+        d += DEPTS[k].ndevices;
+    return d;
+}
+
+static int u64_cmp(const void *pa, const void *pb)
+{
+    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+    return a < b ? -1 : a > b;
+}
+
+static int pick_weighted(struct rng *r, const uint8_t *weight, int n)
+{
+    uint32_t total = 0;
+    for (int k = 0; k < n; k++)
+        total += weight[k];
+    uint32_t w = rng_below(r, total);
+    int k = 0;
+    while (w >= weight[k])
+        w -= weight[k++];
+    return k;
+}
+
+/* The unknown domains' users look a name up at the internal resolver, then
+ * talk TLS to it: without SNI every fourth flow and now and then another, so
+ * that each user has flows named by DNS alone. */
+static void plan_unknown(struct gen *g, struct ports *ports)
+{
+    struct lookup *cache = xrealloc(NULL, (size_t)g->nhosts * 2 * sizeof(*cache));
+    for (int u = 0; u < NUNKNOWN; u++) {
+        const struct unknown_def *ud = &UNKNOWN[u];
+        int first = 0;
+        while (g->hosts[first].unknown != u)
+            first++;
+        for (int i = 0; ud->users[i].rank >= 0; i++) {
+            int d = member_device(ud->users[i]);
+            const struct device *dv = &g->dev[d];
+            struct rng r;
+            late_seed(g, &r, LATE_UNKNOWN, u, d);
+            size_t n = (size_t)g->opt->scale * rng_between(&r, 4, 8);
+            uint64_t *times = xrealloc(NULL, n * sizeof(*times));
+            for (size_t k = 0; k < n; k++)
+                times[k] = office_time(g, &r, dv->in, dv->out);
+            qsort(times, n, sizeof(*times), u64_cmp);
+            memset(cache, 0, (size_t)g->nhosts * 2 * sizeof(*cache));
+            for (size_t k = 0; k < n; k++) {
+                int host = first + pick_weighted(&r, ud->weight, 3);
+                int family = dv->has_v6 && rng_chance(&r, 250) ? 6 : 4;
+                uint8_t kind = k % 4 == 3 || rng_chance(&r, 150) ? JOB_NOSNI : JOB_TLS;
+                uint8_t addr = resolve(g, &r, &cache[host * 2 + (family == 6)], d, host, family,
+                                       times[k], &ports[d]);
+                struct job *j = job_new(g, kind, times[k], d);
+                j->family = (uint8_t)family;
+                j->host = (int16_t)host;
+                j->addr = addr;
+                j->cport = next_port(&ports[d], &r);
+            }
+            free(times);
+        }
+    }
+    free(cache);
+}
+
+/* The DoH device: its resolvers first, a second after it joins (its ARP) and
+ * before anything else of its day; DoH again now and then at larger scales;
+ * and, from half an hour on, TLS without SNI to addresses it resolved through
+ * them, which no DNS answer the sensor sees names. */
+static void plan_encrypted_dns(struct gen *g, struct ports *ports)
+{
+    int d = member_device(DOH_DEVICE);
+    const struct device *dv = &g->dev[d];
+    struct rng r;
+    late_seed(g, &r, LATE_ENCRYPTED_DNS, 0, d);
+    int nresolvers = (int)(sizeof(ENCRYPTED_DNS) / sizeof(ENCRYPTED_DNS[0]));
+    for (int k = 0; k < nresolvers; k++) {
+        struct job *j = job_new(g, JOB_ENCRYPTED_DNS, dv->in - 2 * US_PER_S + k * 500000, d);
+        j->addr = (uint8_t)k;
+        j->cport = next_port(&ports[d], &r);
+    }
+    for (int k = 1; k < g->opt->scale; k++)
+        job_new(g, JOB_ENCRYPTED_DNS, office_time(g, &r, dv->in, dv->out), d)->cport =
+            next_port(&ports[d], &r);
+    for (int k = 0; k < 3 * g->opt->scale; k++) {
+        uint64_t t = office_time(g, &r, dv->in + 30 * US_PER_MIN, dv->out);
+        struct job *j = job_new(g, JOB_NAMELESS_TLS, t, d);
+        j->addr = (uint8_t)(k % NNAMELESS);
+        j->cport = next_port(&ports[d], &r);
+    }
+}
+
+/* Browsers with Encrypted Client Hello, and connections seen without their
+ * handshake. */
+static void plan_ech_and_midstream(struct gen *g, struct ports *ports)
+{
+    struct rng r;
+    for (size_t i = 0; i < sizeof(ECH_DEVICES) / sizeof(ECH_DEVICES[0]); i++) {
+        int d = member_device(ECH_DEVICES[i]);
+        const struct device *dv = &g->dev[d];
+        late_seed(g, &r, LATE_ECH, 0, d);
+        for (int k = 0; k < 2 * g->opt->scale; k++) {
+            struct job *j = job_new(g, JOB_ECH, office_time(g, &r, dv->in, dv->out), d);
+            j->family = dv->has_v6 && rng_chance(&r, 300) ? 6 : 4;
+            j->cport = next_port(&ports[d], &r);
+        }
+    }
+    for (size_t i = 0; i < sizeof(MIDSTREAM_DEVICES) / sizeof(MIDSTREAM_DEVICES[0]); i++) {
+        int d = member_device(MIDSTREAM_DEVICES[i]);
+        const struct device *dv = &g->dev[d];
+        late_seed(g, &r, LATE_MIDSTREAM, 0, d);
+        for (int k = 0; k < g->opt->scale; k++) {
+            struct job *j = job_new(g, JOB_MIDSTREAM, office_time(g, &r, dv->in, dv->out), d);
+            j->addr = (uint8_t)(i % (sizeof(MIDSTREAM_SERVERS) / sizeof(MIDSTREAM_SERVERS[0])));
+            j->peer = (int16_t)(i % 2);
+            j->cport = next_port(&ports[d], &r);
+        }
+    }
+}
+
+/* The jobs of the unknown-services and visibility views, planned after the
+ * rest of the day so that its jobs keep their numbers, hence their bytes. */
+static void plan_late(struct gen *g)
+{
+    struct ports ports[MAX_DEVICES];
+    for (int d = 0; d < g->ndev; d++) {
+        struct rng r;
+        late_seed(g, &r, LATE_PORTS, 0, d);
+        ports[d] = (struct ports){rng_below(&r, 256), LATE_PORTS_FIRST, LATE_PORTS_COUNT};
+    }
+    plan_unknown(g, ports);
+    plan_encrypted_dns(g, ports);
+    plan_ech_and_midstream(g, ports);
+    for (int d = 0; d < g->ndev; d++)
+        if (ports[d].state >= LATE_PORTS_COUNT) {
+            fprintf(stderr, "gen-sample: internal error: device %d ran out of client ports\n", d);
+            exit(1);
+        }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1174,6 +1535,7 @@ struct conv {
     uint16_t ip_id[2];
     uint32_t flow_label[2];
     uint64_t bytes[2], packets[2];
+    bool opened_by_syn; /* TCP: the first segment was a SYN */
 };
 
 static void conv_init(struct conv *c, struct frames *out, struct rng *r, int family, uint8_t proto)
@@ -1318,6 +1680,8 @@ static uint64_t tcp_segment(struct tcp *t, int dir, uint64_t ts, uint8_t flags, 
     if (ts <= t->last[dir])
         ts = t->last[dir] + 1;
     t->last[dir] = ts;
+    if (!t->c->packets[0] && !t->c->packets[1])
+        t->c->opened_by_syn = flags & TH_SYN;
     size_t hl = 20 + optlen;
     uint8_t *h = conv_packet(t->c, dir, ts, hl + len);
     be16(h, t->c->port[dir]);
@@ -1388,8 +1752,9 @@ static uint64_t tcp_close(struct tcp *t, int first, uint64_t ts)
 
 /* A ClientHello as a current browser sends it (TLS 1.3 offered, 1.2 allowed).
  * sni NULL leaves out server_name; ticket adds a session ticket, as a client
- * resuming a session does. */
-static void tls_client_hello(struct bytes *b, struct rng *r, const char *sni, bool ticket)
+ * resuming a session does; ech makes it the outer ClientHello of Encrypted
+ * Client Hello, whose sni is then the ECH provider's public name. */
+static void tls_client_hello(struct bytes *b, struct rng *r, const char *sni, bool ticket, bool ech)
 {
     static const uint16_t suites[] = {0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030,
                                       0xcca9, 0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f,
@@ -1477,6 +1842,23 @@ static void tls_client_hello(struct bytes *b, struct rng *r, const char *sni, bo
     put8(b, 4);
     put16(b, 0x0304);
     put16(b, 0x0303);
+    if (ech) {
+        /* encrypted_client_hello, outer (draft-ietf-tls-esni): the HPKE
+         * suite HKDF-SHA256 and AES-128-GCM, the server's config id, the X25519
+         * encapsulated key, and the sealed inner ClientHello, padded to 32
+         * bytes as browsers pad it, with its 16-byte tag. */
+        size_t payload = 32 * rng_between(r, 5, 9) + 16;
+        put16(b, 0xfe0d);
+        put16(b, (unsigned)(10 + 32 + payload));
+        put8(b, 0);
+        put16(b, 0x0001);
+        put16(b, 0x0001);
+        put8(b, (unsigned)rng_below(r, 256));
+        put16(b, 32);
+        putrand(b, r, 32);
+        put16(b, (unsigned)payload);
+        putrand(b, r, payload);
+    }
     patch16(b, exts, b->len - exts - 2);
     patch24(b, hs + 1, b->len - hs - 4);
     patch16(b, rec + 3, b->len - rec - 5);
@@ -1690,28 +2072,35 @@ static void split(struct rng *r, size_t total, int n, size_t min, size_t *part)
     }
 }
 
-static void setup_service_conv(struct gen *g, const struct job *j, struct conv *c, uint16_t port)
+/* The job's device to addr:port, beyond the router. */
+static void setup_remote_conv(struct gen *g, const struct job *j, struct conv *c,
+                              const uint8_t *addr, uint16_t port)
 {
-    const struct host *h = &g->hosts[j->host];
     ep_device(g, &c->ep[0], j->device, j->family);
-    ep_remote(g, &c->ep[1], j->device, j->family, host_addr(h, j->family, j->addr),
-              (uint8_t)rng_between(c->rng, 48, 58));
+    ep_remote(g, &c->ep[1], j->device, j->family, addr, (uint8_t)rng_between(c->rng, 48, 58));
     c->port[0] = j->cport;
     c->port[1] = port;
 }
 
-static void gen_tls(struct gen *g, const struct job *j, struct conv *c, bool sni)
+static void setup_service_conv(struct gen *g, const struct job *j, struct conv *c, uint16_t port)
 {
-    const struct host *h = &g->hosts[j->host];
+    setup_remote_conv(g, j, c, host_addr(&g->hosts[j->host], j->family, j->addr), port);
+}
+
+/* A TLS 1.3 connection on c, set up by the caller, from start: the ClientHello
+ * (see tls_client_hello), the server's first flight, then application data of
+ * profile p in a few rounds, and the close. */
+static void tls_connection(struct gen *g, struct conv *c, uint64_t start, const char *sni, bool ech,
+                           const struct profile *p)
+{
     struct rng *r = c->rng;
     struct bytes *b = &g->stream;
     struct tcp t;
-    setup_service_conv(g, j, c, 443);
     tcp_init(&t, c, (uint32_t)rng_between(r, 6000, 90000));
 
-    uint64_t ts = tcp_open(&t, j->start) + rng_between(r, 150, 1500);
+    uint64_t ts = tcp_open(&t, start) + rng_between(r, 150, 1500);
     b->len = 0;
-    tls_client_hello(b, r, sni ? h->name : NULL, !sni && rng_chance(r, 500));
+    tls_client_hello(b, r, sni, !sni && rng_chance(r, 500), ech);
     uint64_t last = tcp_send(&t, 0, b->p, b->len, ts);
 
     ts = last + tcp_turn(&t, 1) + rng_between(r, 500, 20000);
@@ -1723,7 +2112,7 @@ static void gen_tls(struct gen *g, const struct job *j, struct conv *c, bool sni
     ts = last + rng_between(r, 300, 3000);
 
     size_t up, down, ups[4], downs[4];
-    draw_sizes(r, &PROFILES[SERVICES[h->service].profile], &up, &down);
+    draw_sizes(r, p, &up, &down);
     int rounds = 1 + (int)rng_below(r, up + down > 1000000 ? 2 : 4);
     split(r, up, rounds, 60, ups);
     split(r, down, rounds, 60, downs);
@@ -1750,6 +2139,54 @@ static void gen_tls(struct gen *g, const struct job *j, struct conv *c, bool sni
     tls_app_data(b, r, 19); /* close_notify */
     last = tcp_send(&t, closer, b->p, b->len, ts);
     tcp_close(&t, closer, last + rng_between(r, 100, 2000));
+}
+
+static void gen_tls(struct gen *g, const struct job *j, struct conv *c, bool sni)
+{
+    const struct host *h = &g->hosts[j->host];
+    setup_service_conv(g, j, c, 443);
+    tls_connection(g, c, j->start, sni ? h->name : NULL, false, &PROFILES[h->profile]);
+}
+
+/* TLS to an address given as text rather than by a name's answer: to a public
+ * resolver, to the ECH provider, to servers no DNS answer names. */
+static void gen_addressed_tls(struct gen *g, const struct job *j, struct conv *c, const char *addr,
+                              uint16_t port, const char *sni, bool ech, enum profile_id profile)
+{
+    uint8_t server[16];
+    parse_addr(addr, server, j->family);
+    setup_remote_conv(g, j, c, server, port);
+    tls_connection(g, c, j->start, sni, ech, &PROFILES[profile]);
+}
+
+/* A connection the mirror port sees without its handshake (it began before the
+ * port was mirrored, or took another path until a route changed): TLS records
+ * already flowing, the client's first or, with peer 1, the server's, then a
+ * few more exchanges and the close. */
+static void gen_midstream(struct gen *g, const struct job *j, struct conv *c)
+{
+    uint8_t server[4];
+    struct rng *r = c->rng;
+    struct bytes *b = &g->stream;
+    struct tcp t;
+    parse_addr(MIDSTREAM_SERVERS[j->addr], server, 4);
+    setup_remote_conv(g, j, c, server, 443);
+    tcp_init(&t, c, (uint32_t)rng_between(r, 8000, 80000));
+    int first = j->peer == 1;
+    int rounds = 2 + (int)rng_below(r, 3);
+    uint64_t ts = j->start, last = ts;
+    for (int k = 0; k < rounds; k++) {
+        for (int n = 0; n < 2; n++) {
+            int dir = n ? !first : first;
+            b->len = 0;
+            tls_app_data(b, r, dir ? rng_logu(r, 300, 40000) : rng_logu(r, 100, 6000));
+            if (n)
+                ts = last + tcp_turn(&t, dir) + rng_between(r, 500, 20000);
+            last = tcp_send(&t, dir, b->p, b->len, ts);
+        }
+        ts = last + rng_between(r, 100000, 5 * US_PER_S);
+    }
+    tcp_close(&t, 0, ts);
 }
 
 static const char USER_AGENT[] = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
@@ -1825,7 +2262,7 @@ static void gen_http(struct gen *g, const struct job *j, struct conv *c)
     uint64_t ts = tcp_open(&t, j->start) + rng_between(r, 150, 1500);
 
     size_t up, down;
-    draw_sizes(r, &PROFILES[SERVICES[h->service].profile], &up, &down);
+    draw_sizes(r, &PROFILES[h->profile], &up, &down);
     bool post = rng_chance(r, 400);
     uint64_t last = http_exchange(g, &t, h->name, post, up, post ? rng_between(r, 60, 600) : down,
                                   false, ts);
@@ -2319,9 +2756,8 @@ static void gen_nd(struct gen *g, const struct job *j, struct frames *out, struc
     nd_send(out, r, ts, dv->vlan, ROUTER_MAC, src, all_nodes, b->p, b->len);
 }
 
-static void cell_add(struct gen *g, int dept, int column, int device, const struct conv *c)
+static void cell_add(struct cell *cl, int device, const struct conv *c)
 {
-    struct cell *cl = &g->truth.cells[dept][column];
     cl->bytes_up += c->bytes[0];
     cl->bytes_down += c->bytes[1];
     cl->packets_up += c->packets[0];
@@ -2332,6 +2768,86 @@ static void cell_add(struct gen *g, int dept, int column, int device, const stru
         cl->device_v6[device] = true;
     else
         cl->device_v4[device] = true;
+}
+
+static void volume_add(struct volume *v, uint64_t bytes)
+{
+    v->bytes += bytes;
+    v->flows++;
+}
+
+/* What a counted flow's job knows of how the sensor can name it. */
+struct flow_facts {
+    int column;             /* its cell: a service, or UNCLASSIFIED */
+    enum evidence evidence; /* what names the service, when column is one */
+    bool named;             /* it carries a host name: SNI, Host, a DNS answer */
+    bool ech;               /* its SNI is the ECH provider's, not the service's */
+};
+
+/* DoH, DoT or DoQ to a known public resolver, or anything to port 853. */
+static bool is_encrypted_dns(const struct conv *c)
+{
+    if (c->proto != 6 && c->proto != 17)
+        return false;
+    if (c->port[1] == DOT_PORT)
+        return true;
+    if (c->port[1] != 443 || c->family != 4)
+        return false;
+    for (size_t i = 0; i < sizeof(PUBLIC_RESOLVERS) / sizeof(PUBLIC_RESOLVERS[0]); i++) {
+        uint8_t resolver[4];
+        parse_addr(PUBLIC_RESOLVERS[i], resolver, 4);
+        if (memcmp(resolver, c->ep[1].addr, 4) == 0)
+            return true;
+    }
+    return false;
+}
+
+static enum unnamed_reason unnamed_reason(const struct conv *c, const struct flow_facts *f,
+                                          bool encrypted_dns_before)
+{
+    if (f->ech)
+        return UNNAMED_ECH;
+    if (encrypted_dns_before)
+        return UNNAMED_ENCRYPTED_DNS;
+    if (c->proto == 6 && !c->opened_by_syn)
+        return UNNAMED_NO_HANDSHAKE;
+    if (c->proto == 6 || c->proto == 17)
+        return UNNAMED_IP_ONLY;
+    return UNNAMED_OTHER;
+}
+
+/* Records a counted flow: its cell, the evidence that named its service or why
+ * nothing did, its unknown domain, and whether its client address has now used
+ * an encrypted resolver.  Jobs are generated in start order, so "before" is
+ * "in a flow that began earlier". */
+static void count_flow(struct gen *g, const struct job *j, const struct conv *c,
+                       const struct flow_facts *f)
+{
+    struct truth *t = &g->truth;
+    int dept = g->dev[j->device].dept;
+    uint64_t bytes = c->bytes[0] + c->bytes[1];
+    bool *encrypted_dns = &t->encrypted_dns[j->device][c->family == 6];
+    cell_add(&t->cells[dept][f->column], j->device, c);
+    enum evidence ev = f->column == UNCLASSIFIED ? EVIDENCE_NONE : f->evidence;
+    volume_add(&t->evidence[ev], bytes);
+    if (ev == EVIDENCE_NONE && f->named)
+        volume_add(&t->unknown_named, bytes);
+    else if (ev == EVIDENCE_NONE)
+        volume_add(&t->unnamed[unnamed_reason(c, f, *encrypted_dns)], bytes);
+    if (j->host >= 0) {
+        t->host_bytes[j->host] += bytes;
+        if (g->hosts[j->host].unknown >= 0)
+            cell_add(&t->unknown[g->hosts[j->host].unknown][dept], j->device, c);
+    }
+    if (is_encrypted_dns(c))
+        *encrypted_dns = true;
+}
+
+/* Internal flows (DNS, SMB, intranet, SSH) are not cloud usage: only their sum. */
+static void count_internal(struct gen *g, const struct conv *c)
+{
+    g->truth.internal_flows++;
+    g->truth.internal_bytes += c->bytes[0] + c->bytes[1];
 }
 
 /* Makes the frames of job j into out and records what it adds to the truth. */
@@ -2356,7 +2872,7 @@ static void gen_job(struct gen *g, const struct job *j, struct frames *out)
     }
     conv_init(&c, out, &r, family, proto);
 
-    int dept = j->device >= 0 ? g->dev[j->device].dept : -1;
+    struct flow_facts f = {UNCLASSIFIED, EVIDENCE_NONE, false, false};
     switch (j->kind) {
     case JOB_ARP:
         gen_arp(g, j, out, &r);
@@ -2371,45 +2887,65 @@ static void gen_job(struct gen *g, const struct job *j, struct frames *out)
         gen_dns(g, j, &c);
         g->truth.dns_queries++;
         g->truth.name_queried[j->host] = true;
-        break;
+        count_internal(g, &c);
+        return;
     case JOB_TLS:
     case JOB_NOSNI:
         gen_tls(g, j, &c, j->kind == JOB_TLS);
-        cell_add(g, dept, g->hosts[j->host].service, j->device, &c);
-        return;
+        f.column = g->hosts[j->host].service;
+        f.evidence = j->kind == JOB_TLS ? EVIDENCE_SNI : EVIDENCE_DNS;
+        f.named = true;
+        break;
     case JOB_HTTP:
         gen_http(g, j, &c);
-        cell_add(g, dept, g->hosts[j->host].service, j->device, &c);
-        return;
+        f.column = g->hosts[j->host].service;
+        f.evidence = EVIDENCE_HTTP_HOST;
+        f.named = true;
+        break;
     case JOB_SMB:
         gen_smb(g, j, &c);
-        break;
+        count_internal(g, &c);
+        return;
     case JOB_INTRANET:
         gen_intranet(g, j, &c);
-        break;
+        count_internal(g, &c);
+        return;
     case JOB_SSH:
         gen_ssh(g, j, &c);
-        break;
+        count_internal(g, &c);
+        return;
     case JOB_ICMP:
         gen_icmp(g, j, &c);
-        cell_add(g, dept, UNCLASSIFIED, j->device, &c);
-        return;
+        break;
     case JOB_NTP:
         gen_ntp(g, j, &c);
-        cell_add(g, dept, UNCLASSIFIED, j->device, &c);
-        return;
+        break;
     case JOB_TCP_NOISE:
         gen_tcp_noise(g, j, &c);
-        cell_add(g, dept, UNCLASSIFIED, j->device, &c);
-        return;
+        break;
     case JOB_UDP_NOISE:
         gen_udp_noise(g, j, &c);
-        cell_add(g, dept, UNCLASSIFIED, j->device, &c);
-        return;
+        break;
+    case JOB_ENCRYPTED_DNS: /* the catalog's Cloudflare has both names */
+        gen_addressed_tls(g, j, &c, ENCRYPTED_DNS[j->addr].v4, ENCRYPTED_DNS[j->addr].port,
+                          ENCRYPTED_DNS[j->addr].sni, false, PROF_DNS);
+        f.column = find_service("cloudflare");
+        f.evidence = EVIDENCE_SNI;
+        f.named = true;
+        break;
+    case JOB_ECH:
+        gen_addressed_tls(g, j, &c, j->family == 4 ? ECH_SERVER_V4 : ECH_SERVER_V6, 443,
+                          ECH_PUBLIC_NAME, true, PROF_WEB);
+        f.ech = true;
+        break;
+    case JOB_NAMELESS_TLS:
+        gen_addressed_tls(g, j, &c, NAMELESS_TLS[j->addr], 443, NULL, false, PROF_WEB);
+        break;
+    case JOB_MIDSTREAM:
+        gen_midstream(g, j, &c);
+        break;
     }
-    /* Internal: DNS, SMB, intranet, SSH. */
-    g->truth.internal_flows++;
-    g->truth.internal_bytes += c.bytes[0] + c.bytes[1];
+    count_flow(g, j, &c, &f);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -2686,8 +3222,157 @@ static json_t *json_count(uint64_t v)
     return json_integer((json_int_t)v);
 }
 
+/* Client addresses of a cell; *devices gets its devices. */
+static int cell_addresses(const struct gen *g, const struct cell *c, int *devices)
+{
+    int addresses = 0;
+    *devices = 0;
+    for (int k = 0; k < g->ndev; k++) {
+        *devices += c->device[k];
+        addresses += c->device_v4[k] + c->device_v6[k];
+    }
+    return addresses;
+}
+
+static json_t *traffic_json(uint64_t up, uint64_t down, uint64_t flows)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "bytes_up", json_count(up));
+    json_object_set_new(o, "bytes_down", json_count(down));
+    json_object_set_new(o, "flows", json_count(flows));
+    return o;
+}
+
+/* Per unknown domain: bytes per host, the domain's traffic and client
+ * addresses, in all and per department. */
+static json_t *unknown_json(const struct gen *g)
+{
+    const struct truth *t = &g->truth;
+    json_t *all = json_object();
+    for (int u = 0; u < NUNKNOWN; u++) {
+        struct cell sum = {0};
+        json_t *depts = json_object();
+        for (int d = 0; d < NDEPTS; d++) {
+            const struct cell *c = &t->unknown[u][d];
+            if (!c->flows)
+                continue;
+            int devices;
+            json_t *o = traffic_json(c->bytes_up, c->bytes_down, c->flows);
+            json_object_set_new(o, "addresses", json_integer(cell_addresses(g, c, &devices)));
+            json_object_set_new(depts, DEPTS[d].id, o);
+            sum.bytes_up += c->bytes_up;
+            sum.bytes_down += c->bytes_down;
+            sum.flows += c->flows;
+            for (int k = 0; k < g->ndev; k++) {
+                sum.device_v4[k] |= c->device_v4[k];
+                sum.device_v6[k] |= c->device_v6[k];
+            }
+        }
+        if (!sum.flows) {
+            json_decref(depts);
+            continue;
+        }
+        json_t *hosts = json_object();
+        for (int h = 0; h < g->nhosts; h++)
+            if (g->hosts[h].unknown == u && t->host_bytes[h])
+                json_object_set_new(hosts, g->hosts[h].name, json_count(t->host_bytes[h]));
+        int devices;
+        json_t *o = traffic_json(sum.bytes_up, sum.bytes_down, sum.flows);
+        json_object_set_new(o, "addresses", json_integer(cell_addresses(g, &sum, &devices)));
+        json_object_set_new(o, "hosts", hosts);
+        json_object_set_new(o, "departments", depts);
+        json_object_set_new(all, UNKNOWN[u].domain, o);
+    }
+    return all;
+}
+
+static json_t *volume_json(const struct volume *v)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "bytes", json_count(v->bytes));
+    json_object_set_new(o, "flows", json_count(v->flows));
+    return o;
+}
+
+/* Every kind of evidence and every reason, zero or not. */
+static json_t *visibility_json(const struct truth *t)
+{
+    json_t *by_evidence = json_object(), *unnamed = json_object(), *o = json_object();
+    for (int e = 0; e < EVIDENCE_COUNT; e++)
+        json_object_set_new(by_evidence, EVIDENCE_NAMES[e], volume_json(&t->evidence[e]));
+    for (int u = 0; u < UNNAMED_COUNT; u++)
+        json_object_set_new(unnamed, UNNAMED_NAMES[u], volume_json(&t->unnamed[u]));
+    json_object_set_new(o, "by_evidence", by_evidence);
+    json_object_set_new(o, "unknown_named", volume_json(&t->unknown_named));
+    json_object_set_new(o, "unnamed", unnamed);
+    return o;
+}
+
+/* Client addresses that used an encrypted resolver, per department. */
+static json_t *encrypted_dns_json(const struct gen *g)
+{
+    int addresses[NDEPTS] = {0};
+    for (int k = 0; k < g->ndev; k++)
+        addresses[g->dev[k].dept] += g->truth.encrypted_dns[k][0] + g->truth.encrypted_dns[k][1];
+    json_t *o = json_object();
+    for (int d = 0; d < NDEPTS; d++)
+        if (addresses[d])
+            json_object_set_new(o, DEPTS[d].id, json_integer(addresses[d]));
+    return o;
+}
+
+static bool volume_equal(const char *what, struct volume a, struct volume b)
+{
+    if (a.bytes == b.bytes && a.flows == b.flows)
+        return true;
+    fprintf(stderr,
+            "gen-sample: internal error: %s: %" PRIu64 " bytes in %" PRIu64
+            " flows against %" PRIu64 " bytes in %" PRIu64 " flows\n",
+            what, a.bytes, a.flows, b.bytes, b.flows);
+    return false;
+}
+
+/* The views are the cells cut another way: by evidence they add up to all the
+ * cells, unclassified to the unclassified cells, the unknown domains to the
+ * named unclassified flows. */
+static int check_views(const struct truth *t)
+{
+    struct volume cells = {0}, unclassified = {0}, evidence = {0}, unknown = {0};
+    struct volume none = t->unknown_named;
+    for (int d = 0; d < NDEPTS; d++) {
+        for (int s = 0; s <= NSERVICES; s++) {
+            const struct cell *c = &t->cells[d][s];
+            struct volume *v = s == UNCLASSIFIED ? &unclassified : &cells;
+            v->bytes += c->bytes_up + c->bytes_down;
+            v->flows += c->flows;
+        }
+        for (int u = 0; u < NUNKNOWN; u++) {
+            unknown.bytes += t->unknown[u][d].bytes_up + t->unknown[u][d].bytes_down;
+            unknown.flows += t->unknown[u][d].flows;
+        }
+    }
+    cells.bytes += unclassified.bytes;
+    cells.flows += unclassified.flows;
+    for (int e = 0; e < EVIDENCE_COUNT; e++) {
+        evidence.bytes += t->evidence[e].bytes;
+        evidence.flows += t->evidence[e].flows;
+    }
+    for (int u = 0; u < UNNAMED_COUNT; u++) {
+        none.bytes += t->unnamed[u].bytes;
+        none.flows += t->unnamed[u].flows;
+    }
+    bool ok = volume_equal("visibility by evidence against the cells", evidence, cells);
+    ok &= volume_equal("unclassified by evidence against the cells", t->evidence[EVIDENCE_NONE],
+                       unclassified);
+    ok &= volume_equal("named and unnamed against unclassified", none, t->evidence[EVIDENCE_NONE]);
+    ok &= volume_equal("unknown domains against named unclassified", unknown, t->unknown_named);
+    return ok ? 0 : -1;
+}
+
 static int write_truth(struct gen *g)
 {
+    if (check_views(&g->truth) != 0)
+        return -1;
     const struct truth *t = &g->truth;
     json_t *root = json_object();
     json_object_set_new(root, "date", json_string(g->opt->date));
@@ -2704,11 +3389,7 @@ static int write_truth(struct gen *g)
             const struct cell *c = &t->cells[d][s];
             if (!c->flows)
                 continue;
-            int devices = 0, addresses = 0;
-            for (int k = 0; k < g->ndev; k++) {
-                devices += c->device[k];
-                addresses += c->device_v4[k] + c->device_v6[k];
-            }
+            int devices = 0, addresses = cell_addresses(g, c, &devices);
             json_t *o = json_object();
             json_object_set_new(o, "bytes_up", json_count(c->bytes_up));
             json_object_set_new(o, "bytes_down", json_count(c->bytes_down));
@@ -2729,6 +3410,9 @@ static int write_truth(struct gen *g)
             json_object_set_new(cells, DEPTS[d].id, dept);
     }
     json_object_set_new(root, "cells", cells);
+    json_object_set_new(root, "unknown", unknown_json(g));
+    json_object_set_new(root, "visibility", visibility_json(t));
+    json_object_set_new(root, "encrypted_dns_devices", encrypted_dns_json(g));
 
     json_t *internal = json_object();
     json_object_set_new(internal, "flows", json_count(t->internal_flows));
@@ -2931,6 +3615,7 @@ int main(int argc, char **argv)
     hosts_init(g);
     mix_init(g);
     plan_day(g);
+    plan_late(g);
 
     struct writer w;
     if (writer_open(&w, opt.out, opt.pcapng) != 0)
