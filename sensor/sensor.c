@@ -61,9 +61,11 @@ struct sensor_signals sensor_signals;
 #define PEER_SLOTS      65536
 #define PEER_LIFETIME_S 3600
 /* Devices that used encrypted DNS: a flow of theirs nothing names is said to
- * be hidden by it for an hour after each use (docs/reports.md, visibility). */
+ * be hidden by it for a day after each new connection to a resolver
+ * (docs/reports.md, visibility).  A browser set to DoH keeps one connection
+ * open for hours, so an hour would forget most of them. */
 #define DNS_BYPASS_SLOTS      16384
-#define DNS_BYPASS_LIFETIME_S 3600
+#define DNS_BYPASS_LIFETIME_S 86400
 
 struct sensor {
     const struct sensor_config *cfg;
