@@ -378,6 +378,15 @@ void dpi_result(struct dpi *d, struct dpi_flow *f, bool give_up, struct dpi_resu
         out->name_source = src;
 }
 
+bool dpi_is_encrypted_dns(const struct dpi_result *r)
+{
+    static const uint16_t ids[] = {NDPI_PROTOCOL_DOH_DOT, NDPI_PROTOCOL_DNSCRYPT};
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+        if (r->master == ids[i] || r->app == ids[i])
+            return true;
+    return false;
+}
+
 const char *dpi_protocol_name(const struct dpi *d, uint16_t id)
 {
     const char *name = ndpi_get_proto_name(d->ndpi, id);

@@ -109,6 +109,11 @@ bool dpi_process(struct dpi *d, struct dpi_flow *f, const uint8_t *l3, uint32_t 
  * this when the budget is spent or the flow ends undecided). */
 void dpi_result(struct dpi *d, struct dpi_flow *f, bool give_up, struct dpi_result *out);
 
+/* True when nDPI recognised the verdict's traffic as encrypted DNS (DoH, DoT,
+ * DoQ, DNSCrypt), whatever resolver it went to: the resolvers list
+ * (resolvers.h) cannot name them all. */
+bool dpi_is_encrypted_dns(const struct dpi_result *r);
+
 /* Protocol name of an nDPI id ("TLS", "Dropbox"); "Unknown" for 0. */
 const char *dpi_protocol_name(const struct dpi *d, uint16_t id);
 /* nDPI's label for a verdict: "TLS.Dropbox", "Dropbox" or "DNS"; "Unknown" when

@@ -90,6 +90,7 @@ enum flow_flags {
     FLOW_F_TALLIED = 1u << 4,      /* the flow has been counted in a tally cell */
     FLOW_F_DNS_FALLBACK = 1u << 5, /* a name from DNS answers was kept for this flow */
     FLOW_F_MIDSTREAM = 1u << 6,    /* TCP, and its first packet seen was no SYN */
+    FLOW_F_ENCRYPTED_DNS = 1u << 7, /* the flow is DoH, DoT, DoQ or DNSCrypt (worker.c) */
 };
 
 /* match holds two things once a flow is decided: the enum match_kind that

@@ -301,7 +301,7 @@ static enum tally_vis visibility_of(const struct flow *f, const struct flow_dpi 
         return TALLY_VIS_UNKNOWN;
     if (ech)
         return TALLY_VIS_ECH;
-    if (fd && fd->edns)
+    if ((fd && fd->edns) || (f->flags & FLOW_F_ENCRYPTED_DNS))
         return TALLY_VIS_EDNS;
     if (f->flags & FLOW_F_MIDSTREAM)
         return TALLY_VIS_NO_HANDSHAKE;
@@ -353,6 +353,9 @@ static void decide(struct worker *w, struct flow *f, bool give_up)
 
     const struct service *svc = catalog_service(w->rules->catalog, at.service);
     f->service_sym = svc ? svc->sym : w->sym_unclassified;
+    if (dpi_is_encrypted_dns(&res) ||
+        resolvers_is_encrypted_dns(w->rules->resolvers, server_of(f), f->key.proto, server_port(f)))
+        f->flags |= FLOW_F_ENCRYPTED_DNS;
     enum tally_vis vis = visibility_of(f, fd, &at, ech);
     f->match = (uint8_t)(at.match | vis << 4);
     f->ndpi_master = res.master;
@@ -396,8 +399,7 @@ static void decide(struct worker *w, struct flow *f, bool give_up)
     c->packets_down += f->packets[1];
     c->vis_bytes[vis] += f->bytes[0] + f->bytes[1];
     c->vis_flows[vis]++;
-    if (resolvers_is_encrypted_dns(w->rules->resolvers, server_of(f), f->key.proto,
-                                   server_port(f))) {
+    if (f->flags & FLOW_F_ENCRYPTED_DNS) {
         struct tally_notes *n = tally_notes(w->tally);
         if (n) /* what does not fit is counted in the notes */
             tally_notes_add_edns_device(n, tally_day_of_hour(tally_hour_of(f->first_us)),
@@ -709,6 +711,11 @@ static void note_unknown(struct worker *w, const struct flow *f)
         return;
     char domain[HOSTNAME_MAX + 1];
     enum unknown_kind kind = unknown_classify(host, w->rules->resolvers, domain, sizeof(domain));
+    /* A resolver reached by a name its list does not hold is still one. */
+    if (kind == UNKNOWN_CANDIDATE && (f->flags & FLOW_F_ENCRYPTED_DNS)) {
+        kind = UNKNOWN_RESOLVER;
+        domain[0] = '\0';
+    }
     struct tally_unknown_note note = {
         .day = tally_day_of_hour(tally_hour_of(f->first_us)),
         .dept_sym = f->dept_sym,
