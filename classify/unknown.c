@@ -75,16 +75,23 @@ enum unknown_kind unknown_classify(const char *host, const struct resolvers *res
         return UNKNOWN_SPECIAL_USE;
     if (resolvers && resolvers_has_name(resolvers, host))
         return UNKNOWN_RESOLVER;
-    const char *reg = psl ? psl_registrable_domain(psl, host) : NULL;
-    /* A name that is itself a public suffix ("co.uk", "github.io") has no
-     * registrable domain: the name is the candidate. */
-    snprintf(domain, domainsz, "%s", reg ? reg : host);
+    /* Without the list, the name is its own domain rather than nothing. */
+    if (!psl) {
+        snprintf(domain, domainsz, "%s", host);
+        return UNKNOWN_CANDIDATE;
+    }
+    /* A name that is itself a public suffix ("ac.in", "github.io") has no
+     * registrable domain: no one registrant's service. */
+    const char *reg = psl_registrable_domain(psl, host);
+    if (!reg)
+        return UNKNOWN_PUBLIC_SUFFIX;
+    snprintf(domain, domainsz, "%s", reg);
     return UNKNOWN_CANDIDATE;
 }
 
 const char *unknown_kind_name(enum unknown_kind k)
 {
     static const char *const names[UNKNOWN_KIND_COUNT] = {"candidate", "ip-literal", "special-use",
-                                                          "encrypted-dns"};
+                                                          "encrypted-dns", "public-suffix"};
     return (unsigned)k < UNKNOWN_KIND_COUNT ? names[k] : "";
 }

@@ -31,7 +31,8 @@ enum unknown_kind {
     UNKNOWN_CANDIDATE = 0, /* a registrable domain: a candidate service */
     UNKNOWN_IP_LITERAL,
     UNKNOWN_SPECIAL_USE,
-    UNKNOWN_RESOLVER, /* an encrypted-DNS resolver's name */
+    UNKNOWN_RESOLVER,      /* an encrypted-DNS resolver's name */
+    UNKNOWN_PUBLIC_SUFFIX, /* a public suffix itself (ac.in, github.io): no registrant's */
     UNKNOWN_KIND_COUNT
 };
 
@@ -47,7 +48,7 @@ void unknown_done(void);
 enum unknown_kind unknown_classify(const char *host, const struct resolvers *resolvers,
                                    char *domain, size_t domainsz);
 
-/* "candidate", "ip-literal", "special-use", "encrypted-dns" */
+/* "candidate", "ip-literal", "special-use", "encrypted-dns", "public-suffix" */
 const char *unknown_kind_name(enum unknown_kind k);
 
 #endif

@@ -701,6 +701,11 @@ static void write_flow_log(struct worker *w, const struct flow *f, enum flow_end
 /* An unclassified flow that carried a host name: a candidate service (by its
  * registrable domain), or a name counted apart (classify/unknown.h).  A
  * server name: nothing about the client but its pseudonym. */
+_Static_assert((int)UNKNOWN_CANDIDATE == (int)TALLY_UNKNOWN_CANDIDATE &&
+                   (int)UNKNOWN_PUBLIC_SUFFIX == (int)TALLY_UNKNOWN_PUBLIC_SUFFIX &&
+                   (int)UNKNOWN_KIND_COUNT == (int)TALLY_UNKNOWN_OVERFLOW,
+               "the notes' kinds are unknown_classify's, then overflow");
+
 static void note_unknown(struct worker *w, const struct flow *f)
 {
     const char *host = names_domain(f->name);

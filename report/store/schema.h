@@ -193,7 +193,8 @@ int schema_field_unknown(char *buf, size_t len, const char *dept, enum schema_co
 extern const char schema_field_first_seen[];
 extern const char schema_field_last_seen[];
 /* "{dept}|{kind}|{counter}": a field of schema_key_unknown_apart, kind
- * "ip-literal", "special-use", "encrypted-dns", "overflow" or "trimmed". */
+ * "ip-literal", "special-use", "encrypted-dns", "public-suffix", "overflow" or
+ * "trimmed". */
 int schema_field_apart(char *buf, size_t len, const char *dept, const char *kind,
                        enum schema_counter counter);
 

@@ -528,7 +528,7 @@ static void add_edns_note(void *ctx, uint32_t day, uint32_t dept_sym, uint64_t d
 static const char *unknown_kind_text(uint8_t kind)
 {
     static const char *const names[TALLY_UNKNOWN_KIND_COUNT] = {
-        "candidate", "ip-literal", "special-use", "encrypted-dns", "overflow"};
+        "candidate", "ip-literal", "special-use", "encrypted-dns", "public-suffix", "overflow"};
     return kind < TALLY_UNKNOWN_KIND_COUNT ? names[kind] : "overflow";
 }
 

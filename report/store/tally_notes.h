@@ -41,6 +41,7 @@ enum tally_unknown_kind {
     TALLY_UNKNOWN_IP_LITERAL,
     TALLY_UNKNOWN_SPECIAL_USE,
     TALLY_UNKNOWN_RESOLVER,
+    TALLY_UNKNOWN_PUBLIC_SUFFIX,
     TALLY_UNKNOWN_OVERFLOW, /* entries the table had no room for */
     TALLY_UNKNOWN_KIND_COUNT
 };

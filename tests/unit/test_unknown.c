@@ -45,8 +45,6 @@ TEST(registrable_domains)
     /* private suffixes of the list: a tenant of a platform is its own domain */
     CHECK_CANDIDATE("acme.github.io", "acme.github.io");
     CHECK_CANDIDATE("x.acme.herokuapp.com", "acme.herokuapp.com");
-    /* a name that is itself a public suffix stays as it is */
-    CHECK_CANDIDATE("co.uk", "co.uk");
 }
 
 TEST(counted_apart)
@@ -65,6 +63,12 @@ TEST(counted_apart)
     /* under a resolver's domain but not a resolver name: a candidate */
     CHECK_CANDIDATE("www.cloudflare.com", "cloudflare.com");
     CHECK_STR(unknown_kind_name(UNKNOWN_RESOLVER), "encrypted-dns");
+    /* a public suffix itself belongs to no registrant */
+    CHECK_APART("ac.in", UNKNOWN_PUBLIC_SUFFIX);
+    CHECK_APART("co.uk", UNKNOWN_PUBLIC_SUFFIX);
+    CHECK_APART("github.io", UNKNOWN_PUBLIC_SUFFIX);
+    CHECK_CANDIDATE("someone.github.io", "someone.github.io");
+    CHECK_STR(unknown_kind_name(UNKNOWN_PUBLIC_SUFFIX), "public-suffix");
 }
 
 int main(void)
