@@ -7,6 +7,13 @@
  * suffix, so a name with k labels costs k probes and one string comparison per
  * hit, independent of the number of services.  The longest matching suffix wins,
  * which lets "s3.amazonaws.com" and "amazonaws.com" belong to different services.
+ *
+ * Tenant templates ("{tenant}.sharepoint.com", tenant_pattern.h) are compiled
+ * once per service at load and kept most specific first, so finding the tenant
+ * of a name the flow already matched to a service tries that service's few
+ * templates from the right end of the name; vendor labels that are never
+ * tenants are one hash probe (the built-in list) and a short scan (the
+ * service's own).
  */
 #include "catalog.h"
 
@@ -18,6 +25,7 @@
 #include "hostname.h"
 #include "lpm.h"
 #include "symbol.h"
+#include "tenant_pattern.h"
 
 struct name_slot {
     const char *name; /* NULL = empty slot */
@@ -29,6 +37,20 @@ struct name_slot {
 struct name_table {
     struct name_slot *slots;
     uint32_t cap, count; /* cap is a power of two, count <= cap / 2 */
+};
+
+struct tenant_entry {
+    struct tenant_pattern pattern;
+    int line;       /* of the "tenants" key */
+    uint32_t order; /* position in the file: ties go to the first listed */
+    bool suffix_ok; /* its fixed suffix lies under one of the service's domains */
+};
+
+/* A service's compiled tenant templates, most specific first. */
+struct tenant_set {
+    struct tenant_entry *items;
+    size_t n;
+    int not_tenants_line; /* of its "not_tenants" key, for an error without "tenants" */
 };
 
 struct catalog {
@@ -43,6 +65,9 @@ struct catalog {
     struct name_table pattern_suffixes;
     struct pattern_set *patterns;
     size_t npatterns;
+    struct tenant_set *tenant_sets; /* per service index, [0..ntenant_sets) */
+    size_t ntenant_sets;
+    struct name_table vendor_labels; /* catalog_default_not_tenants */
 };
 
 /* The label prefixes allowed in front of one suffix ("igcdn-" before
@@ -191,10 +216,22 @@ static int32_t table_add(struct name_table *t, const char *name, int32_t service
 
 /* ---- parsing ---- */
 
-enum entry_key { KEY_NAME, KEY_VENDOR, KEY_CATEGORY, KEY_RISK, KEY_REASONS, KEY_DOMAINS,
-                 KEY_NDPI, KEY_IP, KEY_COUNT };
-static const char *const key_names[KEY_COUNT] = {"name", "vendor", "category", "risk",
-                                                 "reasons", "domains", "ndpi", "ip"};
+enum entry_key {
+    KEY_NAME,
+    KEY_VENDOR,
+    KEY_CATEGORY,
+    KEY_RISK,
+    KEY_REASONS,
+    KEY_DOMAINS,
+    KEY_NDPI,
+    KEY_IP,
+    KEY_TENANTS,
+    KEY_NOT_TENANTS,
+    KEY_COUNT
+};
+static const char *const key_names[KEY_COUNT] = {"name",    "vendor",     "category", "risk",
+                                                 "reasons", "domains",    "ndpi",     "ip",
+                                                 "tenants", "not_tenants"};
 
 struct loader {
     struct catalog *c;
@@ -227,6 +264,8 @@ static int valid_id(const char *s)
     return 1;
 }
 
+static void finish_tenants(struct loader *l, const struct service *s);
+
 static void finish_entry(struct loader *l)
 {
     if (!l->in_entry)
@@ -247,12 +286,193 @@ static void finish_entry(struct loader *l)
         diag_error(l->d, l->file, l->line,
                    "service \"%s\" has no \"domains\", \"ndpi\" or \"ip\": nothing can match it",
                    s->id);
+    finish_tenants(l, s);
 }
 
 struct word_ctx {
     struct loader *l;
     int32_t idx;
 };
+
+/* ---- tenant templates ---- */
+
+const char *const catalog_default_not_tenants[] = {
+    "www",      "www2",      "m",         "app",        "apps",    "api",       "auth",
+    "login",    "signin",    "signup",    "sso",        "oauth",   "id",        "account",
+    "accounts", "my",        "portal",    "admin",      "secure",  "status",    "support",
+    "help",     "docs",      "developer", "developers", "blog",    "community", "mail",
+    "edge",     "cdn",       "static",    "assets",     "media",   "images",    "img",
+    "js",       "css",       "files",     "upload",     "uploads", "download",  "downloads",
+    "beacon",   "telemetry", "metrics",   "events",     "push",    "ws",        "wss",
+    NULL,
+};
+
+/* The tenant set of service idx, made (empty) when missing; NULL on ENOMEM. */
+static struct tenant_set *tenant_set_make(struct catalog *c, int32_t idx)
+{
+    if ((size_t)idx >= c->ntenant_sets) {
+        size_t n = c->cap > (size_t)idx ? c->cap : (size_t)idx + 1;
+        struct tenant_set *ns = realloc(c->tenant_sets, n * sizeof(*ns));
+        if (!ns)
+            return NULL;
+        memset(ns + c->ntenant_sets, 0, (n - c->ntenant_sets) * sizeof(*ns));
+        c->tenant_sets = ns;
+        c->ntenant_sets = n;
+    }
+    return &c->tenant_sets[idx];
+}
+
+/* The tenant set of service idx if it has templates, else NULL. */
+static struct tenant_set *tenant_set_for(const struct catalog *c, int idx)
+{
+    if (idx < 0 || (size_t)idx >= c->ntenant_sets || c->tenant_sets[idx].n == 0)
+        return NULL;
+    return &c->tenant_sets[idx];
+}
+
+static bool list_has(char *const *list, size_t n, const char *word)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(list[i], word) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Appends a copy of word; -1 when out of memory (the list is then unchanged). */
+static int list_push(char ***list, size_t *n, const char *word)
+{
+    char **nl = realloc(*list, (*n + 1) * sizeof(*nl));
+    if (nl)
+        *list = nl;
+    char *copy = nl ? strdup(word) : NULL;
+    if (!copy)
+        return -1;
+    (*list)[(*n)++] = copy;
+    return 0;
+}
+
+static int add_tenant(void *ctx, const char *word)
+{
+    struct word_ctx *w = ctx;
+    struct loader *l = w->l;
+    struct service *s = current(l);
+    struct tenant_pattern p;
+    char why[160];
+    if (!tenant_pattern_compile(word, &p, why, sizeof(why))) {
+        diag_error(l->d, l->file, l->key_line, "tenant pattern \"%s\" %s", word, why);
+        return 0;
+    }
+    if (list_has(s->tenants, s->ntenants, word)) {
+        diag_error(l->d, l->file, l->key_line,
+                   "tenant pattern \"%s\" is given twice for service \"%s\"", word, s->id);
+        return 0;
+    }
+    struct tenant_set *set = tenant_set_make(l->c, w->idx);
+    struct tenant_entry *ni = set ? realloc(set->items, (set->n + 1) * sizeof(*ni)) : NULL;
+    if (ni)
+        set->items = ni;
+    if (!ni || list_push(&s->tenants, &s->ntenants, word) != 0) {
+        diag_error(l->d, l->file, l->key_line, "out of memory");
+        return 1;
+    }
+    size_t k = set->n++;
+    set->items[k] = (struct tenant_entry){p, l->key_line, (uint32_t)k, false};
+    return 0;
+}
+
+static int add_not_tenant(void *ctx, const char *word)
+{
+    struct word_ctx *w = ctx;
+    struct loader *l = w->l;
+    struct service *s = current(l);
+    char norm[64];
+    size_t n = hostname_normalize(word, strlen(word), norm, sizeof(norm));
+    if (n == 0 || strcmp(norm, word) != 0 || strchr(word, '.')) {
+        diag_error(l->d, l->file, l->key_line,
+                   "\"%s\" is not a label (expected like www: lower-case letters, digits, '-' "
+                   "or '_')",
+                   word);
+        return 0;
+    }
+    if (list_has(s->not_tenants, s->nnot_tenants, word)) {
+        diag_error(l->d, l->file, l->key_line,
+                   "\"%s\" is given twice in \"not_tenants\" of service \"%s\"", word, s->id);
+        return 0;
+    }
+    if (list_push(&s->not_tenants, &s->nnot_tenants, word) != 0) {
+        diag_error(l->d, l->file, l->key_line, "out of memory");
+        return 1;
+    }
+    return 0;
+}
+
+/* True when name is domain or a name under it. */
+static bool under_domain(const char *name, const char *domain)
+{
+    size_t n = strlen(name), d = strlen(domain);
+    return n >= d && strcmp(name + n - d, domain) == 0 && (n == d || name[n - d - 1] == '.');
+}
+
+static int by_specificity(const void *a, const void *b)
+{
+    const struct tenant_entry *x = a, *y = b;
+    if (x->pattern.fixed != y->pattern.fixed)
+        return x->pattern.fixed > y->pattern.fixed ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* At the end of an entry, when its domains are known: each template's fixed
+ * suffix must lie under one of them, or no host it describes would ever be
+ * attributed to the service. */
+static void finish_tenants(struct loader *l, const struct service *s)
+{
+    int32_t idx = (int32_t)(l->c->count - 1);
+    struct tenant_set *set = tenant_set_for(l->c, idx);
+    if (!set) {
+        if (s->nnot_tenants) /* the set, empty, holds the key's line */
+            diag_error(l->d, l->file,
+                       (size_t)idx < l->c->ntenant_sets ? l->c->tenant_sets[idx].not_tenants_line
+                                                        : l->line,
+                       "service \"%s\" has \"not_tenants\" but no \"tenants\"", s->id);
+        return;
+    }
+    for (size_t i = 0; i < set->n; i++) {
+        struct tenant_entry *t = &set->items[i];
+        const char *suffix = t->pattern.text + t->pattern.suffix_off;
+        for (size_t j = 0; j < s->ndomains && !t->suffix_ok; j++)
+            t->suffix_ok = !strchr(s->domains[j], '*') && under_domain(suffix, s->domains[j]);
+        if (!t->suffix_ok)
+            diag_error(l->d, l->file, t->line,
+                       "tenant pattern \"%s\" is not under any domain of service \"%s\"",
+                       t->pattern.text, s->id);
+    }
+    qsort(set->items, set->n, sizeof(*set->items), by_specificity);
+}
+
+/* Once every service is known: a longer domain of another service must not
+ * take the hosts a template describes. */
+static void check_tenant_owners(struct loader *l)
+{
+    struct catalog *c = l->c;
+    for (size_t i = 0; i < c->ntenant_sets; i++) {
+        const struct tenant_set *set = &c->tenant_sets[i];
+        for (size_t k = 0; k < set->n; k++) {
+            const struct tenant_entry *t = &set->items[k];
+            const char *suffix = t->pattern.text + t->pattern.suffix_off;
+            size_t matched = 0;
+            int owner = t->suffix_ok ? catalog_match_host(c, suffix, strlen(suffix), &matched) : -1;
+            if (!t->suffix_ok || owner == (int)i || owner < 0)
+                continue;
+            const struct service *o = &c->services[owner];
+            diag_error(l->d, l->file, t->line,
+                       "tenant pattern \"%s\": host names under \"%.*s\" belong to service "
+                       "\"%s\" (line %d)",
+                       t->pattern.text, (int)matched, suffix + strlen(suffix) - matched, o->id,
+                       o->line);
+        }
+    }
+}
 
 static int add_pattern(struct word_ctx *w, const char *word, const char *star);
 
@@ -548,7 +768,7 @@ static void on_entry(void *ctx, const struct conf_entry *e, struct diag *d)
     if (k < 0) {
         diag_error(d, e->file, e->line,
                    "unknown key \"%s\" (expected name, vendor, category, risk, reasons, domains, "
-                   "ndpi or ip)",
+                   "ndpi, ip, tenants or not_tenants)",
                    e->key);
         return;
     }
@@ -602,6 +822,16 @@ static void on_entry(void *ctx, const struct conf_entry *e, struct diag *d)
     case KEY_IP:
         conf_each_word(e->value, add_range, &w);
         break;
+    case KEY_TENANTS:
+        conf_each_word(e->value, add_tenant, &w);
+        break;
+    case KEY_NOT_TENANTS: {
+        struct tenant_set *set = tenant_set_make(l->c, w.idx);
+        if (set)
+            set->not_tenants_line = e->line;
+        conf_each_word(e->value, add_not_tenant, &w);
+        break;
+    }
     case KEY_COUNT:
         break;
     }
@@ -617,12 +847,19 @@ static struct catalog *catalog_new(void)
         free(c);
         return NULL;
     }
+    for (size_t i = 0; catalog_default_not_tenants[i]; i++) {
+        if (table_add(&c->vendor_labels, catalog_default_not_tenants[i], 0) == -2) {
+            catalog_free(c);
+            return NULL;
+        }
+    }
     return c;
 }
 
 static struct catalog *finish_load(struct loader *l, size_t errors_before, const char *name)
 {
     finish_entry(l);
+    check_tenant_owners(l);
     if (l->c->count == 0 && l->d->errors == errors_before)
         diag_error(l->d, name, 0, "no services defined");
     if (l->d->errors != errors_before) {
@@ -671,7 +908,17 @@ void catalog_free(struct catalog *c)
             free(s->ndpi[j]);
         free(s->ndpi);
         free(s->ranges);
+        for (size_t j = 0; j < s->ntenants; j++)
+            free(s->tenants[j]);
+        free(s->tenants);
+        for (size_t j = 0; j < s->nnot_tenants; j++)
+            free(s->not_tenants[j]);
+        free(s->not_tenants);
     }
+    for (size_t i = 0; i < c->ntenant_sets; i++)
+        free(c->tenant_sets[i].items);
+    free(c->tenant_sets);
+    free(c->vendor_labels.slots);
     free(c->services);
     free(c->domains.slots);
     free(c->ndpi.slots);
@@ -777,4 +1024,76 @@ int catalog_match_ndpi(const struct catalog *c, const char *ndpi_name)
     const struct name_slot *slot = table_find(&c->ndpi, ndpi_name, len,
                                               hash_reversed(ndpi_name, len));
     return slot ? slot->service : -1;
+}
+
+/* ---- tenants ---- */
+
+bool catalog_has_tenants(const struct catalog *c, int service)
+{
+    return tenant_set_for(c, service) != NULL;
+}
+
+/* True when the lower-case name[0..len) is one of the vendor's own labels. */
+static bool vendor_label(const struct catalog *c, int service, const char *name, size_t len)
+{
+    if (table_find(&c->vendor_labels, name, len, hash_reversed(name, len)))
+        return true;
+    const struct service *s = &c->services[service];
+    for (size_t i = 0; i < s->nnot_tenants; i++) {
+        if (strncmp(s->not_tenants[i], name, len) == 0 && s->not_tenants[i][len] == '\0')
+            return true;
+    }
+    return false;
+}
+
+int catalog_tenant_of(const struct catalog *c, int service, const char *host, char *tenant,
+                      size_t tenantsz)
+{
+    if (tenantsz)
+        tenant[0] = '\0';
+    const struct tenant_set *set = tenant_set_for(c, service);
+    if (!set)
+        return -1;
+    size_t len = strnlen(host, HOSTNAME_MAX + 1);
+    if (len > HOSTNAME_MAX)
+        return 0;
+    for (size_t i = 0; i < set->n; i++) {
+        size_t start, n;
+        if (!tenant_pattern_match(&set->items[i].pattern, host, len, &start, &n))
+            continue;
+        char name[HOSTNAME_MAX + 1];
+        for (size_t k = 0; k < n; k++) {
+            char ch = host[start + k];
+            name[k] = ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+        }
+        name[n] = '\0';
+        if (vendor_label(c, service, name, n))
+            continue; /* this template found no tenant; a less specific one may */
+        if (n >= tenantsz)
+            return 0;
+        memcpy(tenant, name, n + 1);
+        return 1;
+    }
+    return 0;
+}
+
+const char *catalog_tenant_name_problem(const struct catalog *c, int service, const char *name)
+{
+    const struct tenant_set *set = tenant_set_for(c, service);
+    if (!set)
+        return "names a tenant of a service that has no tenant patterns";
+    char norm[HOSTNAME_MAX + 1];
+    size_t n = strlen(name);
+    if (n == 0 || hostname_normalize(name, n, norm, sizeof(norm)) != n || norm[0] == '-' ||
+        norm[n - 1] == '-' || strstr(norm, ".-") || strstr(norm, "-."))
+        return "is not a tenant name (letters, digits, '-' and '_', with dots between labels for "
+               "a {tenant+} pattern)";
+    if (vendor_label(c, service, norm, n))
+        return "is one of the vendor's own labels, never a tenant";
+    bool multi = false;
+    for (size_t i = 0; i < set->n; i++)
+        multi |= set->items[i].pattern.multi;
+    if (strchr(norm, '.') && !multi)
+        return "has a dot, but no {tenant+} pattern of the service takes several labels";
+    return NULL;
 }

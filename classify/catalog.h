@@ -9,15 +9,20 @@
  * nDPI gave the flow.  Host-name look-ups cost one hash probe per label of the
  * name, whatever the size of the catalog.
  *
+ * A service may also list host-name templates that carry the customer's tenant
+ * (catalog_tenant_of(), below).
+ *
  * A loaded catalog is immutable and may be read by any number of threads.
  */
 #ifndef SHADOWTAP_CATALOG_H
 #define SHADOWTAP_CATALOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "diag.h"
+#include "hostname.h"
 #include "netaddr.h"
 
 enum service_category {
@@ -88,6 +93,11 @@ struct service {
     size_t nndpi;
     struct netprefix *ranges;
     size_t nranges;
+    char **tenants; /* host-name templates that carry a tenant, as written and in file
+                     * order ("{tenant}.sharepoint.com"); see catalog_tenant_of() */
+    size_t ntenants;
+    char **not_tenants; /* labels that are the vendor's own hosts, beside the built-in list */
+    size_t nnot_tenants;
     int line;         /* where the entry starts in its file */
 };
 
@@ -117,6 +127,40 @@ int catalog_match_host(const struct catalog *c, const char *host, size_t len,
 int catalog_match_addr(const struct catalog *c, const struct netaddr *a);
 /* Index of the service that lists this nDPI protocol name, or -1. */
 int catalog_match_ndpi(const struct catalog *c, const char *ndpi_name);
+
+/* ---- tenants ----
+ *
+ * A service whose host names carry the customer's tenant lists templates
+ * ("tenants", docs/rules.md; syntax in tenant_pattern.h).  A name that one of
+ * them matches carries a tenant unless what the template captures is one of
+ * the vendor's own labels: the built-in list (catalog_default_not_tenants) or
+ * the service's "not_tenants".  When several templates match, the one with the
+ * most fixed characters decides ({tenant}-my.sharepoint.com before
+ * {tenant}.sharepoint.com), then the one listed first; a template that
+ * captures a vendor label gives way to the next. */
+
+#define CATALOG_TENANT_MAX HOSTNAME_MAX /* a tenant buffer of this + 1 always suffices */
+
+/* True when the service (catalog index) has tenant templates. */
+bool catalog_has_tenants(const struct catalog *c, int service);
+
+/* The tenant that host (a host name, normally hostname_normalize()d; any case
+ * is accepted) carries for service.  Returns 1 with the tenant, lower case and
+ * NUL-terminated, in tenant[0..tenantsz); 0 when the service has templates but
+ * host carries no tenant (no template matches, or only vendor labels, or the
+ * tenant does not fit in tenantsz); -1 when the service has no templates (or is
+ * no index).  tenant is "" unless 1 is returned.  Allocates nothing; safe from
+ * any thread. */
+int catalog_tenant_of(const struct catalog *c, int service, const char *host, char *tenant,
+                      size_t tenantsz);
+
+/* NULL when name could be a tenant of service as its templates capture it;
+ * otherwise why not, as a phrase to follow the name in a message ("is one of
+ * the vendor's own labels, never a tenant").  Used to check policy.conf. */
+const char *catalog_tenant_name_problem(const struct catalog *c, int service, const char *name);
+
+/* The built-in vendor labels, NULL-terminated. */
+extern const char *const catalog_default_not_tenants[];
 
 const char *catalog_category_name(enum service_category cat);
 int catalog_category_parse(const char *s); /* -1 if unknown */

@@ -3,7 +3,9 @@
  * bad line with its file:line, host-name matching on label boundaries (the
  * deepest suffix wins), address ranges and nDPI names; then the shipped
  * rules/services.conf, checked for size, categories and unique domains, and a
- * look-up rate printed for it.
+ * look-up rate printed for it.  Tenant templates: look-ups (vendor labels,
+ * which template decides, buffer sizes), every error with its file:line, each
+ * shipped template against a host of its own, and the cost of a look-up.
  */
 #include "catalog.h"
 
@@ -11,6 +13,7 @@
 #include <time.h>
 
 #include "symbol.h"
+#include "tenant_pattern.h"
 #include "test.h"
 
 #define NAME "svc.conf"
@@ -691,6 +694,436 @@ TEST(lookup_rate_over_the_shipped_catalog)
     diag_free(&d);
 }
 
+/* ---- tenants ---- */
+
+static const char tenants_text[] =
+    "[sp]\n"                                                               /* 1 */
+    "name = SharePoint\n"                                                  /* 2 */
+    "vendor = Microsoft\n"                                                 /* 3 */
+    "category = productivity\n"                                            /* 4 */
+    "risk = low\n"                                                         /* 5 */
+    "tenants = {tenant}.sharepoint.com   # before domains\n"               /* 6 */
+    "          {tenant}-my.sharepoint.com\n"                               /* 7 */
+    "domains = sharepoint.com office.com\n"                                /* 8 */
+    "not_tenants = intranet\n"                                             /* 9 */
+    "\n"                                                                   /* 10 */
+    "[s3]\n"                                                               /* 11 */
+    "name = S3\n"                                                          /* 12 */
+    "vendor = Amazon\n"                                                    /* 13 */
+    "category = storage-backup\n"                                          /* 14 */
+    "risk = low\n"                                                         /* 15 */
+    "domains = amazonaws.com\n"                                            /* 16 */
+    "tenants = {tenant+}.s3.amazonaws.com, {tenant+}.s3.*.amazonaws.com\n" /* 17 */
+    "          {tenant+}.s3-*.amazonaws.com\n"                             /* 18 */
+    "\n"                                                                   /* 19 */
+    "[plain]\n"                                                            /* 20 */
+    "name = Plain\n"
+    "vendor = V\n"
+    "category = other\n"
+    "risk = low\n"
+    "domains = plain.example\n";
+
+/* "tenant" for a 1, "-" for a 0, "!" for a -1. */
+static const char *tenant_of(const struct catalog *c, const char *id, const char *host)
+{
+    static char buf[CATALOG_TENANT_MAX + 1];
+    int r = catalog_tenant_of(c, catalog_find(c, id), host, buf, sizeof(buf));
+    if (r != 1 && buf[0] != '\0')
+        return "(tenant written without a tenant)";
+    return r == 1 ? buf : r == 0 ? "-" : "!";
+}
+
+static const char *name_problem(const struct catalog *c, int service, const char *name)
+{
+    const char *why = catalog_tenant_name_problem(c, service, name);
+    return why ? why : "(no problem)";
+}
+
+TEST(tenant_templates_and_lookups)
+{
+    struct diag d;
+    struct catalog *c = load(tenants_text, &d);
+    CHECK(c != NULL);
+    CHECK_INT(d.errors, 0);
+    dump(&d);
+    if (!c) {
+        diag_free(&d);
+        return;
+    }
+    int sp = catalog_find(c, "sp"), s3 = catalog_find(c, "s3"), plain = catalog_find(c, "plain");
+    CHECK(catalog_has_tenants(c, sp));
+    CHECK(catalog_has_tenants(c, s3));
+    CHECK(!catalog_has_tenants(c, plain));
+    CHECK(!catalog_has_tenants(c, -1));
+    CHECK(!catalog_has_tenants(c, 99));
+    /* the templates as written, in file order */
+    const struct service *s = catalog_service(c, sp);
+    CHECK_INT(s->ntenants, 2);
+    CHECK_STR(s->tenants[0], "{tenant}.sharepoint.com");
+    CHECK_STR(s->tenants[1], "{tenant}-my.sharepoint.com");
+    CHECK_INT(s->nnot_tenants, 1);
+    CHECK_STR(s->not_tenants[0], "intranet");
+    CHECK_INT(catalog_service(c, s3)->ntenants, 3);
+
+    /* one label, part of a label; the most specific template decides */
+    CHECK_STR(tenant_of(c, "sp", "contoso.sharepoint.com"), "contoso");
+    CHECK_STR(tenant_of(c, "sp", "contoso-my.sharepoint.com"), "contoso");
+    CHECK_STR(tenant_of(c, "sp", "Contoso-MY.SharePoint.com"), "contoso");
+    /* vendor labels: the built-in list and the service's own */
+    CHECK_STR(tenant_of(c, "sp", "www.sharepoint.com"), "-");
+    CHECK_STR(tenant_of(c, "sp", "static.sharepoint.com"), "-");
+    CHECK_STR(tenant_of(c, "sp", "intranet.sharepoint.com"), "-");
+    CHECK_STR(tenant_of(c, "sp", "INTRANET.sharepoint.com"), "-");
+    /* ... a template that finds a vendor label gives way to a less specific one */
+    CHECK_STR(tenant_of(c, "sp", "www-my.sharepoint.com"), "www-my");
+    /* no tenant: the suffix itself, deeper names, other domains */
+    CHECK_STR(tenant_of(c, "sp", "sharepoint.com"), "-");
+    CHECK_STR(tenant_of(c, "sp", ".sharepoint.com"), "-");
+    CHECK_STR(tenant_of(c, "sp", "-my.sharepoint.com"), "-");
+    CHECK_STR(tenant_of(c, "sp", "a.contoso.sharepoint.com"), "-");
+    CHECK_STR(tenant_of(c, "sp", "outlook.office.com"), "-");
+    CHECK_STR(tenant_of(c, "sp", ""), "-");
+    /* several labels, and '*' */
+    CHECK_STR(tenant_of(c, "s3", "my.bucket.s3.amazonaws.com"), "my.bucket");
+    CHECK_STR(tenant_of(c, "s3", "bucket.s3.eu-west-1.amazonaws.com"), "bucket");
+    CHECK_STR(tenant_of(c, "s3", "Bucket.S3-EU-West-1.amazonaws.com"), "bucket");
+    CHECK_STR(tenant_of(c, "s3", "www.s3.amazonaws.com"), "-");
+    CHECK_STR(tenant_of(c, "s3", "s3.eu-west-1.amazonaws.com"), "-");
+    CHECK_STR(tenant_of(c, "s3", "ec2.eu-west-1.amazonaws.com"), "-");
+    /* a service without templates, and no service */
+    CHECK_STR(tenant_of(c, "plain", "x.plain.example"), "!");
+    char buf[16] = "junk";
+    CHECK_INT(catalog_tenant_of(c, -1, "contoso.sharepoint.com", buf, sizeof(buf)), -1);
+    CHECK_INT(catalog_tenant_of(c, 99, "contoso.sharepoint.com", buf, sizeof(buf)), -1);
+    CHECK_STR(buf, "");
+    /* the buffer: too small is no tenant; exactly enough is */
+    strcpy(buf, "junk");
+    CHECK_INT(catalog_tenant_of(c, sp, "contoso.sharepoint.com", buf, 7), 0);
+    CHECK_STR(buf, "");
+    CHECK_INT(catalog_tenant_of(c, sp, "contoso.sharepoint.com", buf, 8), 1);
+    CHECK_STR(buf, "contoso");
+    CHECK_INT(catalog_tenant_of(c, sp, "contoso.sharepoint.com", NULL, 0), 0);
+    /* names longer than any host name */
+    char huge[600];
+    memset(huge, 'a', sizeof(huge));
+    strcpy(huge + 500, ".sharepoint.com");
+    CHECK_INT(catalog_tenant_of(c, sp, huge, buf, sizeof(buf)), 0);
+    char longest[CATALOG_TENANT_MAX + 1], got[CATALOG_TENANT_MAX + 1];
+    memset(longest, 'b', sizeof(longest));
+    for (size_t i = 63; i < 253 - 17; i += 64)
+        longest[i] = '.';
+    strcpy(longest + 253 - 17, ".s3.amazonaws.com");
+    CHECK_INT(strlen(longest), 253);
+    CHECK_INT(catalog_tenant_of(c, s3, longest, got, sizeof(got)), 1);
+    CHECK_INT(strlen(got), 253 - 17);
+
+    /* names a policy may give as own tenants */
+    CHECK(catalog_tenant_name_problem(c, sp, "contoso") == NULL);
+    CHECK(catalog_tenant_name_problem(c, sp, "Contoso") == NULL);
+    CHECK(catalog_tenant_name_problem(c, s3, "my.bucket") == NULL);
+    CHECK(strstr(name_problem(c, plain, "x"), "no tenant patterns"));
+    CHECK(strstr(name_problem(c, sp, "www"), "vendor's own labels"));
+    CHECK(strstr(name_problem(c, sp, "intranet"), "vendor's own labels"));
+    CHECK(strstr(name_problem(c, sp, "a.b"), "has a dot"));
+    CHECK(strstr(name_problem(c, sp, "a b"), "is not a tenant name"));
+    CHECK(strstr(name_problem(c, sp, "a:1"), "is not a tenant name"));
+    CHECK(strstr(name_problem(c, sp, "a."), "is not a tenant name"));
+    CHECK(strstr(name_problem(c, sp, ""), "is not a tenant name"));
+    CHECK(strstr(name_problem(c, sp, "-a"), "is not a tenant name"));
+    CHECK(strstr(name_problem(c, s3, "a-.b"), "is not a tenant name"));
+    catalog_free(c);
+    diag_free(&d);
+}
+
+TEST(tenant_errors_with_their_position)
+{
+    /* BODY is lines 1-6; the line under test is 7 */
+#define T7(value) BODY("a", "a.example") "tenants = " value "\n"
+    expect_error(T7("a.example"),
+                 NAME ":7: ", "tenant pattern \"a.example\" has no {tenant} or {tenant+}");
+    expect_error(T7("{tenant}.{tenant+}.a.example"), NAME ":7: ",
+                 "tenant pattern \"{tenant}.{tenant+}.a.example\" has more than one {tenant} or "
+                 "{tenant+}");
+    expect_error(T7("{tenant}..a.example"),
+                 NAME ":7: ", "tenant pattern \"{tenant}..a.example\" has an empty label");
+    expect_error(T7("{tenant}.A.example"), NAME ":7: ",
+                 "tenant pattern \"{tenant}.A.example\" has 'A', which is not allowed");
+    expect_error(T7("{tenant}.a.example/x"), NAME ":7: ", "has '/', which is not allowed");
+    expect_error(T7("{tenants}.a.example"), NAME ":7: ", "has '{', which is not allowed");
+    expect_error(T7("*.{tenant}.a.example"),
+                 NAME ":7: ", "tenant pattern \"*.{tenant}.a.example\" has {tenant} after a '*'");
+    expect_error(T7("{tenant}-*.a.example"), NAME ":7: ", "has a '*' in the tenant's own label");
+    expect_error(T7("{tenant}.x*y.a.example"),
+                 NAME ":7: ", "has a '*' that is neither a whole label nor the end of one");
+    expect_error(T7("x{tenant+}.a.example"), NAME ":7: ", "has {tenant+} inside a label");
+    expect_error(T7("{tenant}.a.example {tenant}.a.example"), NAME ":7: ",
+                 "tenant pattern \"{tenant}.a.example\" is given twice for service \"a\"");
+    char text[600];
+    snprintf(text, sizeof(text), T7("{tenant}.%064d.a.example"), 0);
+    expect_error(text, NAME ":7: ", "has a label longer than 63 characters");
+    /* the fixed suffix must lie under one of the service's own domains */
+    expect_error(T7("{tenant}.b.example"), NAME ":7: ",
+                 "tenant pattern \"{tenant}.b.example\" is not under any domain of service \"a\"");
+    expect_error(T7("{tenant}.xa.example"), NAME ":7: ", "is not under any domain");
+    expect_error(T7("{tenant}.example"), NAME ":7: ", "is not under any domain");
+    expect_error(T7("{tenant}.a.*"), NAME ":7: ", "is not under any domain");
+    /* ... reported at the key also when on a continuation line */
+    expect_error(T7("{tenant}.a.example\n    {tenant}.b.example"),
+                 NAME ":7: ", "\"{tenant}.b.example\" is not under any domain");
+    /* ... and no longer domain of another service may take its hosts */
+    expect_error(BODY("a", "example.com") "tenants = {tenant}.sub.example.com\n" BODY(
+                     "b", "sub.example.com"),
+                 NAME ":7: ",
+                 "tenant pattern \"{tenant}.sub.example.com\": host names under "
+                 "\"sub.example.com\" belong to service \"b\" (line 8)");
+    /* not_tenants */
+    expect_error(T7("{tenant}.a.example") "not_tenants = WWW\n",
+                 NAME ":8: ", "\"WWW\" is not a label");
+    expect_error(T7("{tenant}.a.example") "not_tenants = a.b\n",
+                 NAME ":8: ", "\"a.b\" is not a label");
+    expect_error(T7("{tenant}.a.example") "not_tenants = x y x\n",
+                 NAME ":8: ", "\"x\" is given twice in \"not_tenants\" of service \"a\"");
+    expect_error(BODY("a", "a.example") "not_tenants = intranet\n",
+                 NAME ":7: ", "service \"a\" has \"not_tenants\" but no \"tenants\"");
+    expect_error(T7("{tenant}.a.example") "tenants = {tenant}-x.a.example\n",
+                 NAME ":8: ", "\"tenants\" given twice for service \"a\"");
+#undef T7
+}
+
+/* ---- the shipped tenant templates ---- */
+
+struct tenant_case {
+    const char *service, *host, *tenant; /* tenant NULL: carries none */
+};
+
+static const struct tenant_case shipped_tenant_cases[] = {
+    {"microsoft-365", "contoso.sharepoint.com", "contoso"},
+    {"microsoft-365", "contoso-my.sharepoint.com", "contoso"},
+    {"microsoft-365", "contoso-admin.sharepoint.com", "contoso"},
+    {"microsoft-365", "www.sharepoint.com", NULL},
+    {"microsoft-365", "a.contoso.sharepoint.com", NULL},
+    {"microsoft-365", "outlook.office.com", NULL},
+    {"atlassian", "acme.atlassian.net", "acme"},
+    {"atlassian", "api.atlassian.net", NULL},
+    {"slack", "acme.slack.com", "acme"},
+    {"slack", "acme.enterprise.slack.com", "acme"},
+    {"slack", "app.slack.com", NULL},
+    {"slack", "edgeapi.slack.com", NULL},
+    {"slack", "enterprise.slack.com", NULL},
+    {"slack", "wss-primary.slack.com", NULL},
+    {"salesforce", "acme.my.salesforce.com", "acme"},
+    {"salesforce", "acme.lightning.force.com", "acme"},
+    {"salesforce", "acme.file.force.com", "acme"},
+    {"salesforce", "acme.my.site.com", "acme"},
+    {"salesforce", "acme.my.salesforce-sites.com", "acme"},
+    {"salesforce", "acme--uat.sandbox.my.salesforce.com", "acme--uat"},
+    {"salesforce", "sandbox.my.salesforce.com", NULL},
+    {"salesforce", "login.salesforce.com", NULL},
+    {"servicenow", "acme.service-now.com", "acme"},
+    {"servicenow", "hi.service-now.com", NULL},
+    {"zendesk", "acme.zendesk.com", "acme"},
+    {"zendesk", "support.zendesk.com", NULL},
+    {"okta", "acme.okta.com", "acme"},
+    {"okta", "acme-admin.okta.com", "acme"},
+    {"okta", "acme.okta-emea.com", "acme"},
+    {"okta", "acme-admin.okta-emea.com", "acme"},
+    {"okta", "acme.oktapreview.com", "acme"},
+    {"okta", "acme-admin.oktapreview.com", "acme"},
+    {"okta", "login.okta.com", NULL},
+    {"box", "acme.app.box.com", "acme"},
+    {"box", "app.box.com", NULL},
+    {"box", "upload.app.box.com", NULL},
+    {"aws", "my.bucket.s3.amazonaws.com", "my.bucket"},
+    {"aws", "bucket.s3.eu-west-1.amazonaws.com", "bucket"},
+    {"aws", "bucket.s3-eu-west-1.amazonaws.com", "bucket"},
+    {"aws", "bucket.s3-accelerate.amazonaws.com", "bucket"},
+    {"aws", "bucket.s3.dualstack.us-east-1.amazonaws.com", "bucket"},
+    {"aws", "bucket.s3-website.eu-west-1.amazonaws.com", "bucket"},
+    {"aws", "bucket.s3-website-us-east-1.amazonaws.com", "bucket"},
+    {"aws", "bucket.s3-accelerate.dualstack.amazonaws.com", "bucket"},
+    {"aws", "ap-123456789012.s3-accesspoint.us-west-2.amazonaws.com", "ap-123456789012"},
+    {"aws", "d-1234567890.awsapps.com", "d-1234567890"},
+    {"aws", "acme.auth.eu-west-1.amazoncognito.com", "acme"},
+    {"aws", "s3.amazonaws.com", NULL},
+    {"aws", "s3.eu-west-1.amazonaws.com", NULL},
+    {"aws", "s3.dualstack.eu-west-1.amazonaws.com", NULL},
+    {"aws", "ec2.us-east-1.amazonaws.com", NULL},
+    {"azure", "acct.blob.core.windows.net", "acct"},
+    {"azure", "acct.file.core.windows.net", "acct"},
+    {"azure", "acct.dfs.core.windows.net", "acct"},
+    {"azure", "acct.queue.core.windows.net", "acct"},
+    {"azure", "acct.table.core.windows.net", "acct"},
+    {"azure", "acct.z13.web.core.windows.net", "acct"},
+    {"azure", "blob.core.windows.net", NULL},
+    {"azure", "management.core.windows.net", NULL},
+    {"google-cloud", "my.bucket.storage.googleapis.com", "my.bucket"},
+    {"google-cloud", "proj.appspot.com", "proj"},
+    {"google-cloud", "proj.uc.r.appspot.com", "proj"},
+    {"google-cloud", "storage.googleapis.com", NULL},
+    {"github", "octo.github.io", "octo"},
+    {"github", "www.github.io", NULL},
+    {"github", "octo.ghe.com", "octo"},
+    {"github", "api.octo.ghe.com", "octo"},
+    {"github", "api.ghe.com", NULL},
+    {"gitlab", "group.gitlab.io", "group"},
+    {"netlify", "site.netlify.app", "site"},
+    {"vercel", "proj.vercel.app", "proj"},
+    {"heroku", "app-1234.herokuapp.com", "app-1234"},
+    {"cloudflare", "proj.pages.dev", "proj"},
+    {"cloudflare", "team.cloudflareaccess.com", "team"},
+    {"cloudflare", "0123abcd.r2.cloudflarestorage.com", "0123abcd"},
+    {"firebase", "proj.web.app", "proj"},
+    {"firebase", "proj.firebaseapp.com", "proj"},
+    {"firebase", "db.firebaseio.com", "db"},
+    {"supabase", "abcdefgh.supabase.co", "abcdefgh"},
+    {"freshworks", "acme.freshdesk.com", "acme"},
+    {"freshworks", "acme.freshservice.com", "acme"},
+    {"freshworks", "acme.myfreshworks.com", "acme"},
+    {"freshworks", "acme.freshsales.io", "acme"},
+    {"monday", "acme.monday.com", "acme"},
+    {"monday", "auth.monday.com", NULL},
+    {"notion", "acme.notion.site", "acme"},
+    {"auth0", "acme.auth0.com", "acme"},
+    {"auth0", "acme.eu.auth0.com", "acme"},
+    {"auth0", "manage.auth0.com", NULL},
+    {"auth0", "cdn.auth0.com", NULL},
+    {"egnyte", "acme.egnyte.com", "acme"},
+    {"sharefile", "acme.sharefile.com", "acme"},
+    {"sharefile", "acme.sharefile.eu", "acme"},
+    {"bamboohr", "acme.bamboohr.com", "acme"},
+    {"shopify", "acme.myshopify.com", "acme"},
+    {"sentry", "acme.sentry.io", "acme"},
+    {"sentry", "us.sentry.io", NULL},
+    {"sentry", "o1.ingest.us.sentry.io", NULL},
+    {"snowflake", "myorg-acct.snowflakecomputing.com", "myorg-acct"},
+    {"snowflake", "xy12345.eu-west-1.snowflakecomputing.com", "xy12345"},
+    {"snowflake", "xy12345.ap-northeast-1.aws.snowflakecomputing.com", "xy12345"},
+    {"snowflake", "ocsp.snowflakecomputing.com", NULL},
+};
+
+/* The service the shipped catalog attributes host to must be the one whose
+ * template it tests. */
+static void check_shipped_case(const struct catalog *c, const struct tenant_case *k)
+{
+    char got[CATALOG_TENANT_MAX + 1];
+    int svc = catalog_find(c, k->service);
+    CHECK(svc >= 0);
+    int owner = catalog_match_host(c, k->host, strlen(k->host), NULL);
+    int r = catalog_tenant_of(c, svc, k->host, got, sizeof(got));
+    int want = k->tenant ? 1 : 0;
+    CHECK_INT(r, want);
+    if (r != want || (k->tenant && strcmp(got, k->tenant) != 0) || owner != svc) {
+        fprintf(stderr, "    %s: %s gave %d \"%s\", owner %s\n", k->service, k->host, r, got,
+                owner >= 0 ? catalog_service(c, owner)->id : "none");
+        CHECK(0);
+    }
+}
+
+TEST(shipped_tenant_templates)
+{
+    struct diag d;
+    struct catalog *c = load_shipped(&d);
+    CHECK(c != NULL);
+    if (!c) {
+        diag_free(&d);
+        return;
+    }
+    for (size_t i = 0; i < sizeof(shipped_tenant_cases) / sizeof(shipped_tenant_cases[0]); i++)
+        check_shipped_case(c, &shipped_tenant_cases[i]);
+
+    /* Every shipped template: its own example is attributed to its service and
+     * carries the tenant "x"; every listed domain carries none; and each
+     * template is among the cases above. */
+    size_t with = 0, templates = 0;
+    for (size_t i = 0; i < catalog_count(c); i++) {
+        const struct service *s = catalog_service(c, (int)i);
+        CHECK(catalog_has_tenants(c, (int)i) == (s->ntenants > 0));
+        with += s->ntenants > 0;
+        templates += s->ntenants;
+        for (size_t j = 0; j < s->ntenants; j++) {
+            struct tenant_pattern p;
+            char why[160], example[HOSTNAME_MAX + 1], got[CATALOG_TENANT_MAX + 1];
+            CHECK(tenant_pattern_compile(s->tenants[j], &p, why, sizeof(why)));
+            CHECK(tenant_pattern_example(&p, example, sizeof(example)) > 0);
+            int owner = catalog_match_host(c, example, strlen(example), NULL);
+            int r = catalog_tenant_of(c, (int)i, example, got, sizeof(got));
+            if (owner != (int)i || r != 1 || strcmp(got, "x") != 0) {
+                fprintf(stderr, "    %s: example %s of %s gave %d \"%s\", owner %d\n", s->id,
+                        example, s->tenants[j], r, got, owner);
+                CHECK(0);
+            }
+            int tested = 0;
+            for (size_t k = 0; k < sizeof(shipped_tenant_cases) / sizeof(shipped_tenant_cases[0]);
+                 k++) {
+                const struct tenant_case *tc = &shipped_tenant_cases[k];
+                size_t start, n;
+                tested |= strcmp(tc->service, s->id) == 0 && tc->tenant &&
+                          tenant_pattern_match(&p, tc->host, strlen(tc->host), &start, &n);
+            }
+            if (!tested && s->tenants[j][0] != '{')
+                tested = 1; /* a template with a fixed head is checked by its example */
+            if (!tested)
+                fprintf(stderr, "    %s: no case for %s\n", s->id, s->tenants[j]);
+            CHECK(tested);
+        }
+        for (size_t j = 0; j < s->ndomains && s->ntenants; j++) {
+            char got[CATALOG_TENANT_MAX + 1];
+            if (catalog_tenant_of(c, (int)i, s->domains[j], got, sizeof(got)) != 0) {
+                fprintf(stderr, "    %s: its domain %s carries tenant \"%s\"\n", s->id,
+                        s->domains[j], got);
+                CHECK(0);
+            }
+        }
+    }
+    fprintf(stderr, "shipped tenant templates: %zu in %zu services\n", templates, with);
+    CHECK(with >= 20);
+    CHECK_INT(catalog_tenant_of(c, catalog_find(c, "dropbox"), "x.dropbox.com", NULL, 0), -1);
+    catalog_free(c);
+    diag_free(&d);
+}
+
+/* The cost of catalog_tenant_of over a million names as a sensor meets them
+ * after deciding a flow's service: names with a tenant, vendor hosts and other
+ * names of the same services.  Printed, not asserted. */
+TEST(tenant_lookup_cost)
+{
+    struct diag d;
+    struct catalog *c = load_shipped(&d);
+    CHECK(c != NULL);
+    if (!c) {
+        diag_free(&d);
+        return;
+    }
+    enum { NAMES = 4096, CALLS = 1000000 };
+    static char names[NAMES][HOSTNAME_MAX + 1];
+    static int services[NAMES];
+    size_t n = 0, ncases = sizeof(shipped_tenant_cases) / sizeof(shipped_tenant_cases[0]);
+    for (size_t i = 0; n < NAMES; i++) {
+        const struct tenant_case *k = &shipped_tenant_cases[i % ncases];
+        services[n] = catalog_find(c, k->service);
+        if (i / ncases == 0 || !k->tenant)
+            snprintf(names[n], sizeof(names[n]), "%s", k->host);
+        else /* another tenant of the same form */
+            snprintf(names[n], sizeof(names[n]), "t%zu%s", i, k->host);
+        n++;
+    }
+    struct timespec t0, t1;
+    uint64_t found = 0;
+    char got[CATALOG_TENANT_MAX + 1];
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+    for (size_t i = 0; i < CALLS; i++)
+        found += catalog_tenant_of(c, services[i % NAMES], names[i % NAMES], got, sizeof(got)) == 1;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+    double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    fprintf(stderr,
+            "catalog_tenant_of: %d calls in %.3f s CPU: %.0f ns a call, %.2f million/s "
+            "(%.0f%% with a tenant)\n",
+            CALLS, s, s * 1e9 / CALLS, CALLS / s / 1e6, 100.0 * (double)found / CALLS);
+    CHECK(found > 0);
+    catalog_free(c);
+    diag_free(&d);
+}
+
 int main(void)
 {
     RUN(parses_good_entries);
@@ -705,5 +1138,9 @@ int main(void)
     RUN(file_errors);
     RUN(shipped_catalog);
     RUN(lookup_rate_over_the_shipped_catalog);
+    RUN(tenant_templates_and_lookups);
+    RUN(tenant_errors_with_their_position);
+    RUN(shipped_tenant_templates);
+    RUN(tenant_lookup_cost);
     return test_report();
 }
