@@ -2,14 +2,17 @@
  * policy.c - parse the policy file; status per service and department.
  *
  * Exceptions are few (a department allowed a tool the rest may not use), so
- * they are kept as a short list per service and scanned.
+ * they are kept as a short list per service and scanned; so are a service's
+ * own tenants (an organisation has one or a handful per service).
  */
 #include "policy.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "conf.h"
+#include "hostname.h"
 
 struct exception {
     int dept;
@@ -21,6 +24,8 @@ struct service_policy {
     int alternative;           /* catalog index or -1 */
     struct exception *exceptions;
     size_t nexceptions;
+    char **tenants; /* the organisation's own tenants, normalized */
+    size_t ntenants;
     int line;
 };
 
@@ -55,6 +60,86 @@ struct loader {
     int seen_status, seen_alt, seen_default;
     struct diag *d;
 };
+
+static void add_exception(struct loader *l, struct service_policy *sp, const struct conf_entry *e,
+                          struct diag *d)
+{
+    char dept[128], status[64], extra[8];
+    int n = sscanf(e->value, "%127s %63s %7s", dept, status, extra);
+    if (n != 2) {
+        diag_error(d, e->file, e->line,
+                   "exception must be \"DEPARTMENT STATUS\", e.g. \"exception = research "
+                   "sanctioned\"");
+        return;
+    }
+    int di = departments_find(l->deps, dept);
+    int st = policy_status_parse(status);
+    if (di < 0) {
+        diag_error(d, e->file, e->line, "\"%s\" is not a department", dept);
+        return;
+    }
+    if (st < 0) {
+        diag_error(d, e->file, e->line, "\"%s\" is not a status", status);
+        return;
+    }
+    for (size_t i = 0; i < sp->nexceptions; i++) {
+        if (sp->exceptions[i].dept == di) {
+            diag_error(d, e->file, e->line, "exception for \"%s\" given twice", dept);
+            return;
+        }
+    }
+    struct exception *ne = realloc(sp->exceptions, (sp->nexceptions + 1) * sizeof(*ne));
+    if (!ne) {
+        diag_error(d, e->file, e->line, "out of memory");
+        return;
+    }
+    sp->exceptions = ne;
+    sp->exceptions[sp->nexceptions++] = (struct exception){di, (enum policy_status)st};
+}
+
+/* "tenant = contoso": one of the organisation's own tenants of the service, a
+ * name as the catalog's tenant patterns capture it. */
+static void add_tenant(struct loader *l, struct service_policy *sp, const struct conf_entry *e,
+                       struct diag *d)
+{
+    if (!catalog_has_tenants(l->c, l->current)) {
+        diag_error(d, e->file, e->line,
+                   "\"tenant\" for \"%s\", whose catalog entry has no \"tenants\" patterns "
+                   "(services.conf): its host names carry no tenant",
+                   e->section);
+        return;
+    }
+    if (e->value[0] == '\0') {
+        diag_error(d, e->file, e->line,
+                   "\"tenant\" is empty (expected the name a tenant pattern captures, e.g. "
+                   "\"tenant = contoso\" for contoso.sharepoint.com)");
+        return;
+    }
+    const char *why = catalog_tenant_name_problem(l->c, l->current, e->value);
+    if (why) {
+        diag_error(d, e->file, e->line, "tenant \"%s\" %s", e->value, why);
+        return;
+    }
+    char norm[HOSTNAME_MAX + 1];
+    hostname_normalize(e->value, strlen(e->value), norm, sizeof(norm));
+    for (size_t i = 0; i < sp->ntenants; i++) {
+        if (strcmp(sp->tenants[i], norm) == 0) {
+            diag_error(d, e->file, e->line, "tenant \"%s\" given twice for \"%s\"", e->value,
+                       e->section);
+            return;
+        }
+    }
+    char **nt = realloc(sp->tenants, (sp->ntenants + 1) * sizeof(*nt));
+    if (nt)
+        sp->tenants = nt;
+    char *copy = strdup(norm);
+    if (!nt || !copy) {
+        free(copy);
+        diag_error(d, e->file, e->line, "out of memory");
+        return;
+    }
+    sp->tenants[sp->ntenants++] = copy;
+}
 
 static void on_entry(void *ctx, const struct conf_entry *e, struct diag *d)
 {
@@ -118,40 +203,13 @@ static void on_entry(void *ctx, const struct conf_entry *e, struct diag *d)
         else
             sp->alternative = alt;
     } else if (strcmp(e->key, "exception") == 0) {
-        char dept[128], status[64], extra[8];
-        int n = sscanf(e->value, "%127s %63s %7s", dept, status, extra);
-        if (n != 2) {
-            diag_error(d, e->file, e->line,
-                       "exception must be \"DEPARTMENT STATUS\", e.g. \"exception = research "
-                       "sanctioned\"");
-            return;
-        }
-        int di = departments_find(l->deps, dept);
-        int st = policy_status_parse(status);
-        if (di < 0) {
-            diag_error(d, e->file, e->line, "\"%s\" is not a department", dept);
-            return;
-        }
-        if (st < 0) {
-            diag_error(d, e->file, e->line, "\"%s\" is not a status", status);
-            return;
-        }
-        for (size_t i = 0; i < sp->nexceptions; i++) {
-            if (sp->exceptions[i].dept == di) {
-                diag_error(d, e->file, e->line, "exception for \"%s\" given twice", dept);
-                return;
-            }
-        }
-        struct exception *ne = realloc(sp->exceptions, (sp->nexceptions + 1) * sizeof(*ne));
-        if (!ne) {
-            diag_error(d, e->file, e->line, "out of memory");
-            return;
-        }
-        sp->exceptions = ne;
-        sp->exceptions[sp->nexceptions++] = (struct exception){di, (enum policy_status)st};
+        add_exception(l, sp, e, d);
+    } else if (strcmp(e->key, "tenant") == 0) {
+        add_tenant(l, sp, e, d);
     } else {
         diag_error(d, e->file, e->line,
-                   "unknown key \"%s\" (expected status, alternative or exception)", e->key);
+                   "unknown key \"%s\" (expected status, alternative, exception or tenant)",
+                   e->key);
     }
 }
 
@@ -212,8 +270,12 @@ void policy_free(struct policy *p)
 {
     if (!p)
         return;
-    for (size_t i = 0; i < p->count; i++)
+    for (size_t i = 0; i < p->count; i++) {
         free(p->services[i].exceptions);
+        for (size_t j = 0; j < p->services[i].ntenants; j++)
+            free(p->services[i].tenants[j]);
+        free(p->services[i].tenants);
+    }
     free(p->services);
     free(p);
 }
@@ -235,4 +297,26 @@ int policy_alternative(const struct policy *p, int service)
     if (service < 0 || (size_t)service >= p->count)
         return -1;
     return p->services[service].alternative;
+}
+
+bool policy_is_own_tenant(const struct policy *p, int service, const char *tenant)
+{
+    if (service < 0 || (size_t)service >= p->count || !tenant)
+        return false;
+    const struct service_policy *sp = &p->services[service];
+    for (size_t i = 0; i < sp->ntenants; i++) {
+        if (strcasecmp(sp->tenants[i], tenant) == 0)
+            return true;
+    }
+    return false;
+}
+
+size_t policy_own_tenants(const struct policy *p, int service, const char *const **names)
+{
+    if (service < 0 || (size_t)service >= p->count) {
+        *names = NULL;
+        return 0;
+    }
+    *names = (const char *const *)p->services[service].tenants;
+    return p->services[service].ntenants;
 }

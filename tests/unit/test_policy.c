@@ -1,8 +1,9 @@
 /*
  * test_policy.c - the policy file against a catalog and departments: good
  * files, every error with its file:line, the status of a service (default,
- * explicit, per-department exception) and its alternative; then the shipped
- * rules folder loaded as one unit with rules_load.
+ * explicit, per-department exception) and its alternative, the organisation's
+ * own tenants of a service and their errors; then the shipped rules folder
+ * loaded as one unit with rules_load.
  */
 #include "policy.h"
 
@@ -41,10 +42,20 @@ static int has_error(const struct diag *d, const char *prefix, const char *part)
 #define SERVICE(id, dom)                                                                          \
     "[" id "]\nname = " id "\nvendor = V\ncategory = other\nrisk = low\ndomains = " dom "\n"
 
+/* Two services whose host names carry a tenant. */
+#define SHAREPOINT_SERVICE                                                                         \
+    SERVICE("sharepoint", "sharepoint.com")                                                        \
+    "tenants = {tenant}.sharepoint.com {tenant}-my.sharepoint.com\n"                               \
+    "not_tenants = intranet\n"
+#define S3_SERVICE                                                                                 \
+    SERVICE("s3", "amazonaws.com")                                                                 \
+    "tenants = {tenant+}.s3.amazonaws.com\n"
+#define TENANT_SERVICES SHAREPOINT_SERVICE S3_SERVICE
+
 static const char catalog_text[] = SERVICE("dropbox", "dropbox.com")
     SERVICE("onedrive", "onedrive.live.com") SERVICE("teamviewer", "teamviewer.com")
         SERVICE("chatgpt", "chatgpt.com") SERVICE("copilot", "copilot.microsoft.com")
-            SERVICE("unlisted", "unlisted.example");
+            SERVICE("unlisted", "unlisted.example") TENANT_SERVICES;
 
 static const char departments_text[] = "[it]\nnetworks = 10.0.0.0/24\n"
                                        "[sales]\nnetworks = 10.20.0.0/16\n"
@@ -231,7 +242,77 @@ TEST(each_error_with_its_position)
                  "[dropbox]\nstatus = sanctioned\n",
                  NAME ":6: ", "policy for \"dropbox\" is given twice (first at line 1)");
     expect_error("[dropbox]\nowner = bob\n", NAME ":2: ",
-                 "unknown key \"owner\" (expected status, alternative or exception)");
+                 "unknown key \"owner\" (expected status, alternative, exception or tenant)");
+}
+
+TEST(own_tenants)
+{
+    static const char text[] = "[sharepoint]\n"
+                               "status = sanctioned\n"
+                               "tenant = contoso\n"
+                               "tenant = Fabrikam     # any case\n"
+                               "[s3]\n"
+                               "tenant = my.bucket\n"
+                               "tenant = logs\n";
+    struct diag d;
+    struct policy *p = load(text, &d);
+    CHECK(p != NULL);
+    CHECK_INT(d.errors, 0);
+    dump(&d);
+    if (!p) {
+        diag_free(&d);
+        return;
+    }
+    int sp = svc("sharepoint"), s3 = svc("s3"), dropbox = svc("dropbox");
+    CHECK(policy_is_own_tenant(p, sp, "contoso"));
+    CHECK(policy_is_own_tenant(p, sp, "fabrikam"));
+    CHECK(policy_is_own_tenant(p, sp, "FABRIKAM"));
+    CHECK(!policy_is_own_tenant(p, sp, "contoso2"));
+    CHECK(!policy_is_own_tenant(p, sp, "contos"));
+    CHECK(!policy_is_own_tenant(p, sp, ""));
+    CHECK(!policy_is_own_tenant(p, sp, NULL));
+    CHECK(!policy_is_own_tenant(p, s3, "contoso"));
+    CHECK(policy_is_own_tenant(p, s3, "my.bucket"));
+    CHECK(!policy_is_own_tenant(p, s3, "my"));
+    CHECK(!policy_is_own_tenant(p, dropbox, "contoso"));
+    CHECK(!policy_is_own_tenant(p, -1, "contoso"));
+    CHECK(!policy_is_own_tenant(p, 999, "contoso"));
+    const char *const *names = NULL;
+    CHECK_INT(policy_own_tenants(p, sp, &names), 2);
+    CHECK_STR(names[0], "contoso");
+    CHECK_STR(names[1], "fabrikam"); /* normalized */
+    CHECK_INT(policy_own_tenants(p, dropbox, &names), 0);
+    CHECK_INT(policy_own_tenants(p, -1, &names), 0);
+    /* with the catalog: the name a template captures is the name to list */
+    char t[CATALOG_TENANT_MAX + 1];
+    CHECK_INT(catalog_tenant_of(cat, sp, "Contoso-my.sharepoint.com", t, sizeof(t)), 1);
+    CHECK(policy_is_own_tenant(p, sp, t));
+    CHECK_INT(catalog_tenant_of(cat, sp, "northwind.sharepoint.com", t, sizeof(t)), 1);
+    CHECK(!policy_is_own_tenant(p, sp, t));
+    policy_free(p);
+    diag_free(&d);
+}
+
+TEST(tenant_errors_with_their_position)
+{
+    expect_error("[dropbox]\nstatus = sanctioned\ntenant = contoso\n", NAME ":3: ",
+                 "\"tenant\" for \"dropbox\", whose catalog entry has no \"tenants\" patterns");
+    expect_error("[sharepoint]\ntenant =\n", NAME ":2: ", "\"tenant\" is empty");
+    expect_error("[sharepoint]\ntenant = \"\"\n", NAME ":2: ", "\"tenant\" is empty");
+    expect_error("[sharepoint]\ntenant = con toso\n",
+                 NAME ":2: ", "tenant \"con toso\" is not a tenant name");
+    expect_error("[sharepoint]\ntenant = contoso.sharepoint.com:443\n",
+                 NAME ":2: ", "is not a tenant name");
+    expect_error("[sharepoint]\ntenant = -contoso\n", NAME ":2: ", "is not a tenant name");
+    expect_error("[sharepoint]\ntenant = www\n",
+                 NAME ":2: ", "tenant \"www\" is one of the vendor's own labels, never a tenant");
+    expect_error("[sharepoint]\ntenant = intranet\n", NAME ":2: ", "vendor's own labels");
+    expect_error("[sharepoint]\ntenant = contoso.sharepoint.com\n", NAME ":2: ",
+                 "has a dot, but no {tenant+} pattern of the service takes several labels");
+    expect_error("[sharepoint]\ntenant = contoso\ntenant = CONTOSO\n",
+                 NAME ":3: ", "tenant \"CONTOSO\" given twice for \"sharepoint\"");
+    expect_error("tenant = contoso\n[sharepoint]\n",
+                 NAME ":1: ", "unknown key \"tenant\" before the first [service]");
 }
 
 TEST(several_errors_in_one_file)
@@ -339,6 +420,8 @@ int main(void)
     RUN(default_default_is_unsanctioned);
     RUN(each_error_with_its_position);
     RUN(several_errors_in_one_file);
+    RUN(own_tenants);
+    RUN(tenant_errors_with_their_position);
     RUN(shipped_rules_folder);
     RUN(rules_load_reports_every_file);
     policy_free(NULL);
