@@ -1,5 +1,7 @@
 /*
- * report_catalog.c - every service of the catalog with its facts and policy.
+ * report_catalog.c - every service of the catalog with its facts and policy:
+ * how it is recognised (domains, nDPI names, ranges, tenant patterns) and what
+ * the policy says of it (status, alternative, the organisation's own tenants).
  */
 #include "report_catalog.h"
 
@@ -40,6 +42,14 @@ json_t *report_catalog(const struct report_request *rq, char *err, size_t errlen
                       strings(s->domains, s->ndomains), "ndpi", strings(s->ndpi, s->nndpi), "ip",
                       ranges, "status", policy_status_name(policy_status(r->policy, (int)i, -1)));
         json_object_set_new(o, "alternative", a ? json_string(a->id) : json_null());
+        json_object_set_new(o, "tenants", strings(s->tenants, s->ntenants));
+        json_object_set_new(o, "not_tenants", strings(s->not_tenants, s->nnot_tenants));
+        const char *const *own = NULL;
+        size_t nown = policy_own_tenants(r->policy, (int)i, &own);
+        json_t *own_tenants = json_array();
+        for (size_t k = 0; k < nown; k++)
+            json_array_append_new(own_tenants, json_string(own[k]));
+        json_object_set_new(o, "own_tenants", own_tenants);
         json_array_append_new(services, o);
     }
     json_t *categories = json_array();

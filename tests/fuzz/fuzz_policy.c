@@ -4,7 +4,8 @@
  * that reaches every key).
  *
  * Input: a policy.conf.  When it loads, status and alternative are asked for
- * every service and department, and must stay in range.
+ * every service and department, and must stay in range; each own tenant must
+ * be found again (in any case), and only for services with tenant patterns.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,13 +17,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char services[] =
     "[microsoft-365]\nname = Microsoft 365\nvendor = Microsoft\ncategory = productivity\n"
-    "risk = low\ndomains = office.com\n\n"
+    "risk = low\ndomains = office.com sharepoint.com\n"
+    "tenants = {tenant}.sharepoint.com {tenant}-my.sharepoint.com\n\n"
+    "[aws]\nname = AWS\nvendor = Amazon\ncategory = cloud-infrastructure\nrisk = low\n"
+    "domains = amazonaws.com\ntenants = {tenant+}.s3.amazonaws.com {tenant+}.s3.*.amazonaws.com\n"
+    "not_tenants = intranet\n\n"
     "[onedrive]\nname = OneDrive\nvendor = Microsoft\ncategory = storage-backup\nrisk = low\n"
     "domains = onedrive.live.com\n\n"
     "[microsoft-copilot]\nname = Copilot\nvendor = Microsoft\ncategory = genai\nrisk = low\n"
     "domains = copilot.microsoft.com\n\n"
     "[slack]\nname = Slack\nvendor = Salesforce\ncategory = messaging\nrisk = low\n"
-    "domains = slack.com\n\n"
+    "domains = slack.com\ntenants = {tenant}.slack.com {tenant}.enterprise.slack.com\n"
+    "not_tenants = enterprise\n\n"
     "[zoom]\nname = Zoom\nvendor = Zoom\ncategory = video-conferencing\nrisk = low\n"
     "domains = zoom.us\n\n"
     "[github]\nname = GitHub\nvendor = Microsoft\ncategory = developer\nrisk = low\n"
@@ -63,6 +69,28 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+static void check_own_tenants(const struct policy *p, int s)
+{
+    const char *const *names = NULL;
+    size_t n = policy_own_tenants(p, s, &names);
+    if (n && !catalog_has_tenants(catalog, s))
+        abort();
+    for (size_t i = 0; i < n; i++) {
+        char upper[CATALOG_TENANT_MAX + 1];
+        size_t len = strlen(names[i]);
+        if (len > CATALOG_TENANT_MAX || !policy_is_own_tenant(p, s, names[i]) ||
+            catalog_tenant_name_problem(catalog, s, names[i]))
+            abort();
+        for (size_t k = 0; k <= len; k++)
+            upper[k] =
+                names[i][k] >= 'a' && names[i][k] <= 'z' ? (char)(names[i][k] - 32) : names[i][k];
+        if (!policy_is_own_tenant(p, s, upper))
+            abort();
+    }
+    if (policy_is_own_tenant(p, s, "") || policy_is_own_tenant(p, s, NULL))
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *buf = malloc(size ? size : 1);
@@ -87,6 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             int alt = policy_alternative(p, s);
             if (alt < -1 || alt >= nsvc || (alt >= 0 && alt == s))
                 abort();
+            check_own_tenants(p, s);
         }
         policy_free(p);
     } else if (!d.errors) {

@@ -19,9 +19,10 @@ out=$(check 2>&1) || fail "good configuration refused: $out"
 grep -q "configuration OK" <<<"$out" || fail "no OK line: $out"
 pass "good configuration and rules: exit 0"
 
-# expect_refused FILE LINE-TEXT: appends the line, expects exit 2 and FILE:N.
+# expect_refused FILE LINE-TEXT [MESSAGE]: appends the line, expects exit 2 and
+# FILE:N (followed by MESSAGE when given).
 expect_refused() {
-    local file=$1 text=$2 lines rc out
+    local file=$1 text=$2 message=${3:-} lines rc out
     cp "$file" "$T/saved"
     printf '%s\n' "$text" >>"$file"
     lines=$(wc -l <"$file")
@@ -32,6 +33,8 @@ expect_refused() {
     cp "$T/saved" "$file"
     [ $rc -eq 2 ] || fail "$(basename "$file") + '$text': exit $rc, expected 2"
     grep -q "^$file:$lines: " <<<"$out" || fail "$(basename "$file") + '$text': no '$file:$lines:' in: $out"
+    grep -qF "$file:$lines: $message" <<<"$out" ||
+        fail "$(basename "$file") + '$text': no '$file:$lines: $message' in: $out"
     pass "$(basename "$file") + '$text' -> $(grep "^$file:$lines: " <<<"$out" | head -1)"
 }
 expect_refused "$T/rules/services.conf" "bogus line without equals"
@@ -40,6 +43,25 @@ expect_refused "$T/rules/departments.conf" "networks = 10.0.0/8"
 expect_refused "$T/rules/policy.conf" "status = maybe"
 expect_refused "$T/shadowtap.conf" "max_flows = lots"
 expect_refused "$T/shadowtap.conf" "no_such_setting = 1"
+
+# Tenant patterns in the catalog and own tenants in the policy (issue 15).  The
+# last section of the shipped services.conf is openstreetmap, of policy.conf
+# huawei: neither has tenant patterns.
+expect_refused "$T/rules/services.conf" "tenants = *.{tenant}.openstreetmap.org" \
+    'tenant pattern "*.{tenant}.openstreetmap.org" has {tenant} after a '"'*'"
+expect_refused "$T/rules/services.conf" "tenants = {tenant}.openstreetmap.org.example" \
+    'tenant pattern "{tenant}.openstreetmap.org.example" is not under any domain of service "openstreetmap"'
+expect_refused "$T/rules/services.conf" "tenants = {tenant}.{tenant}.openstreetmap.org" \
+    'tenant pattern "{tenant}.{tenant}.openstreetmap.org" has more than one {tenant} or {tenant+}'
+expect_refused "$T/rules/policy.conf" "tenant = contoso" \
+    '"tenant" for "huawei", whose catalog entry has no "tenants" patterns'
+# ... and accepts a good one: the organisation's own SharePoint tenant.
+cp "$T/rules/policy.conf" "$T/saved"
+sed -i 's/^\[microsoft-365\]$/&\ntenant = contoso/' "$T/rules/policy.conf"
+grep -q '^tenant = contoso$' "$T/rules/policy.conf" || fail "no [microsoft-365] in policy.conf"
+out=$(check 2>&1) || fail "policy with an own tenant refused: $out"
+cp "$T/saved" "$T/rules/policy.conf"
+pass "policy.conf + 'tenant = contoso' under [microsoft-365]: accepted"
 
 # Errors in several files are all reported in one run.
 printf 'oops\n' >>"$T/rules/departments.conf"
