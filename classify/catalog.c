@@ -98,7 +98,7 @@ static const char *const reason_names[REASON_COUNT] = {
     "external-storage",   "public-sharing",  "trains-on-data",       "no-sso",
     "personal-accounts",  "anonymising",     "remote-control",       "bulk-transfer",
     "unmanaged-messaging", "foreign-jurisdiction", "ad-tracking",    "malware-delivery",
-    "recording",          "code-exposure",
+    "recording",          "code-exposure",   "unreviewed",
 };
 
 static const char *const reason_descriptions[REASON_COUNT] = {
@@ -116,6 +116,7 @@ static const char *const reason_descriptions[REASON_COUNT] = {
     "often used to deliver malware",
     "records or transcribes meetings",
     "may expose source code or secrets",
+    "nobody has reviewed this service yet",
 };
 
 const char *catalog_category_name(enum service_category cat)

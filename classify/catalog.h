@@ -76,6 +76,7 @@ enum risk_reason {
     REASON_MALWARE_DELIVERY,    /* often used to deliver malware */
     REASON_RECORDING,           /* records or transcribes meetings */
     REASON_CODE_EXPOSURE,       /* may expose source code or secrets */
+    REASON_UNREVIEWED,          /* nobody has reviewed the service yet (candidates) */
     REASON_COUNT
 };
 

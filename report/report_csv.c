@@ -3,7 +3,11 @@
  *
  * Rows are read from the report's JSON, the one model every format renders:
  * departments[].services[] (monthly, unsanctioned, new) or the department
- * report's services[].
+ * report's services[], each a "service" row; then, in the monthly,
+ * department and unknown reports, a "candidate" row per department of each
+ * listed candidate service (unknown_services), whose traffic is already
+ * inside the unclassified service rows: the column "row" tells them apart,
+ * so that a sum over service rows alone is the report's total.
  */
 #include "report_csv.h"
 
@@ -11,12 +15,14 @@
 #include <string.h>
 
 static const char *const columns[] = {
-    "period_start", "period_end", "department",  "department_name", "service",
-    "service_name", "category",   "risk",        "status",          "devices",
-    "bytes_up",     "bytes_down", "flows",       "first_seen",      "last_seen",
-    "new",          "trend",      "alternative",
+    "period_start", "period_end",   "department", "department_name",
+    "service",      "service_name", "category",   "risk",
+    "status",       "devices",      "bytes_up",   "bytes_down",
+    "flows",        "first_seen",   "last_seen",  "new",
+    "trend",        "alternative",  "row",
 };
-#define NCOLUMNS (sizeof(columns) / sizeof(columns[0]))
+#define NCOLUMNS   (sizeof(columns) / sizeof(columns[0]))
+#define COLUMN_ROW (NCOLUMNS - 1)
 
 void report_csv_field(FILE *out, const char *text)
 {
@@ -78,11 +84,14 @@ static void cell_row(FILE *out, json_t *period, json_t *dept, json_t *cell, json
         json_object_get(cell, "new"),
         json_object_get(cell, "trend"),
         json_object_get(json_object_get(cell, "alternative"), "id"),
+        NULL,
     };
     for (size_t i = 0; i < NCOLUMNS; i++) {
         if (i)
             fputc(',', out);
-        if (i == 9 && json_is_true(json_object_get(cell, "hidden")))
+        if (i == COLUMN_ROW)
+            fputs("service", out);
+        else if (i == 9 && json_is_true(json_object_get(cell, "hidden")))
             fprintf(out, "fewer than %" JSON_INTEGER_FORMAT, min_devices);
         else
             scalar(out, values[i]);
@@ -112,6 +121,8 @@ static void other_row(FILE *out, json_t *period, json_t *dept, json_t *other,
             fputc(',', out);
         if (i == 4)
             fputs("other", out);
+        else if (i == COLUMN_ROW)
+            fputs("service", out);
         else if (i == 5)
             report_csv_field(out, name);
         else if (i == 10)
@@ -124,6 +135,50 @@ static void other_row(FILE *out, json_t *period, json_t *dept, json_t *other,
             scalar(out, values[i]);
     }
     row_end(out);
+}
+
+/* One row per department of each listed candidate service; the department
+ * entry folded by privacy ("Other departments", id null) has no row. */
+static void candidate_rows(FILE *out, json_t *period, json_t *unknown)
+{
+    size_t i, j;
+    json_t *svc, *dept;
+    json_array_foreach(json_object_get(unknown, "services"), i, svc)
+    {
+        json_array_foreach(json_object_get(svc, "by_department"), j, dept)
+        {
+            if (!json_is_string(json_object_get(dept, "id")))
+                continue;
+            json_t *values[NCOLUMNS] = {
+                json_object_get(period, "start"),
+                json_object_get(period, "end"),
+                json_object_get(dept, "id"),
+                json_object_get(dept, "name"),
+                json_object_get(svc, "domain"),
+                json_object_get(svc, "name"),
+                NULL,
+                NULL,
+                NULL,
+                json_object_get(dept, "devices"),
+                json_object_get(dept, "bytes_up"),
+                json_object_get(dept, "bytes_down"),
+                json_object_get(dept, "flows"),
+                json_object_get(svc, "first_seen"),
+                json_object_get(svc, "last_seen"),
+            };
+            for (size_t k = 0; k < NCOLUMNS; k++) {
+                if (k)
+                    fputc(',', out);
+                if (k == 8)
+                    fputs("unknown", out);
+                else if (k == COLUMN_ROW)
+                    fputs("candidate", out);
+                else
+                    scalar(out, values[k]);
+            }
+            row_end(out);
+        }
+    }
 }
 
 static void catalog_rows(FILE *out, json_t *doc)
@@ -182,6 +237,8 @@ int report_csv_write(FILE *out, json_t *doc)
         json_array_foreach(json_object_get(doc, "services"), j, cell)
             cell_row(out, period, dept, cell, k);
         other_row(out, period, dept, json_object_get(doc, "other"), k);
+    } else if (kind && strcmp(kind, "unknown") == 0) {
+        /* no service rows: the candidates alone */
     } else {
         json_array_foreach(json_object_get(doc, "departments"), i, dept)
         {
@@ -190,5 +247,6 @@ int report_csv_write(FILE *out, json_t *doc)
             other_row(out, period, dept, json_object_get(dept, "other"), k);
         }
     }
+    candidate_rows(out, period, json_object_get(doc, "unknown_services"));
     return ferror(out) ? -1 : 0;
 }

@@ -7,7 +7,11 @@
  * it is new, its trend and its sanctioned alternative.  A cell hidden by
  * privacy.min_devices reads "fewer than k" devices with empty figures, and
  * each department with hidden cells gets an "other" row with their sum.
- * The catalog report has its own columns, one row per service.
+ * The last column, "row", says what a row is: "service" for those, and
+ * "candidate" for a department's use of a candidate service (monthly,
+ * department and unknown reports), traffic already counted in the
+ * unclassified service rows.  The catalog report has its own columns, one
+ * row per service.
  */
 #ifndef SHADOWTAP_REPORT_CSV_H
 #define SHADOWTAP_REPORT_CSV_H

@@ -21,8 +21,8 @@
 #include "report_dates.h"
 #include "schema.h"
 
-static void set_err(char *err, size_t errlen, const char *what, redisContext *c,
-                    const redisReply *r)
+void report_redis_error(char *err, size_t errlen, const char *what, redisContext *c,
+                        const redisReply *r)
 {
     snprintf(err, errlen, "%s: %s", what,
              r && r->type == REDIS_REPLY_ERROR ? r->str
@@ -207,7 +207,7 @@ static int read_hash(redisContext *c,
     c->reader->fn = fn;
     c->reader->privdata = privdata;
     if (rc != REDIS_OK || !reply) {
-        set_err(err, errlen, "HGETALL", c, NULL);
+        report_redis_error(err, errlen, "HGETALL", c, NULL);
         return -1;
     }
     if (h.type != REDIS_REPLY_ARRAY) {
@@ -578,14 +578,14 @@ int report_counts_receive(struct report_counts *q, redisContext *c, char *err, s
     for (size_t i = 0; i < q->n; i++) {
         redisReply *r = NULL;
         if (redisGetReply(c, (void **)&r) != REDIS_OK || !r) {
-            set_err(err, errlen, "PFCOUNT", c, NULL);
+            report_redis_error(err, errlen, "PFCOUNT", c, NULL);
             rc = -1;
             break;
         }
         if (r->type == REDIS_REPLY_INTEGER)
             *q->out[i] = r->integer > 0 ? (uint64_t)r->integer : 0;
         else if (rc == 0) {
-            set_err(err, errlen, "PFCOUNT", c, r);
+            report_redis_error(err, errlen, "PFCOUNT", c, r);
             rc = -1;
         }
         freeReplyObject(r);
@@ -598,6 +598,37 @@ void report_counts_free(struct report_counts *q)
 {
     free(q->out);
     memset(q, 0, sizeof(*q));
+}
+
+int report_pfcount_append(redisContext *c, size_t n, report_key_of key_of, void *ctx)
+{
+    const char **argv = calloc(n + 2, sizeof(*argv));
+    size_t *argvlen = calloc(n + 2, sizeof(*argvlen));
+    char *text = malloc((n + 1) * SCHEMA_NAME_MAX);
+    int rc = argv && argvlen && text ? 0 : -1;
+    size_t argc = 1;
+    if (rc == 0) {
+        argv[0] = "PFCOUNT";
+        argvlen[0] = 7;
+    }
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        char *key = text + (argc - 1) * SCHEMA_NAME_MAX;
+        int len = key_of(ctx, i, key, SCHEMA_NAME_MAX);
+        if (len < 0)
+            continue;
+        argv[argc] = key;
+        argvlen[argc++] = (size_t)len;
+    }
+    if (rc == 0 && argc == 1) { /* PFCOUNT of a key that never exists: 0 */
+        argv[argc] = "";
+        argvlen[argc++] = 0;
+    }
+    if (rc == 0 && redisAppendCommandArgv(c, (int)argc, argv, argvlen) != REDIS_OK)
+        rc = -1;
+    free((void *)argv);
+    free(argvlen);
+    free(text);
+    return rc;
 }
 
 /* ---- days ---- */
@@ -652,7 +683,7 @@ int report_daily_bytes(redisContext *c, const char *dept, const char *const *ser
     for (size_t day = 0; day < sent; day++) {
         redisReply *r = NULL;
         if (redisGetReply(c, (void **)&r) != REDIS_OK || !r) {
-            set_err(err, errlen, "HMGET", c, NULL);
+            report_redis_error(err, errlen, "HMGET", c, NULL);
             rc = -1;
             break;
         }
@@ -662,7 +693,7 @@ int report_daily_bytes(redisContext *c, const char *dept, const char *const *ser
                     out[(s * ndays + day) * 2 + k] = reply_u64(r->element[2 * s + k]);
             }
         } else if (rc == 0) {
-            set_err(err, errlen, "HMGET", c, r);
+            report_redis_error(err, errlen, "HMGET", c, r);
             rc = -1;
         }
         freeReplyObject(r);

@@ -95,6 +95,20 @@ int report_counts_groups(struct report_counts *q, redisContext *c, const struct 
 int report_counts_receive(struct report_counts *q, redisContext *c, char *err, size_t errlen);
 void report_counts_free(struct report_counts *q);
 
+/* Writes key i of a list into buf (len bytes): its length, or -1 to leave
+ * that key out. */
+typedef int (*report_key_of)(void *ctx, size_t i, char *buf, size_t len);
+/* Appends one PFCOUNT over the keys key_of gives for 0 .. n-1 (a union), to
+ * be read with redisGetReply; with no key at all, an empty key name, which
+ * counts 0, so that every call has its reply.  Returns 0, or -1 when out of
+ * memory (nothing was sent). */
+int report_pfcount_append(redisContext *c, size_t n, report_key_of key_of, void *ctx);
+
+/* Why a read failed, into err: "what: " and Redis's error reply r, else the
+ * connection's error, else "unexpected reply from Redis". */
+void report_redis_error(char *err, size_t errlen, const char *what, redisContext *c,
+                        const redisReply *r);
+
 /* Bytes per day of some cells of one department: for each day of
  * first_day..last_day and each service, HMGET of the day hash.  out receives
  * nservices * ndays pairs (bytes_up, bytes_down), service-major:

@@ -5,7 +5,8 @@
  * (the month hashes are read whole, as the schema lays them out, and the
  * other departments' fields skipped), and its services' bytes per day with
  * one HMGET per day.  Status and alternative are the policy's for this
- * department, exceptions included.
+ * department, exceptions included.  Its visibility and candidate services
+ * are its own fields and device keys only.
  */
 #include "report_department.h"
 
@@ -14,11 +15,15 @@
 #include <string.h>
 #include <strings.h>
 
+#include "report_candidates.h"
 #include "report_data.h"
 #include "report_dates.h"
 #include "report_json.h"
 #include "report_section.h"
 #include "report_source.h"
+#include "report_visibility.h"
+
+#define CANDIDATES_SHOWN 100 /* candidate services listed in unknown_services */
 
 const char *report_department_resolve(const struct rules *r, const char *name)
 {
@@ -247,6 +252,16 @@ json_t *report_department(const struct report_request *rq, char *err, size_t err
     if (load(&m, err, errlen) != 0)
         goto done;
 
+    json_t *vis = report_visibility_section(rq->redis, cur->period.parts, cur->period.nparts,
+                                            rq->dept, rq->rules, rq->opt.min_devices, err, errlen);
+    json_t *unknown =
+        vis ? report_candidates_section(rq->redis, &rq->month, 1, rq->dept, rq->rules,
+                                        rq->opt.min_devices, CANDIDATES_SHOWN, NULL, err, errlen)
+            : NULL;
+    if (!unknown) {
+        json_decref(vis);
+        goto done;
+    }
     struct dept_totals t;
     totals_init(&t, m.ndays);
     json_t *services = tools_section(&m, &t);
@@ -255,9 +270,11 @@ json_t *report_department(const struct report_request *rq, char *err, size_t err
                         prev->before_epoch ? report_json_period_before_epoch()
                                            : report_json_period(prev->first_day, prev->last_day));
     json_object_set_new(out, "department", department_section(&m, &t));
+    json_object_set_new(out, "visibility", vis);
     json_object_set_new(out, "services", services);
     json_object_set_new(out, "dropped", dropped_section(&m));
     json_object_set_new(out, "other", report_json_other(cur->view.nhidden, &cur->view.hidden));
+    json_object_set_new(out, "unknown_services", unknown);
 done:
     free(m.daily);
     report_seen_free(&m.seen);

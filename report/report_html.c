@@ -577,9 +577,6 @@ static const struct html_column col_uploaded_sanctioned = {
     .title = "To sanctioned", .class = "n", .show = show_bytes, .key = "bytes_up_sanctioned"};
 static const struct html_column col_genai_services = {.title = "Services",
                                                       .show = show_genai_services};
-static const struct html_column col_host = {.title = "Host name", .show = show_text, .key = "name"};
-static const struct html_column col_host_bytes = {
-    .title = "Bytes", .class = "n", .show = show_bytes, .key = "bytes"};
 static const struct html_column col_last_month = {
     .title = "Last month", .class = "n", .show = show_int, .key = "devices_previous"};
 static const struct html_column col_trend = {.title = "Trend", .show = show_trend};
@@ -731,6 +728,11 @@ static const char style[] =
     ".spark{width:124px;height:24px}.spark polyline{fill:none;stroke:var(--tolerated);"
     "stroke-width:1.5}\n"
     ".twocol{display:grid;grid-template-columns:1fr 1fr;gap:18px}\n"
+    ".cov-named{fill:var(--sanctioned)}.cov-unknown{fill:#a15c00}.cov-hidden{fill:var(--"
+    "prohibited)}.cov-unnamed{fill:var(--unknown)}.cov-empty{fill:var(--line)}\n"
+    "details summary{cursor:pointer;color:var(--tolerated)}"
+    "pre{font-size:11px;white-space:pre-wrap;overflow-wrap:anywhere;background:var(--bg);"
+    "padding:6px;margin:4px 0;max-width:360px}\n"
     "footer{color:var(--muted);font-size:12px;padding-bottom:32px}\n"
     "@page{size:A4;margin:14mm 12mm}\n"
     /* On paper: the width of A4, tighter tables, headers repeated on each page. */
@@ -785,7 +787,8 @@ static void page_close(struct page *pg)
         fmt(pg,
             "A department's use of a service by fewer than %" JSON_INTEGER_FORMAT
             " devices is shown as &ldquo;fewer than %" JSON_INTEGER_FORMAT
-            "&rdquo;, and its figures are counted only in an &ldquo;other&rdquo; line.  ",
+            "&rdquo;, and its figures are counted only in an &ldquo;other&rdquo; line; a "
+            "candidate service used by fewer devices is not listed.  ",
             pg->min_devices, pg->min_devices);
     put(pg, "Statuses, risks and alternatives are those of the organisation's current policy."
             "</p>\n<p>shadowtap &middot; reports support a conversation between IT and the "
@@ -816,6 +819,310 @@ static void top_services_chart(struct page *pg, json_t *services, const char *ti
 }
 
 #define NONE_HTML "<p class=\"muted\">None.</p>\n"
+
+/* ---- visibility: what named the traffic ---- */
+
+/* The kinds of visibility.by_evidence and visibility.unnamed, in words. */
+static const char *const evidence_kinds[][2] = {
+    {"sni", "TLS server name (SNI)"},
+    {"quic-sni", "QUIC server name"},
+    {"http-host", "HTTP Host"},
+    {"dns", "the name the client resolved (DNS)"},
+    {"ip-range", "the service's published addresses"},
+    {"stun", "STUN realm or server"},
+    {"ndpi", "nDPI's protocol detection"},
+    {"protocol", "a name another protocol carries"},
+};
+static const char *const unnamed_kinds[][2] = {
+    {"ech", "encrypted ClientHello (ECH)"},
+    {"encrypted-dns", "device used encrypted DNS"},
+    {"no-handshake", "flow seen from its middle"},
+    {"ip-only", "no name carried (address only)"},
+    {"other", "other IP protocols"},
+};
+#define NKINDS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A percentage as text: one decimal, none when it is whole ("93.5%", "6%"). */
+static void percent_text(double pct, char *buf, size_t len)
+{
+    if (pct > 0 && pct < 0.05) {
+        snprintf(buf, len, "<0.1%%");
+        return;
+    }
+    snprintf(buf, len, "%.1f", pct);
+    size_t n = strlen(buf);
+    if (n > 2 && strcmp(buf + n - 2, ".0") == 0)
+        buf[n - 2] = '\0';
+    strncat(buf, "%", len - strlen(buf) - 1);
+}
+
+static double share_of(uint64_t part, uint64_t all)
+{
+    return all ? 100.0 * (double)part / (double)all : 0;
+}
+
+/* The bytes of the visibility's parts: named, not in the catalog, hidden
+ * (ECH and encrypted DNS), other unnamed. */
+static void coverage_parts(json_t *vis, uint64_t out[4])
+{
+    uint64_t none = num(get(get(vis, "by_evidence"), "none"), "bytes");
+    out[0] = num(get(vis, "named"), "bytes");
+    out[1] = num(get(vis, "not_in_catalog"), "bytes");
+    out[2] = num(get(vis, "hidden"), "bytes");
+    out[3] = none > out[1] + out[2] ? none - out[1] - out[2] : 0;
+}
+
+/* "87% of bytes attributed to a named service; 6% hidden by ECH and
+ * encrypted DNS", from the JSON's own percentages. */
+static void coverage_sentence(struct page *pg, json_t *vis)
+{
+    json_t *named = get(get(vis, "named"), "bytes_percent");
+    json_t *hidden = get(get(vis, "hidden"), "bytes_percent");
+    char a[16], b[16];
+    if (!json_is_number(named)) {
+        put(pg, "No traffic was counted.");
+        return;
+    }
+    percent_text(json_number_value(named), a, sizeof(a));
+    percent_text(json_number_value(hidden), b, sizeof(b));
+    text(pg, a);
+    put(pg, " of bytes attributed to a named service; ");
+    text(pg, b);
+    put(pg, " hidden by ECH and encrypted DNS.");
+}
+
+static void coverage_bar(struct page *pg, json_t *vis)
+{
+    uint64_t parts[4];
+    coverage_parts(vis, parts);
+    const struct report_svg_part stack[] = {
+        {"named service", parts[0], "cov-named"},
+        {"not in the catalog", parts[1], "cov-unknown"},
+        {"hidden by ECH and encrypted DNS", parts[2], "cov-hidden"},
+        {"other unnamed", parts[3], "cov-unnamed"},
+    };
+    report_svg_stack(pg->out, "What named the bytes", stack, NKINDS(stack));
+}
+
+static const struct html_column col_kind = {.title = "", .show = show_text, .key = "kind"};
+static const struct html_column col_kind_bytes = {
+    .title = "Bytes", .class = "n", .show = show_bytes, .key = "bytes"};
+static const struct html_column col_kind_flows = {
+    .title = "Flows", .class = "n", .show = show_int, .key = "flows"};
+static const struct html_column col_kind_share = {
+    .title = "Share", .class = "n", .show = show_text, .key = "share"};
+
+/* A row of a visibility table: words, bytes, flows and share of all bytes. */
+static json_t *kind_row(const char *words, json_t *figure, uint64_t all)
+{
+    char share[16];
+    percent_text(share_of(num(figure, "bytes"), all), share, sizeof(share));
+    return json_pack("{s:s, s:O?, s:O?, s:s}", "kind", words, "bytes", get(figure, "bytes"),
+                     "flows", get(figure, "flows"), "share", share);
+}
+
+static void coverage_tables(struct page *pg, json_t *vis)
+{
+    static const struct html_column *const columns[] = {&col_kind, &col_kind_bytes, &col_kind_flows,
+                                                        &col_kind_share};
+    uint64_t all = num(vis, "bytes");
+    json_t *named = json_array(), *unnamed = json_array();
+    for (size_t i = 0; i < NKINDS(evidence_kinds); i++)
+        json_array_append_new(named,
+                              kind_row(evidence_kinds[i][1],
+                                       get(get(vis, "by_evidence"), evidence_kinds[i][0]), all));
+    json_array_append_new(
+        unnamed, kind_row("a name the catalog does not know", get(vis, "not_in_catalog"), all));
+    for (size_t i = 0; i < NKINDS(unnamed_kinds); i++)
+        json_array_append_new(
+            unnamed,
+            kind_row(unnamed_kinds[i][1], get(get(vis, "unnamed"), unnamed_kinds[i][0]), all));
+    put(pg, "<div class=\"twocol\">\n<div>\n<h3>Named by</h3>\n");
+    table(pg, &(const struct html_table){COLUMNS(columns)}, named);
+    put(pg, "</div>\n<div>\n<h3>No catalog service, because</h3>\n");
+    table(pg, &(const struct html_table){COLUMNS(columns)}, unnamed);
+    put(pg, "</div>\n</div>\n");
+    json_decref(named);
+    json_decref(unnamed);
+}
+
+/* A device count, or "fewer than k". */
+static void devices_text(struct page *pg, json_t *v)
+{
+    if (json_is_integer(v))
+        fmt(pg, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    else
+        fmt(pg, "fewer than %" JSON_INTEGER_FORMAT, pg->min_devices);
+}
+
+static void edns_devices(struct page *pg, json_t *vis)
+{
+    put(pg, "<p>Devices that used an encrypted-DNS resolver (DNS over HTTPS, TLS or QUIC, "
+            "DNSCrypt), out of sight of the organisation's own resolvers: <b>");
+    devices_text(pg, get(vis, "encrypted_dns_devices"));
+    put(pg, "</b>");
+    json_t *depts = get(vis, "encrypted_dns_by_department");
+    size_t i;
+    json_t *d;
+    json_array_foreach(depts, i, d)
+    {
+        put(pg, i ? ", " : " (");
+        text(pg, str(d, "name"));
+        put(pg, " ");
+        devices_text(pg, get(d, "devices"));
+    }
+    put(pg, json_array_size(depts) ? ").</p>\n" : ".</p>\n");
+}
+
+static void visibility_section(struct page *pg)
+{
+    json_t *vis = get(pg->doc, "visibility");
+    if (!vis)
+        return;
+    section_open(pg, "visibility", "Coverage: what named the traffic",
+                 "How much of the traffic could be attributed to a service, by what evidence, "
+                 "and why not the rest?");
+    put(pg, "<p><b>");
+    coverage_sentence(pg, vis);
+    put(pg, "</b></p>\n");
+    coverage_bar(pg, vis);
+    coverage_tables(pg, vis);
+    edns_devices(pg, vis);
+    section_close(pg);
+}
+
+/* ---- candidate services: what the catalog does not name ---- */
+
+static void show_candidate(struct page *pg, json_t *row, const char *key)
+{
+    put(pg, "<b>");
+    text(pg, str(row, "domain"));
+    put(pg, "</b><span class=\"id\">");
+    text(pg, str(row, "name"));
+    put(pg, "</span>");
+}
+
+/* Each department with its devices; "Other departments" last. */
+static void show_candidate_departments(struct page *pg, json_t *row, const char *key)
+{
+    size_t i;
+    json_t *d;
+    json_array_foreach(get(row, "by_department"), i, d)
+    {
+        if (i)
+            put(pg, ", ");
+        text(pg, str(d, "name"));
+        if (json_is_integer(get(d, "devices")))
+            fmt(pg, "&nbsp;%" JSON_INTEGER_FORMAT, json_integer_value(get(d, "devices")));
+    }
+}
+
+/* The most used host names, with their bytes when the report has them. */
+static void show_hosts(struct page *pg, json_t *row, const char *key)
+{
+    json_t *hosts = get(row, "hosts");
+    size_t n = json_array_size(hosts);
+    for (size_t i = 0; i < n && i < 3; i++) {
+        json_t *h = json_array_get(hosts, i);
+        if (i)
+            put(pg, "<br>");
+        text(pg, str(h, "name"));
+        if (json_is_integer(get(h, "bytes"))) {
+            put(pg, " <span class=\"muted\">");
+            bytes(pg, num(h, "bytes"));
+            put(pg, "</span>");
+        }
+    }
+    if (n > 3)
+        fmt(pg, "<br><span class=\"muted\">+%zu more</span>", n - 3);
+}
+
+static void show_stanza(struct page *pg, json_t *row, const char *key)
+{
+    put(pg, "<details><summary>");
+    text(pg, str(row, "domain"));
+    put(pg, "</summary><pre>");
+    text(pg, str(row, "catalog_stanza"));
+    put(pg, "</pre></details>");
+}
+
+static const struct html_column col_candidate = {.title = "Domain", .show = show_candidate};
+static const struct html_column col_candidate_depts = {.title = "Departments (devices)",
+                                                       .show = show_candidate_departments};
+static const struct html_column col_hosts = {.title = "Top hosts", .show = show_hosts};
+static const struct html_column col_stanza = {.title = "Catalog stanza", .show = show_stanza};
+
+/* What is not in the table: figures in words. */
+static void unknown_rest(struct page *pg, json_t *u)
+{
+    static const char *const apart[][2] = {
+        {"ip-literal", "addresses as names"},
+        {"special-use", "local and special-use names"},
+        {"encrypted-dns", "encrypted-DNS resolvers"},
+        {"overflow", "names past the sensor's bounds"},
+        {"trimmed", "domains past the sensor's list of 1000"},
+    };
+    json_t *below = get(u, "below_privacy"), *rest = get(u, "not_listed");
+    put(pg, "<p class=\"muted\">");
+    if (num(below, "domains")) {
+        fmt(pg,
+            "Not listed: %" PRIu64 " domain%s used by fewer than %" JSON_INTEGER_FORMAT
+            " devices (",
+            num(below, "domains"), num(below, "domains") == 1 ? "" : "s", pg->min_devices);
+        bytes(pg, num(below, "bytes_up") + num(below, "bytes_down"));
+        put(pg, "). ");
+    }
+    if (num(rest, "domains")) {
+        fmt(pg, "Beyond this list: %" PRIu64 " domain%s (", num(rest, "domains"),
+            num(rest, "domains") == 1 ? "" : "s");
+        bytes(pg, num(rest, "bytes_up") + num(rest, "bytes_down"));
+        put(pg, "). ");
+    }
+    int any = 0;
+    for (size_t i = 0; i < NKINDS(apart); i++) {
+        json_t *a = get(get(u, "apart"), apart[i][0]);
+        uint64_t b = num(a, "bytes_up") + num(a, "bytes_down");
+        if (!b && !num(a, "flows"))
+            continue;
+        fmt(pg, "%s %s ", any++ ? ";" : "Never candidates, counted apart:", apart[i][1]);
+        bytes(pg, b);
+    }
+    put(pg, any ? ".</p>\n" : "Nothing was counted apart from the candidates.</p>\n");
+}
+
+static void unknown_table(struct page *pg, json_t *u)
+{
+    static const struct html_column *const columns[] = {
+        &col_candidate,  &col_devices_count, &col_candidate_depts, &col_bytes, &col_flows,
+        &col_first_seen, &col_last_seen,     &col_hosts,           &col_stanza};
+    json_t *services = get(u, "services");
+    put(pg, "<p>Traffic to host names the catalog does not know: ");
+    bytes(pg, num(u, "bytes_up") + num(u, "bytes_down"));
+    fmt(pg,
+        ". Grouped by registrable domain, %" PRIu64 " domain%s make%s candidate services; %zu "
+        "listed, most devices first. Each comes with a stanza for "
+        "<code>rules/services.conf</code>: review it, paste it, and the next run names that "
+        "traffic.</p>\n",
+        num(u, "domains"), num(u, "domains") == 1 ? "" : "s", num(u, "domains") == 1 ? "s" : "",
+        json_array_size(services));
+    table(pg,
+          &(const struct html_table){COLUMNS(columns),
+                                     .empty = "<p class=\"muted\">No candidate service to "
+                                              "list.</p>\n"},
+          services);
+    unknown_rest(pg, u);
+}
+
+static void unknown_section(struct page *pg)
+{
+    json_t *u = get(pg->doc, "unknown_services");
+    if (!u)
+        return;
+    section_open(pg, "unknown", "Candidate services: traffic the catalog does not name",
+                 "What do people use that the catalog does not know yet?");
+    unknown_table(pg, u);
+    section_close(pg);
+}
 
 /* ---- monthly ---- */
 
@@ -926,6 +1233,20 @@ static void news_findings(struct page *pg)
     }
 }
 
+/* How much the catalog named, and how many candidates it could learn. */
+static void coverage_finding(struct page *pg)
+{
+    json_t *vis = get(pg->doc, "visibility"), *u = get(pg->doc, "unknown_services");
+    if (!vis || !num(vis, "bytes"))
+        return;
+    put(pg, "<li>");
+    coverage_sentence(pg, vis);
+    if (num(u, "domains"))
+        fmt(pg, " %" PRIu64 " candidate service%s the catalog does not name yet.",
+            num(u, "domains"), num(u, "domains") == 1 ? "" : "s");
+    put(pg, "</li>\n");
+}
+
 static void monthly_summary(struct page *pg)
 {
     section_open(pg, "summary", "At a glance",
@@ -936,6 +1257,7 @@ static void monthly_summary(struct page *pg)
     status_findings(pg);
     change_finding(pg);
     news_findings(pg);
+    coverage_finding(pg);
     put(pg, "</ul>\n");
     section_close(pg);
 }
@@ -1167,27 +1489,6 @@ static void departments_detail(struct page *pg, const char *question, int with_s
     section_close(pg);
 }
 
-static void monthly_unmatched(struct page *pg)
-{
-    static const struct html_column *const columns[] = {&col_host, &col_host_bytes};
-    json_t *u = get(pg->doc, "unmatched_hosts"), *hosts = get(u, "hosts");
-    if (!u)
-        return;
-    section_open(pg, "unmatched", "Host names to add to the catalog",
-                 "Which server names did unclassified traffic go to: what should the service "
-                 "catalog learn?");
-    uint64_t names = num(u, "names");
-    if (json_array_size(hosts) && names > json_array_size(hosts))
-        fmt(pg, "<p class=\"muted\">The %zu names with the most bytes of %" PRIu64 " noted.</p>\n",
-            json_array_size(hosts), names);
-    table(pg,
-          &(const struct html_table){COLUMNS(columns),
-                                     .empty = "<p class=\"muted\">No unclassified flow carried a "
-                                              "host name this month.</p>\n"},
-          hosts);
-    section_close(pg);
-}
-
 static void render_monthly(struct page *pg)
 {
     char sub[64];
@@ -1200,7 +1501,8 @@ static void render_monthly(struct page *pg)
     monthly_candidates(pg);
     monthly_genai(pg);
     departments_detail(pg, "Which services does each department use?", 0);
-    monthly_unmatched(pg);
+    visibility_section(pg);
+    unknown_section(pg);
     page_close(pg);
 }
 
@@ -1319,6 +1621,8 @@ static void render_department(struct page *pg)
     department_tools(pg);
     department_alternatives(pg);
     department_dropped(pg);
+    visibility_section(pg);
+    unknown_section(pg);
     page_close(pg);
 }
 
@@ -1355,6 +1659,7 @@ static void render_unsanctioned(struct page *pg)
     service_table(pg, services, NULL);
     section_close(pg);
     departments_detail(pg, "Where each service is used.", 1);
+    visibility_section(pg);
     page_close(pg);
 }
 
@@ -1377,6 +1682,38 @@ static void render_new(struct page *pg)
     service_table(pg, services, NONE_HTML);
     section_close(pg);
     departments_detail(pg, "Services each department used for the first time in the period.", 1);
+    visibility_section(pg);
+    page_close(pg);
+}
+
+static void render_unknown(struct page *pg)
+{
+    json_t *doc = pg->doc, *u = get(doc, "unknown_services"), *vis = get(doc, "visibility");
+    char months[128] = "", sub[160];
+    size_t i;
+    json_t *m;
+    json_array_foreach(get(doc, "months"), i, m)
+    {
+        size_t used = strlen(months);
+        snprintf(months + used, sizeof(months) - used, "%s%s", i ? ", " : "",
+                 json_string_value(m) ? json_string_value(m) : "");
+    }
+    snprintf(sub, sizeof(sub), "Counted per month: %s", months);
+    page_open(pg, "Candidate services", sub);
+    section_open(pg, "summary", "At a glance",
+                 "What do people use that the catalog does not know yet, and how much of the "
+                 "traffic could not be named at all, and why?");
+    put(pg, "<div class=\"kpis\">");
+    kpi_u64(pg, num(u, "domains"), "candidate domains");
+    kpi_u64(pg, num(u, "listed"), "listed");
+    kpi_bytes(pg, num(get(vis, "not_in_catalog"), "bytes"), "to names not in the catalog");
+    kpi_bytes(pg, num(get(vis, "hidden"), "bytes"), "hidden by ECH and encrypted DNS");
+    put(pg, "</div>\n<p>");
+    coverage_sentence(pg, vis);
+    put(pg, "</p>\n");
+    section_close(pg);
+    unknown_section(pg);
+    visibility_section(pg);
     page_close(pg);
 }
 
@@ -1405,6 +1742,8 @@ int report_html_write(FILE *out, json_t *doc)
         render_unsanctioned(&pg);
     else if (strcmp(kind, "new") == 0)
         render_new(&pg);
+    else if (strcmp(kind, "unknown") == 0)
+        render_unknown(&pg);
     else if (strcmp(kind, "catalog") == 0)
         render_catalog(&pg);
     else

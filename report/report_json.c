@@ -639,8 +639,19 @@ static void w_value(struct writer *w, json_t *v, size_t depth)
         w_integer(w, json_integer_value(v));
         break;
     case JSON_REAL: {
+        /* The shortest text that reads back as the same number: a percentage
+         * of 87.3 is written "87.3", not "87.299999999999997". */
         char buf[64];
-        int n = snprintf(buf, sizeof(buf), "%.17g", json_real_value(v));
+        double d = json_real_value(v);
+        int n = 0;
+        /* Whole numbers keep a decimal ("100.0"), as the other reals do. */
+        if (d > -1e15 && d < 1e15 && (double)(long long)d == d)
+            n = snprintf(buf, sizeof(buf), "%.1f", d);
+        for (int precision = 1; n == 0; precision++) {
+            n = snprintf(buf, sizeof(buf), "%.*g", precision, d);
+            if (precision < 17 && strtod(buf, NULL) != d)
+                n = 0;
+        }
         w_put(w, buf, n > 0 ? (size_t)n : 0);
         break;
     }

@@ -5,6 +5,7 @@
  *   shadowtap-report [options] department NAME [--month YYYY-MM]
  *   shadowtap-report [options] unsanctioned [--since 7d|YYYY-MM-DD] [--until YYYY-MM-DD]
  *   shadowtap-report [options] new [--since 7d|YYYY-MM-DD] [--until YYYY-MM-DD]
+ *   shadowtap-report [options] unknown [--month YYYY-MM | --since ... [--until ...]]
  *   shadowtap-report [options] catalog
  *
  * Reads the counters the sensors stored in Redis and the rules, builds the
@@ -37,6 +38,7 @@
 #include "report_monthly.h"
 #include "report_new.h"
 #include "report_options.h"
+#include "report_unknown.h"
 #include "report_unsanctioned.h"
 #include "rules.h"
 
@@ -53,18 +55,22 @@ static void usage(FILE *out)
         "       shadowtap-report [options] department NAME [--month YYYY-MM]\n"
         "       shadowtap-report [options] unsanctioned [--since 7d|YYYY-MM-DD] [--until DAY]\n"
         "       shadowtap-report [options] new [--since 7d|YYYY-MM-DD] [--until DAY]\n"
+        "       shadowtap-report [options] unknown [--month YYYY-MM | --since S [--until DAY]]\n"
         "       shadowtap-report [options] catalog\n"
         "\n"
         "Reports on the cloud services in use, from the counts the sensors keep in Redis.\n"
         "\n"
         "  monthly       the organisation's month: services, departments, new services,\n"
         "                change from the month before, adoption candidates, uploads to\n"
-        "                generative AI, host names to add to the catalog (default month:\n"
-        "                the current one)\n"
+        "                generative AI, candidate services the catalog does not name,\n"
+        "                what named the traffic (default month: the current one)\n"
         "  department    one department's tools, status, trend and sanctioned alternatives;\n"
         "                NAME is a department id or display name, or \"unassigned\"\n"
         "  unsanctioned  unsanctioned and prohibited services in use (default: --since 7d)\n"
         "  new           services first seen in the period (default: --since 7d)\n"
+        "  unknown       every candidate service (traffic the catalog does not name, by\n"
+        "                domain) with a ready services.conf stanza; counted per month, so\n"
+        "                --since reads the whole months it touches (default: this month)\n"
         "  catalog       the service catalog and policy\n"
         "\n"
         "  -c CONFIG        configuration file (the sensor's; redis.*, rules, privacy.*)\n"
@@ -324,9 +330,10 @@ static redisContext *connect_redis(const struct sensor_config *cfg, int *status)
 /* ---- the reports ---- */
 
 enum period_kind {
-    PERIOD_NONE,  /* --month, --since and --until are ignored */
-    PERIOD_MONTH, /* --month (default: the current month) */
-    PERIOD_DAYS,  /* --since (default 7d) to --until (default today) */
+    PERIOD_NONE,          /* --month, --since and --until are ignored */
+    PERIOD_MONTH,         /* --month (default: the current month) */
+    PERIOD_DAYS,          /* --since (default 7d) to --until (default today) */
+    PERIOD_MONTH_OR_DAYS, /* --month (default: the current month), or --since and --until */
 };
 
 typedef json_t *(*report_builder)(const struct report_request *rq, char *err, size_t errlen);
@@ -348,6 +355,7 @@ static const struct report_command commands[] = {
     {"department", true, PERIOD_MONTH, true, report_department},
     {"unsanctioned", false, PERIOD_DAYS, true, report_unsanctioned},
     {"new", false, PERIOD_DAYS, true, report_new},
+    {"unknown", false, PERIOD_MONTH_OR_DAYS, true, report_unknown},
     {"catalog", false, PERIOD_NONE, false, report_catalog},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -468,7 +476,15 @@ static int check_period(struct run *run)
 {
     struct args *a = &run->args;
     struct report_request *rq = &run->request;
-    switch (run->command->period) {
+    enum period_kind kind = run->command->period;
+    if (kind == PERIOD_MONTH_OR_DAYS && a->month && (a->since || a->until)) {
+        fprintf(stderr, "shadowtap-report: %s takes --month or --since and --until, not both\n",
+                run->command->name);
+        return EXIT_USAGE;
+    }
+    if (kind == PERIOD_MONTH_OR_DAYS)
+        kind = a->since || a->until ? PERIOD_DAYS : PERIOD_MONTH;
+    switch (kind) {
     case PERIOD_MONTH:
         if (!a->month) {
             report_month_of(report_today(), run->current_month);

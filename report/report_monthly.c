@@ -6,7 +6,9 @@
  * builds a view of each (report_source.h; report_view.h: rules, privacy and
  * grouping), and derives every section from the two views.  Per-service
  * figures come from visible cells only, so the privacy threshold holds in
- * every section.
+ * every section.  What named the month's traffic (report_visibility.h) and the
+ * candidate services (report_candidates.h) are read after, from their own
+ * keys.
  */
 #include "report_monthly.h"
 
@@ -15,14 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report_candidates.h"
 #include "report_data.h"
 #include "report_dates.h"
 #include "report_json.h"
 #include "report_section.h"
 #include "report_source.h"
-#include "store.h"
+#include "report_visibility.h"
 
-#define UNMATCHED_SHOWN 100 /* host names listed in unmatched_hosts */
+#define CANDIDATES_SHOWN 100 /* candidate services listed in unknown_services */
 
 static size_t visible_cells(const struct report_view_group *g)
 {
@@ -312,50 +315,6 @@ static json_t *genai_section(const struct report_source *m)
                      report_json_u64(total_sanctioned), "departments", depts);
 }
 
-/* The host names of unclassified flows the sensors noted for the month
- * (schema_key_unmatched), most bytes first: names an analyst could add to the
- * catalog.  They are server names, so they say nothing about a person.
- * NULL with the reason in err when Redis fails. */
-static json_t *unmatched_section(redisContext *c, const char *month, char *err, size_t errlen)
-{
-    char key[SCHEMA_NAME_MAX];
-    if (schema_key_unmatched(key, sizeof(key), month) < 0) {
-        snprintf(err, errlen, "\"%s\" is not a month (YYYY-MM)", month);
-        return NULL;
-    }
-    redisReply *top = redisCommand(c, "ZREVRANGE %s 0 %d WITHSCORES", key, UNMATCHED_SHOWN - 1);
-    redisReply *count = top ? redisCommand(c, "ZCARD %s", key) : NULL;
-    json_t *out = NULL;
-    if (!top || top->type != REDIS_REPLY_ARRAY || !count || count->type != REDIS_REPLY_INTEGER) {
-        const redisReply *bad = top && top->type == REDIS_REPLY_ERROR ? top : count;
-        snprintf(err, errlen, "reading %s: %s", key,
-                 bad && bad->type == REDIS_REPLY_ERROR ? bad->str : c->errstr);
-        goto done;
-    }
-    json_t *hosts = json_array();
-    for (size_t i = 0; i + 1 < top->elements; i += 2) {
-        const redisReply *name = top->element[i], *score = top->element[i + 1];
-        if (name->type != REDIS_REPLY_STRING || score->type != REDIS_REPLY_STRING)
-            continue;
-        json_t *n = json_stringn(name->str, name->len); /* NULL if not UTF-8: skipped */
-        if (!n)
-            continue;
-        double bytes = strtod(score->str, NULL);
-        json_t *o = json_object();
-        json_object_set_new(o, "name", n);
-        json_object_set_new(o, "bytes", report_json_u64(bytes > 0 ? (uint64_t)bytes : 0));
-        json_array_append_new(hosts, o);
-    }
-    out =
-        json_pack("{s:o, s:o}", "names", report_json_u64((uint64_t)count->integer), "hosts", hosts);
-done:
-    if (top)
-        freeReplyObject(top);
-    if (count)
-        freeReplyObject(count);
-    return out;
-}
-
 json_t *report_monthly(const struct report_request *rq, char *err, size_t errlen)
 {
     /* The previous month is compared per service only: its countries are not
@@ -373,10 +332,21 @@ json_t *report_monthly(const struct report_request *rq, char *err, size_t errlen
         report_source_load(c, rq->rules, rq->opt.min_devices, months, 2, &seen, err, errlen) != 0)
         goto done;
 
+    json_t *vis = report_visibility_section(c, cur->period.parts, cur->period.nparts, NULL,
+                                            rq->rules, rq->opt.min_devices, err, errlen);
+    json_t *unknown =
+        vis ? report_candidates_section(c, &rq->month, 1, NULL, rq->rules, rq->opt.min_devices,
+                                        CANDIDATES_SHOWN, NULL, err, errlen)
+            : NULL;
+    if (!unknown) {
+        json_decref(vis);
+        goto done;
+    }
     size_t new_services = 0;
     json_t *added = new_section(cur, &seen, &new_services);
     out = report_section_head("monthly", c, cur->first_day, cur->last_day, &cur->view);
     json_object_set_new(out, "totals", totals_section(cur, new_services));
+    json_object_set_new(out, "visibility", vis);
     json_object_set_new(out, "services", services_section(cur, &seen));
     json_object_set_new(out, "departments", departments_section(cur, &seen));
     json_object_set_new(out, "other", report_json_other(cur->view.nhidden, &cur->view.hidden));
@@ -384,13 +354,7 @@ json_t *report_monthly(const struct report_request *rq, char *err, size_t errlen
     json_object_set_new(out, "change", change_section(cur, prev));
     json_object_set_new(out, "adoption_candidates", candidates_section(cur, &rq->opt));
     json_object_set_new(out, "genai_uploads", genai_section(cur));
-    json_t *unmatched = unmatched_section(c, rq->month, err, errlen);
-    if (!unmatched) {
-        json_decref(out);
-        out = NULL;
-        goto done;
-    }
-    json_object_set_new(out, "unmatched_hosts", unmatched);
+    json_object_set_new(out, "unknown_services", unknown);
 done:
     report_seen_free(&seen);
     report_source_free(&months[0]);

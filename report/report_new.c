@@ -14,6 +14,7 @@
 #include "report_json.h"
 #include "report_section.h"
 #include "report_source.h"
+#include "report_visibility.h"
 
 /* Services whose first traffic ever counted falls in the period. */
 static json_t *services_section(const struct report_source *src, const struct report_seen *seen)
@@ -88,6 +89,10 @@ json_t *report_new(const struct report_request *rq, char *err, size_t errlen)
     json_t *out = NULL;
     if (report_source_load_days(&src, &seen, rq, NULL, err, errlen) != 0)
         goto done;
+    json_t *vis = report_visibility_section(rq->redis, src.period.parts, src.period.nparts, NULL,
+                                            rq->rules, rq->opt.min_devices, err, errlen);
+    if (!vis)
+        goto done;
 
     size_t cells_new = 0;
     json_t *services = services_section(&src, &seen);
@@ -98,6 +103,7 @@ json_t *report_new(const struct report_request *rq, char *err, size_t errlen)
                   report_json_u64(json_array_size(depts)));
     out = report_section_head("new", rq->redis, rq->first_day, rq->last_day, &src.view);
     json_object_set_new(out, "totals", totals);
+    json_object_set_new(out, "visibility", vis);
     json_object_set_new(out, "services", services);
     json_object_set_new(out, "departments", depts);
 done:

@@ -193,3 +193,48 @@ void report_svg_sparkline(FILE *out, const uint64_t *values, size_t n)
     }
     fputs("\"/></svg>", out);
 }
+
+#define STACK_WIDTH  760
+#define STACK_HEIGHT 26
+#define STACK_LEGEND 380 /* width of one legend entry, two to a row */
+
+void report_svg_stack(FILE *out, const char *title, const struct report_svg_part *parts, size_t n)
+{
+    uint64_t all = 0;
+    for (size_t i = 0; i < n; i++)
+        all += parts[i].value;
+    size_t rows = (n + 1) / 2;
+    fprintf(out, "<svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"",
+            STACK_WIDTH, STACK_HEIGHT + 8 + (int)rows * 20);
+    report_html_escape(out, title);
+    fputs("\"><title>", out);
+    report_html_escape(out, title);
+    fputs("</title>\n", out);
+    double x = 0;
+    for (size_t i = 0; i < n && all; i++) {
+        double w = (double)STACK_WIDTH * (double)parts[i].value / (double)all;
+        if (w <= 0)
+            continue;
+        fprintf(out, "<rect x=\"%.1f\" y=\"0\" width=\"%.1f\" height=\"%d\" class=\"%s\"><title>",
+                x, w, STACK_HEIGHT, parts[i].cls);
+        report_html_escape(out, parts[i].label);
+        fputs("</title></rect>", out);
+        x += w;
+    }
+    if (!all)
+        fprintf(out, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" class=\"cov-empty\"/>",
+                STACK_WIDTH, STACK_HEIGHT);
+    fputc('\n', out);
+    for (size_t i = 0; i < n; i++) {
+        int lx = (int)(i % 2) * STACK_LEGEND, ly = STACK_HEIGHT + 8 + (int)(i / 2) * 20;
+        fprintf(out,
+                "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" class=\"%s\"/>"
+                "<text x=\"%d\" y=\"%d\" class=\"small\">",
+                lx, ly, parts[i].cls, lx + 16, ly + 10);
+        report_html_escape(out, parts[i].label);
+        if (all)
+            fprintf(out, " %.1f%%", 100.0 * (double)parts[i].value / (double)all);
+        fputs("</text>", out);
+    }
+    fputs("\n</svg>\n", out);
+}

@@ -27,6 +27,17 @@ struct report_svg_bar {
 void report_svg_bars(FILE *out, const char *title, const struct report_svg_bar *bars, size_t n,
                      int bytes, const char *legend_first, const char *legend_second);
 
+/* One part of a whole, for report_svg_stack. */
+struct report_svg_part {
+    const char *label;
+    uint64_t value;
+    const char *cls; /* CSS class of its rectangle and legend mark */
+};
+
+/* One horizontal bar of the whole, the parts side by side in proportion,
+ * and below it a legend of each part with its share in percent. */
+void report_svg_stack(FILE *out, const char *title, const struct report_svg_part *parts, size_t n);
+
 /* A column per value (a day), scaled to the largest. */
 void report_svg_columns(FILE *out, const char *title, const uint64_t *values, size_t n,
                         const char *first_label, const char *last_label);

@@ -16,6 +16,7 @@
 #include "report_json.h"
 #include "report_section.h"
 #include "report_source.h"
+#include "report_visibility.h"
 
 static bool not_allowed(void *ctx, const struct report_view_cell *vc)
 {
@@ -80,12 +81,19 @@ json_t *report_unsanctioned(const struct report_request *rq, char *err, size_t e
     json_t *out = NULL;
     if (report_source_load_days(&src, &seen, rq, not_allowed, err, errlen) != 0)
         goto done;
+    /* What named the period's traffic is known per department, not per
+     * service: the whole organisation's. */
+    json_t *vis = report_visibility_section(rq->redis, src.period.parts, src.period.nparts, NULL,
+                                            rq->rules, rq->opt.min_devices, err, errlen);
+    if (!vis)
+        goto done;
 
     uint64_t prohibited = 0;
     json_t *services = services_section(v, &seen, &prohibited);
     json_t *depts = departments_section(v, &seen);
     out = report_section_head("unsanctioned", rq->redis, rq->first_day, rq->last_day, v);
     json_object_set_new(out, "totals", totals_section(v, prohibited));
+    json_object_set_new(out, "visibility", vis);
     json_object_set_new(out, "services", services);
     json_object_set_new(out, "departments", depts);
     json_object_set_new(out, "other", report_json_other(v->nhidden, &v->hidden));

@@ -566,6 +566,39 @@ int schema_field_apart(char *buf, size_t len, const char *dept, const char *kind
     return join(buf, len, dept, BAR, kind, BAR, counter_name[counter], NULL);
 }
 
+bool schema_field_unknown_parse(const char *field, size_t len, size_t *dept_len,
+                                enum schema_counter *counter)
+{
+    const char *bar = memchr(field, BAR[0], len);
+    if (!bar || bar == field)
+        return false;
+    size_t rest = len - (size_t)(bar - field) - 1;
+    int c = schema_counter_parse(bar + 1, rest);
+    if (c < 0)
+        return false;
+    *dept_len = (size_t)(bar - field);
+    *counter = (enum schema_counter)c;
+    return true;
+}
+
+bool schema_field_apart_parse(const char *field, size_t len, size_t *dept_len, size_t *kind_at,
+                              size_t *kind_len, enum schema_counter *counter)
+{
+    int c;
+    const char *last = split_counter(field, len, &c);
+    const char *first = memchr(field, BAR[0], len);
+    /* Two bars, a department before the first and a kind between them. */
+    if (!last || !first || first == field || first + 1 >= last)
+        return false;
+    *dept_len = (size_t)(first - field);
+    *kind_at = *dept_len + 1;
+    *kind_len = (size_t)(last - first - 1);
+    if (memchr(field + *kind_at, BAR[0], *kind_len))
+        return false;
+    *counter = (enum schema_counter)c;
+    return true;
+}
+
 /* ---- the flush script's names ---- */
 
 static const char lua_preamble[] =

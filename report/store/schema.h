@@ -192,11 +192,21 @@ bool schema_field_visibility_parse(const char *field, size_t len, size_t *dept_l
 int schema_field_unknown(char *buf, size_t len, const char *dept, enum schema_counter counter);
 extern const char schema_field_first_seen[];
 extern const char schema_field_last_seen[];
+/* Takes a schema_field_unknown field apart: the department is
+ * field[0, *dept_len).  False for anything else, the first- and last-seen
+ * fields included. */
+bool schema_field_unknown_parse(const char *field, size_t len, size_t *dept_len,
+                                enum schema_counter *counter);
 /* "{dept}|{kind}|{counter}": a field of schema_key_unknown_apart, kind
  * "ip-literal", "special-use", "encrypted-dns", "public-suffix", "overflow" or
  * "trimmed". */
 int schema_field_apart(char *buf, size_t len, const char *dept, const char *kind,
                        enum schema_counter counter);
+/* Takes one apart: the department is field[0, *dept_len), the kind
+ * field[*kind_at, *kind_at + *kind_len) (any kind: the caller tells them
+ * apart).  False for anything else. */
+bool schema_field_apart_parse(const char *field, size_t len, size_t *dept_len, size_t *kind_at,
+                              size_t *kind_len, enum schema_counter *counter);
 
 /* "AS{n}": a field of schema_key_asn. */
 int schema_field_asn(char *buf, size_t len, uint32_t asn);

@@ -5,7 +5,10 @@
 #  - exit status 0 for each capture, nothing on stderr but the sensor's own lines;
 #  - every flow-log line is JSON with the documented fields;
 #  - per service, the report's bytes equal the sum of the flow log's non-internal
-#    flows (one truth, two views), month by month.
+#    flows (one truth, two views), month by month;
+#  - each month's visibility sums to the report's totals, and its candidate
+#    services (listed, below privacy, not listed, counted apart) to the traffic
+#    it calls not in the catalog.
 . "$(dirname "$0")/lib.sh"
 [ -d "$CORPUS/pcap" ] || { say "skipped: no corpus at $CORPUS"; exit 0; }
 with_redis
@@ -49,11 +52,36 @@ while read -r i pcap; do
     # The report for every month the capture's flows touch.
     for m in $(head -c 200000000 "$out.flows" | grep -o '"start":"[0-9-]\{7\}\|"end":"[0-9-]\{7\}' |
         sed 's/.*"//' | sort -u); do
-        "$REPORT" --rules "$RULES" --redis "$REDIS_URL?db=$i" monthly --month "$m" |
-            jq -r --arg c "c$i" '.services[] | [$c, .id, .bytes_up, .bytes_down] | @tsv' \
-                >>"$T/all.rep" || note "$name: report for $m failed"
+        "$REPORT" --rules "$RULES" --redis "$REDIS_URL?db=$i" monthly --month "$m" >"$out.json" \
+            || { note "$name: report for $m failed"; continue; }
+        jq -r --arg c "c$i" '.services[] | [$c, .id, .bytes_up, .bytes_down] | @tsv' "$out.json" \
+            >>"$T/all.rep"
+        sums=$(jq -r '.visibility as $v | .unknown_services as $u
+            | def fig(o): [o.bytes_up, o.bytes_down, o.flows];
+              def add3(l): reduce l[] as $x ([0, 0, 0]; [.[0] + $x[0], .[1] + $x[1], .[2] + $x[2]]);
+            [if [$v.bytes, $v.flows] != [.totals.bytes_up + .totals.bytes_down, .totals.flows]
+             then "visibility != totals" else empty end,
+             if [([$v.by_evidence[].bytes] | add), ([$v.by_evidence[].flows] | add)] != [$v.bytes, $v.flows]
+             then "by_evidence does not sum" else empty end,
+             if [$u.bytes_up + $u.bytes_down, $u.flows] != [$v.not_in_catalog.bytes, $v.not_in_catalog.flows]
+             then "candidates != not_in_catalog" else empty end,
+             if add3([$u.services[] | fig(.)] + [fig($u.below_privacy), fig($u.not_listed)]
+                     + [$u.apart[] | fig(.)]) != fig($u)
+             then "candidate parts do not sum" else empty end] | join("; ")' "$out.json")
+        [ -z "$sums" ] || note "$name, $m: $sums"
     done
 done < <(nl -w1 -s' ' "$T/captures.txt")
+
+# What the sensor could not name, seen where it must be (each capture is one
+# month): an encrypted ClientHello, a device using DNS over HTTPS.
+expect_capture() { # NAME JQ-TEST
+    local i
+    i=$(grep -n "/$1\$" "$T/captures.txt" | cut -d: -f1)
+    [ -n "$i" ] || return 0 # not in this corpus
+    jq -e "$2" "$T/r/$i.json" >/dev/null 2>&1 || note "$1: not $2"
+}
+expect_capture tls_ech.pcapng '.visibility.unnamed.ech.bytes > 0'
+expect_capture doh.pcapng '.visibility.encrypted_dns_devices >= 1'
 
 # All flow logs at once: the sensor id of each is c<index>.
 cat "$T"/r/*.flows >"$T/all.flows"

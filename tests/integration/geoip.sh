@@ -9,9 +9,9 @@
 #  - unclassified traffic is counted where it is hosted ("unclassified:AS<n>",
 #    named "Unclassified, hosted at <owner>" in JSON, CSV and HTML), and the
 #    parts add up to the ground truth's unclassified traffic;
-#  - host names of unclassified flows reach shadowtap:unmatched:<month> and the
-#    report's unmatched_hosts, with the flow log's bytes; the flush script keeps
-#    that set bounded and applies it exactly once;
+#  - the flush script keeps the host names an older sensor's batches carry
+#    (shadowtap:unmatched:<month>, no longer read by the report) bounded and
+#    applies them exactly once;
 #  - absent databases are allowed and said once at start; a corrupt one is a
 #    configuration error (exit 2) that names the setting and the file.
 . "$(dirname "$0")/lib.sh"

@@ -18,12 +18,17 @@ expect_exit() {
 }
 
 expect_exit 0 "department NAME" --help
-for r in monthly department unsanctioned new catalog privacy.min_devices; do
+for r in monthly department unsanctioned new unknown catalog privacy.min_devices; do
     grep -q -- "$r" "$T/out" || fail "--help does not mention $r"
 done
 expect_exit 0 "shadowtap-report" -V
 expect_exit 2 "usage" --rules "$RULES"
-expect_exit 2 'unknown report "weekly"' --rules "$RULES" weekly
+expect_exit 2 'unknown report "weekly" (expected monthly, department, unsanctioned, new, unknown or catalog)' \
+    --rules "$RULES" weekly
+expect_exit 2 'unknown takes --month or --since and --until, not both' --rules "$RULES" unknown \
+    --month 2026-11 --since 7d
+expect_exit 2 'is not YYYY-MM' --rules "$RULES" unknown --month 2026-13
+expect_exit 2 'is not a number of days' --rules "$RULES" unknown --since 0d
 expect_exit 2 'unknown format "xml"' --rules "$RULES" catalog --format xml
 expect_exit 2 'is not YYYY-MM' --rules "$RULES" monthly --month 2026-13
 expect_exit 2 'is not YYYY-MM' --rules "$RULES" monthly --month 26-11
@@ -100,6 +105,13 @@ json_report "$T/fin-name.json" department Finance --month 2026-11
 expect_eq "Finance by name and by id" "$(jq -c 'del(.generated)' "$T/fin-name.json")" \
     "$(jq -c 'del(.generated)' "$T/fin-id.json")"
 json_report "$T/none.json" unsanctioned --since 2030-01-01 --until 2030-01-31
+json_report "$T/unknown-none.json" unknown --since 2030-01-30 --until 2030-02-02
+expect_eq "unknown, empty" "$(jq -c '[.months, .period.start, .period.end, .unknown_services.domains,
+    .visibility.bytes, .visibility.named.bytes_percent]' "$T/unknown-none.json")" \
+    '[["2030-01","2030-02"],"2030-01-01","2030-02-28",0,0,null]'
+report unknown --month 2030-01 -o "$T/unknown-none.html" || fail "unknown html, empty"
+report unknown --month 2030-01 -o "$T/unknown-none.csv" || fail "unknown csv, empty"
+expect_eq "unknown csv, empty" "$(wc -l <"$T/unknown-none.csv")" 1
 json_report "$T/new-none.json" new --since 3d --until 2030-01-31
 expect_eq "3d" "$(jq -c .period "$T/new-none.json")" '{"start":"2030-01-29","end":"2030-01-31","days":3}'
 pass "empty periods and departments"
@@ -118,6 +130,27 @@ rcli SET shadowtap:month:2031-02 "not a hash" >/dev/null
 expect_exit 1 "WRONGTYPE" --rules "$RULES" --redis "$REDIS_URL" monthly --month 2031-02
 rcli SET "shadowtap:devices:month:2031-01:hr|dropbox" "not a hyperloglog" >/dev/null
 expect_exit 1 "PFCOUNT" --rules "$RULES" --redis "$REDIS_URL" monthly --month 2031-01
+# Candidate services and visibility: odd fields and names skipped, figures
+# that are no numbers read as 0, a key of the wrong type an error.
+rcli ZADD shadowtap:unknown:2031-03 5 "a:b" 7 ok.example 3 "x|y" 2 "Bad Name.example" >/dev/null
+rcli HSET shadowtap:unknown:2031-03:ok.example "hr|bytes_up" 7 "hr|bytes_down" abc "hr|flows" -2 \
+    "hr|colour" 3 "|bytes_up" 4 "hr|x|flows" 5 first_seen nonsense last_seen 1800000000 >/dev/null
+rcli HSET "shadowtap:unknown:2031-03:Bad Name.example" "it|bytes_up" 2 "it|flows" 1 >/dev/null
+rcli HSET shadowtap:unknown:apart:2031-03 "hr|ip-literal|bytes_up" 11 "hr|ip-literal|flows" 1 \
+    "hr|telepathy|bytes_up" 99 "hr|bytes_up" 5 "hr|ip-literal|colour" 1 >/dev/null
+rcli HSET shadowtap:visibility:month:2031-03 "hr|sni|bytes" 40 "hr|sni|flows" 2 "hr|unknown|bytes" 20 \
+    "hr|unknown|flows" 3 "hr|telepathy|bytes" 9 "hr|sni" 1 "hr|sni|packets" 1 >/dev/null
+json_report "$T/odd-unknown.json" unknown --month 2031-03
+expect_eq "odd candidates" "$(jq -c '.unknown_services | [.domains, .listed, [.services[] | [.domain,
+    .bytes_up, .bytes_down, .flows, .devices, .first_seen, .last_seen]], .not_listed, .apart["ip-literal"],
+    .bytes_up]' "$T/odd-unknown.json")" \
+    '[2,1,[["ok.example",7,0,0,0,null,"2027-01-15T08:00:00Z"]],{"domains":1,"bytes_up":2,"bytes_down":0,"flows":1},{"bytes_up":11,"bytes_down":0,"flows":1},20]'
+expect_eq "odd visibility" "$(jq -c '.visibility | [.bytes, .flows, .by_evidence.sni.bytes, .not_in_catalog.flows,
+    .named.bytes_percent]' "$T/odd-unknown.json")" '[60,5,40,3,66.7]'
+rcli SET shadowtap:unknown:2031-04 "not a sorted set" >/dev/null
+expect_exit 1 "WRONGTYPE" --rules "$RULES" --redis "$REDIS_URL" unknown --month 2031-04
+rcli SET shadowtap:visibility:month:2031-05 "not a hash" >/dev/null
+expect_exit 1 "WRONGTYPE" --rules "$RULES" --redis "$REDIS_URL" monthly --month 2031-05
 pass "foreign and malformed Redis contents"
 
 validate_reports

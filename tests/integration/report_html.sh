@@ -16,6 +16,7 @@ report monthly --month 2026-11 -o "$T/html/monthly.html" || fail monthly
 report department engineering --month 2026-11 -o "$T/html/department.html" || fail department
 report unsanctioned --since 2026-11-01 --until 2026-11-30 -o "$T/html/unsanctioned.html" || fail unsanctioned
 report new --since 2026-11-01 --until 2026-11-30 -o "$T/html/new.html" || fail new
+report unknown --month 2026-11 -o "$T/html/unknown.html" || fail unknown
 report catalog --format html -o "$T/html/catalog.html" || fail catalog
 report monthly --month 2026-11 --set privacy.min_devices=5 --format html -o "$T/html/private.html" \
     || fail "monthly with privacy"
@@ -50,11 +51,12 @@ sections() {
     [ "$(page "$name" | jq .pdf_pages)" -ge 1 ] || fail "$name: does not print"
     [ "$(stat -c %s "$T/shots/$name.png")" -gt 10000 ] || fail "$name: empty screenshot"
 }
-sections monthly "summary services change new-services adoption genai departments unmatched privacy"
-sections private "summary services change new-services adoption genai departments unmatched privacy"
-sections department "summary tools alternatives dropped privacy"
-sections unsanctioned "summary services departments privacy"
-sections new "summary services departments privacy"
+sections monthly "summary services change new-services adoption genai departments visibility unknown privacy"
+sections private "summary services change new-services adoption genai departments visibility unknown privacy"
+sections department "summary tools alternatives dropped visibility unknown privacy"
+sections unsanctioned "summary services departments visibility privacy"
+sections new "summary services departments visibility privacy"
+sections unknown "summary unknown visibility privacy"
 sections catalog "catalog privacy"
 expect_eq "headings" "$(page monthly | jq -r '[.sections[][1]] | .[0:3] | join("|")')" \
     "At a glance|Services in use|Change from 2026-10"

@@ -117,14 +117,17 @@ pass "alternatives"
 # CSV: one row per cell, the same figures.
 "$PYTHON" "$SRC/tests/integration/csv_to_tsv.py" "$T/monthly.csv" >"$T/csv.tsv" || fail "csv shape"
 expect_eq "csv header" "$(head -1 "$T/csv.tsv" | tr '\t' ,)" \
-    "period_start,period_end,department,department_name,service,service_name,category,risk,status,devices,bytes_up,bytes_down,flows,first_seen,last_seen,new,trend,alternative"
-tail -n +2 "$T/csv.tsv" | awk -F'\t' -v OFS='\t' '{ print $3, $5, $11, $12, $13, $10 }' | sort \
-    >"$T/csv-cells.tsv"
+    "period_start,period_end,department,department_name,service,service_name,category,risk,status,devices,bytes_up,bytes_down,flows,first_seen,last_seen,new,trend,alternative,row"
+tail -n +2 "$T/csv.tsv" | awk -F'\t' -v OFS='\t' '$19 == "service" { print $3, $5, $11, $12, $13, $10 }' \
+    | sort >"$T/csv-cells.tsv"
 diff -u "$T/want.tsv" "$T/csv-cells.tsv" >&2 || fail "CSV cells differ from the truth"
+# Then one candidate row per department of each candidate service.
+expect_eq "csv candidate rows" "$(awk -F'\t' '$19 == "candidate" { print $3 " " $5 }' "$T/csv.tsv" | sort)" \
+    "$(jq -r '.unknown | to_entries[] | .key as $d | .value.departments | keys[] | "\(.) \($d)"' "$TRUTH" | sort)"
 pass "csv"
 
 # HTML: every section, and nothing fetched from anywhere.
-for id in summary services change new-services adoption genai departments unmatched privacy; do
+for id in summary services change new-services adoption genai departments visibility unknown privacy; do
     grep -q "<section id=\"$id\"\|<footer id=\"$id\"" "$T/monthly.html" || fail "html: no section $id"
 done
 grep -qi '<script\|https\?://' "$T/monthly.html" && fail "html loads or links something"

@@ -355,6 +355,7 @@ TEST(names_of_categories_risks_reasons)
     CHECK_STR(catalog_risk_name(RISK_HIGH), "high");
     CHECK_STR(catalog_risk_name(RISK_COUNT), "unknown");
     CHECK_STR(catalog_reason_name(REASON_TRAINS_ON_DATA), "trains-on-data");
+    CHECK_STR(catalog_reason_name(REASON_UNREVIEWED), "unreviewed");
     CHECK_STR(catalog_reason_name(REASON_COUNT), "");
     for (int i = 0; i < REASON_COUNT; i++) {
         CHECK(catalog_reason_name((enum risk_reason)i)[0] != '\0');

@@ -115,6 +115,26 @@ TEST(writes_json_as_jansson_does)
     }
 }
 
+TEST(writes_reals_as_short_as_they_read_back)
+{
+    const struct {
+        double v;
+        const char *text;
+    } cases[] = {{87.3, "87.3\n"},   {0.5, "0.5\n"},   {100.0, "100.0\n"},
+                 {0.0, "0.0\n"},     {66.7, "66.7\n"}, {1.0 / 3.0, "0.3333333333333333\n"},
+                 {1e300, "1e+300\n"}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *v = json_real(cases[i].v);
+        int rc;
+        char *got = capture(report_json_write, v, &rc);
+        CHECK_INT(rc, 0);
+        CHECK_STR(got, cases[i].text);
+        CHECK(strtod(got, NULL) == cases[i].v);
+        free(got);
+        json_decref(v);
+    }
+}
+
 /* A monthly document of one department with a visible and a hidden cell. */
 static const char monthly_doc[] =
     "{\"report\": \"monthly\", \"generated\": \"2026-12-01T00:00:00Z\","
@@ -153,7 +173,29 @@ static const char monthly_doc[] =
     "  \"previous_totals\": {}, \"services\": [], \"new\": [], \"dropped\": []},"
     " \"adoption_candidates\": {\"criteria\": {\"min_devices\": 5, \"min_departments\": 2},"
     "  \"services\": []},"
-    " \"genai_uploads\": {\"bytes_up\": 0, \"bytes_up_sanctioned\": 0, \"departments\": []}}";
+    " \"genai_uploads\": {\"bytes_up\": 0, \"bytes_up_sanctioned\": 0, \"departments\": []},"
+    " \"visibility\": {\"bytes\": 900, \"flows\": 3, \"by_evidence\": {\"sni\": {\"bytes\": 600,"
+    "  \"flows\": 1}, \"none\": {\"bytes\": 300, \"flows\": 2}}, \"not_in_catalog\": {\"bytes\": "
+    "200,"
+    "  \"flows\": 1}, \"unnamed\": {\"ech\": {\"bytes\": 100, \"flows\": 1}},"
+    "  \"named\": {\"bytes\": 600, \"flows\": 1, \"bytes_percent\": 66.7},"
+    "  \"hidden\": {\"bytes\": 100, \"flows\": 1, \"bytes_percent\": 11.1},"
+    "  \"encrypted_dns_devices\": null, \"encrypted_dns_by_department\": [{\"id\": \"hr\","
+    "  \"name\": \"People, HR\", \"devices\": null}]},"
+    " \"unknown_services\": {\"domains\": 1, \"listed\": 1, \"services\": [{\"domain\": "
+    "\"x.example\","
+    "  \"name\": \"=X\", \"devices\": 6, \"departments\": [\"hr\", \"it\"], \"by_department\": ["
+    "   {\"id\": \"hr\", \"name\": \"People, HR\", \"devices\": 5, \"bytes_up\": 10,"
+    "    \"bytes_down\": 20, \"flows\": 1},"
+    "   {\"id\": null, \"name\": \"Other departments\", \"devices\": null, \"bytes_up\": 1,"
+    "    \"bytes_down\": 2, \"flows\": 1}],"
+    "  \"bytes_up\": 11, \"bytes_down\": 22, \"flows\": 2, \"first_seen\": "
+    "\"2026-11-02T08:00:00Z\","
+    "  \"last_seen\": null, \"hosts\": [{\"name\": \"<b>.x.example\", \"bytes\": 33}],"
+    "  \"catalog_stanza\": \"[x]\\n</pre><script>\\n\"}],"
+    "  \"below_privacy\": {\"domains\": 0, \"bytes_up\": 0, \"bytes_down\": 0, \"flows\": 0},"
+    "  \"not_listed\": {\"domains\": 0, \"bytes_up\": 0, \"bytes_down\": 0, \"flows\": 0},"
+    "  \"apart\": {}, \"bytes_up\": 11, \"bytes_down\": 22, \"flows\": 2}}";
 
 TEST(renders_monthly_html)
 {
@@ -163,8 +205,8 @@ TEST(renders_monthly_html)
     char *html = capture(report_html_write, doc, &rc);
     CHECK_INT(rc, 0);
     CHECK(strncmp(html, "<!DOCTYPE html>", 15) == 0);
-    const char *sections[] = {"summary",  "services", "change",     "new-services",
-                              "adoption", "genai",    "departments"};
+    const char *sections[] = {"summary", "services",    "change",     "new-services", "adoption",
+                              "genai",   "departments", "visibility", "unknown"};
     for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
         char want[64];
         snprintf(want, sizeof(want), "<section id=\"%s\">", sections[i]);
@@ -179,6 +221,16 @@ TEST(renders_monthly_html)
     /* The hidden cell and the other line. */
     CHECK(strstr(html, "fewer than 5") != NULL);
     CHECK(strstr(html, "Other: 1 service used by fewer than 5 devices each") != NULL);
+    /* Coverage, from the document's own percentages; hidden device counts. */
+    CHECK(strstr(html, "66.7% of bytes attributed to a named service; 11.1% hidden by ECH and "
+                       "encrypted DNS.") != NULL);
+    CHECK(strstr(html, "aria-label=\"What named the bytes\"") != NULL);
+    CHECK(strstr(html, "resolvers: <b>fewer than 5</b> (People, HR fewer than 5)") != NULL);
+    /* A candidate: its stanza and host names are text too. */
+    CHECK(strstr(html, "<b>x.example</b>") != NULL);
+    CHECK(strstr(html, "<pre>[x]\n&lt;/pre&gt;&lt;script&gt;\n</pre>") != NULL);
+    CHECK(strstr(html, "&lt;b&gt;.x.example") != NULL);
+    CHECK(strstr(html, "People, HR&nbsp;5, Other departments") != NULL);
     free(html);
     json_decref(doc);
 }
@@ -191,13 +243,17 @@ TEST(renders_monthly_csv)
     CHECK_INT(rc, 0);
     const char *want =
         "period_start,period_end,department,department_name,service,service_name,category,risk,"
-        "status,devices,bytes_up,bytes_down,flows,first_seen,last_seen,new,trend,alternative\r\n"
+        "status,devices,bytes_up,bytes_down,flows,first_seen,last_seen,new,trend,alternative,"
+        "row\r\n"
         "2026-11-01,2026-11-30,hr,\"People, HR\",evil,<script>alert(1)</script>,genai,low,"
-        "unsanctioned,7,100,200,1,,,yes,,good\r\n"
+        "unsanctioned,7,100,200,1,,,yes,,good,service\r\n"
         "2026-11-01,2026-11-30,hr,\"People, HR\",tiny,\"'=cmd\",,,unknown,fewer than "
-        "5,,,,,,no,,\r\n"
+        "5,,,,,,no,,,service\r\n"
         "2026-11-01,2026-11-30,hr,\"People, HR\",other,1 service used by fewer than 5 devices each,"
-        ",,,,200,400,2,,,,,\r\n";
+        ",,,,200,400,2,,,,,,service\r\n"
+        /* the candidate's visible department; the folded ones have no row */
+        "2026-11-01,2026-11-30,hr,\"People, HR\",x.example,\"'=X\",,,unknown,5,10,20,1,"
+        "2026-11-02T08:00:00Z,,,,,candidate\r\n";
     CHECK_STR(csv, want);
     free(csv);
     json_decref(doc);
@@ -214,6 +270,10 @@ TEST(renders_each_kind)
         {"{\"report\": \"new\", \"totals\": {}, \"services\": [], \"departments\": []}",
          "<section id=\"services\">"},
         {"{\"report\": \"catalog\", \"count\": 0, \"services\": []}", "<section id=\"catalog\">"},
+        {"{\"report\": \"unknown\", \"months\": [\"2026-11\"], \"unknown_services\": "
+         "{\"services\": []},"
+         " \"visibility\": {\"bytes\": 0, \"named\": {\"bytes_percent\": null}}}",
+         "No traffic was counted."},
     };
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         json_t *doc = json_loads(kinds[i][0], 0, NULL);
@@ -240,6 +300,7 @@ int main(void)
     RUN(escapes_html);
     RUN(formats_bytes);
     RUN(writes_json_as_jansson_does);
+    RUN(writes_reals_as_short_as_they_read_back);
     RUN(renders_monthly_html);
     RUN(renders_monthly_csv);
     RUN(renders_each_kind);

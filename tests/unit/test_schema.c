@@ -362,6 +362,52 @@ TEST(the_flush_script_names_keys_through_the_preamble)
     free(script);
 }
 
+TEST(builds_and_parses_candidate_fields)
+{
+    size_t dept_len, kind_at, kind_len;
+    enum schema_counter counter;
+    CHECK_INT(schema_field_unknown(buf, sizeof(buf), "sales", SCHEMA_BYTES_DOWN), 16);
+    CHECK_STR(buf, "sales|bytes_down");
+    CHECK(schema_field_unknown_parse(buf, strlen(buf), &dept_len, &counter));
+    CHECK_INT(dept_len, 5);
+    CHECK_INT(counter, SCHEMA_BYTES_DOWN);
+    CHECK(schema_field_unknown_parse("hr|flows", 8, &dept_len, &counter));
+    CHECK_INT(dept_len, 2);
+    CHECK_INT(counter, SCHEMA_FLOWS);
+    /* The domain's times, and anything else, are not department fields. */
+    CHECK(!schema_field_unknown_parse(schema_field_first_seen, strlen(schema_field_first_seen),
+                                      &dept_len, &counter));
+    CHECK(!schema_field_unknown_parse("|bytes_up", 9, &dept_len, &counter));
+    CHECK(!schema_field_unknown_parse("hr|colour", 9, &dept_len, &counter));
+    CHECK(!schema_field_unknown_parse("hr|x|flows", 10, &dept_len, &counter));
+    CHECK(!schema_field_unknown_parse("hr|flows", 7, &dept_len, &counter)); /* "hr|flow" */
+
+    CHECK_INT(schema_field_apart(buf, sizeof(buf), "it", "ip-literal", SCHEMA_FLOWS), 19);
+    CHECK_STR(buf, "it|ip-literal|flows");
+    CHECK(schema_field_apart_parse(buf, strlen(buf), &dept_len, &kind_at, &kind_len, &counter));
+    CHECK_INT(dept_len, 2);
+    CHECK_INT(kind_at, 3);
+    CHECK_INT(kind_len, 10);
+    CHECK_INT(counter, SCHEMA_FLOWS);
+    CHECK(schema_field_apart_parse("unassigned|trimmed|bytes_up", 27, &dept_len, &kind_at,
+                                   &kind_len, &counter));
+    CHECK_INT(dept_len, 10);
+    CHECK_INT(kind_len, 7);
+    CHECK_INT(counter, SCHEMA_BYTES_UP);
+    CHECK(!schema_field_apart_parse("it|bytes_up", 11, &dept_len, &kind_at, &kind_len, &counter));
+    CHECK(!schema_field_apart_parse("it||bytes_up", 12, &dept_len, &kind_at, &kind_len, &counter));
+    CHECK(!schema_field_apart_parse("|x|bytes_up", 11, &dept_len, &kind_at, &kind_len, &counter));
+    CHECK(!schema_field_apart_parse("it|a|b|flows", 12, &dept_len, &kind_at, &kind_len, &counter));
+    CHECK(!schema_field_apart_parse("it|x|colour", 11, &dept_len, &kind_at, &kind_len, &counter));
+
+    /* The keys the report names them in. */
+    CHECK(schema_key_unknown_domain(buf, sizeof(buf), "2026-11", "quillboard.io") > 0);
+    CHECK_STR(buf, "shadowtap:unknown:2026-11:quillboard.io");
+    CHECK(schema_key_unknown_devices(buf, sizeof(buf), "2026-11", "sales", "quillboard.io") > 0);
+    CHECK_STR(buf, "shadowtap:unknown:devices:2026-11:sales|quillboard.io");
+    CHECK_INT(schema_key_unknown_hosts(buf, sizeof(buf), "2026-11", "a:b"), -1);
+}
+
 int main(void)
 {
     RUN(builds_every_key);
@@ -370,6 +416,7 @@ int main(void)
     RUN(keeps_the_hosted_service_id_whole);
     RUN(builds_and_parses_cells_and_counters);
     RUN(builds_and_parses_geo_fields);
+    RUN(builds_and_parses_candidate_fields);
     RUN(refuses_bad_and_overlong_ids);
     RUN(refuses_names_longer_than_the_buffer);
     RUN(the_flush_script_names_keys_through_the_preamble);
