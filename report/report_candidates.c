@@ -32,6 +32,7 @@ static const char *const apart_names[REPORT_APART_COUNT] = {
     [REPORT_APART_IP_LITERAL] = "ip-literal",
     [REPORT_APART_SPECIAL_USE] = "special-use",
     [REPORT_APART_ENCRYPTED_DNS] = "encrypted-dns",
+    [REPORT_APART_PUBLIC_SUFFIX] = "public-suffix",
     [REPORT_APART_OVERFLOW] = "overflow",
     [REPORT_APART_TRIMMED] = "trimmed",
 };

@@ -39,6 +39,7 @@ enum report_apart {
     REPORT_APART_IP_LITERAL,
     REPORT_APART_SPECIAL_USE,
     REPORT_APART_ENCRYPTED_DNS,
+    REPORT_APART_PUBLIC_SUFFIX,
     REPORT_APART_OVERFLOW,
     REPORT_APART_TRIMMED,
     REPORT_APART_COUNT
@@ -81,7 +82,8 @@ struct report_candidates {
     struct report_candidate_figures apart[REPORT_APART_COUNT];
 };
 
-/* "ip-literal", "special-use", "encrypted-dns", "overflow", "trimmed". */
+/* "ip-literal", "special-use", "encrypted-dns", "public-suffix", "overflow",
+ * "trimmed". */
 const char *report_apart_name(enum report_apart a);
 
 /* Reads the candidates of the months (and what was counted apart), only the

@@ -1059,6 +1059,7 @@ static void unknown_rest(struct page *pg, json_t *u)
         {"ip-literal", "addresses as names"},
         {"special-use", "local and special-use names"},
         {"encrypted-dns", "encrypted-DNS resolvers"},
+        {"public-suffix", "public suffixes (no registrant)"},
         {"overflow", "names past the sensor's bounds"},
         {"trimmed", "domains past the sensor's list of 1000"},
     };

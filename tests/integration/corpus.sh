@@ -6,9 +6,13 @@
 #  - every flow-log line is JSON with the documented fields;
 #  - per service, the report's bytes equal the sum of the flow log's non-internal
 #    flows (one truth, two views), month by month;
-#  - each month's visibility sums to the report's totals, and its candidate
-#    services (listed, below privacy, not listed, counted apart) to the traffic
-#    it calls not in the catalog.
+#  - every report's visibility sums to its totals: by evidence, and "none" as
+#    the names no service claims plus the reasons nothing named the rest; the
+#    flow log's shadowtap.visibility gives the same sums;
+#  - the candidate services (listed, below privacy, not listed, counted apart)
+#    sum to what visibility calls not in the catalog;
+#  - encrypted_client_hello is seen (tls_ech.pcapng: visibility.unnamed.ech),
+#    and so is a device using DNS over HTTPS (doh.pcapng: encrypted_dns_devices).
 . "$(dirname "$0")/lib.sh"
 [ -d "$CORPUS/pcap" ] || { say "skipped: no corpus at $CORPUS"; exit 0; }
 with_redis
@@ -26,7 +30,7 @@ one_capture() {
 }
 export -f one_capture sensor
 export T RULES REDIS_URL SENSOR
-mkdir -p "$T/r"
+mkdir -p "$T/r" "$T/m"
 nl -w1 -s' ' "$T/captures.txt" | xargs -P "$JOBS" -n 2 bash -c 'one_capture "$0" "$1"'
 
 failures=0
@@ -36,9 +40,8 @@ required='["@timestamp", "event.start", "event.end", "source.ip", "source.port",
   "destination.bytes", "destination.packets", "network.transport", "observer.name",
   "shadowtap.department", "shadowtap.device", "shadowtap.service.id",
   "shadowtap.service.name", "shadowtap.service.category", "shadowtap.service.status",
-  "shadowtap.match", "shadowtap.ndpi.protocol", "shadowtap.ndpi.category"]'
+  "shadowtap.match", "shadowtap.visibility", "shadowtap.ndpi.protocol", "shadowtap.ndpi.category"]'
 
-: >"$T/all.rep"
 while read -r i pcap; do
     out=$T/r/$i
     name=$(basename "$pcap")
@@ -52,36 +55,23 @@ while read -r i pcap; do
     # The report for every month the capture's flows touch.
     for m in $(head -c 200000000 "$out.flows" | grep -o '"start":"[0-9-]\{7\}\|"end":"[0-9-]\{7\}' |
         sed 's/.*"//' | sort -u); do
-        "$REPORT" --rules "$RULES" --redis "$REDIS_URL?db=$i" monthly --month "$m" >"$out.json" \
-            || { note "$name: report for $m failed"; continue; }
-        jq -r --arg c "c$i" '.services[] | [$c, .id, .bytes_up, .bytes_down] | @tsv' "$out.json" \
-            >>"$T/all.rep"
-        sums=$(jq -r '.visibility as $v | .unknown_services as $u
-            | def fig(o): [o.bytes_up, o.bytes_down, o.flows];
-              def add3(l): reduce l[] as $x ([0, 0, 0]; [.[0] + $x[0], .[1] + $x[1], .[2] + $x[2]]);
-            [if [$v.bytes, $v.flows] != [.totals.bytes_up + .totals.bytes_down, .totals.flows]
-             then "visibility != totals" else empty end,
-             if [([$v.by_evidence[].bytes] | add), ([$v.by_evidence[].flows] | add)] != [$v.bytes, $v.flows]
-             then "by_evidence does not sum" else empty end,
-             if [$u.bytes_up + $u.bytes_down, $u.flows] != [$v.not_in_catalog.bytes, $v.not_in_catalog.flows]
-             then "candidates != not_in_catalog" else empty end,
-             if add3([$u.services[] | fig(.)] + [fig($u.below_privacy), fig($u.not_listed)]
-                     + [$u.apart[] | fig(.)]) != fig($u)
-             then "candidate parts do not sum" else empty end] | join("; ")' "$out.json")
-        [ -z "$sums" ] || note "$name, $m: $sums"
+        "$REPORT" --rules "$RULES" --redis "$REDIS_URL?db=$i" monthly --month "$m" \
+            >"$T/m/$name.$m.json" || note "$name: report for $m failed"
     done
 done < <(nl -w1 -s' ' "$T/captures.txt")
 
-# What the sensor could not name, seen where it must be (each capture is one
-# month): an encrypted ClientHello, a device using DNS over HTTPS.
-expect_capture() { # NAME JQ-TEST
-    local i
-    i=$(grep -n "/$1\$" "$T/captures.txt" | cut -d: -f1)
-    [ -n "$i" ] || return 0 # not in this corpus
-    jq -e "$2" "$T/r/$i.json" >/dev/null 2>&1 || note "$1: not $2"
-}
-expect_capture tls_ech.pcapng '.visibility.unnamed.ech.bytes > 0'
-expect_capture doh.pcapng '.visibility.encrypted_dns_devices >= 1'
+# One pass over every report: services per capture, and the visibility sums.
+# shellcheck disable=SC2016
+for f in "$T"/m/*.json; do
+    jq -c --arg f "$(basename "$f" .json)" '.unknown_services as $u |
+        def fig(o): [o.bytes_up, o.bytes_down, o.flows];
+        def add3(l): reduce l[] as $x ([0, 0, 0]; [.[0] + $x[0], .[1] + $x[1], .[2] + $x[2]]);
+        {f: $f, c: .sensors[0].id, services: [.services[] | [.id, .bytes_up, .bytes_down]],
+         totals, visibility, candidates: fig($u),
+         candidate_parts: add3([$u.services[] | fig(.)] + [fig($u.below_privacy), fig($u.not_listed)]
+                               + [$u.apart[] | fig(.)])}' "$f"
+done >"$T/reports.jsonl"
+jq -r '.c as $c | .services[] | [$c] + . | @tsv' "$T/reports.jsonl" >"$T/all.rep"
 
 # All flow logs at once: the sensor id of each is c<index>.
 cat "$T"/r/*.flows >"$T/all.flows"
@@ -103,5 +93,37 @@ if ! diff "$T/log.sum" "$T/rep.sum" >"$T/diff.txt"; then
     note "report and flow log disagree (capture, service, up, down): $(head -6 "$T/diff.txt" | tr '\n' ' ')"
 fi
 
+# Visibility: the kinds add up to the totals in every report.
+bad=$(jq -c 'def s(o): [o[] | .bytes] | add; def n(o): [o[] | .flows] | add;
+    .visibility as $v | (.totals.bytes_up + .totals.bytes_down) as $b | .totals.flows as $fl |
+    select(s($v.by_evidence) != $b or n($v.by_evidence) != $fl or $v.bytes != $b or $v.flows != $fl
+        or $v.by_evidence.none.bytes != $v.not_in_catalog.bytes + s($v.unnamed)
+        or $v.by_evidence.none.flows != $v.not_in_catalog.flows + n($v.unnamed)
+        or $v.named.bytes != $b - $v.by_evidence.none.bytes) | .f' "$T/reports.jsonl" | head -5)
+[ -z "$bad" ] || note "visibility does not sum to the totals: $bad"
+# Candidate services: listed, below privacy, not listed and apart make the
+# whole, and the whole is what visibility calls not in the catalog.
+bad=$(jq -c 'select(.candidate_parts != .candidates or
+        [.candidates[0] + .candidates[1], .candidates[2]] != [.visibility.not_in_catalog.bytes,
+                                                              .visibility.not_in_catalog.flows]) | .f' \
+    "$T/reports.jsonl" | head -5)
+[ -z "$bad" ] || note "candidate services do not sum to what is not in the catalog: $bad"
+# ... and to the flow log's shadowtap.visibility, per capture and kind.
+jq -r '.c as $c | .visibility | (.by_evidence | to_entries[] | select(.key != "none")),
+        {key: "unknown", value: .not_in_catalog}, (.unnamed | to_entries[]) |
+        select(.value.flows > 0) | [$c, .key, .value.bytes, .value.flows] | @tsv' \
+    "$T/reports.jsonl" | awk -F'\t' '{k=$1"\t"$2; b[k]+=$3; f[k]+=$4} END {for (k in b) print k"\t"b[k]"\t"f[k]}' |
+    sort >"$T/vis.rep"
+jq -rs 'map(select(.shadowtap.internal == false)) | group_by([.observer.name, .shadowtap.visibility]) |
+        map([.[0].observer.name, .[0].shadowtap.visibility, (map(.network.bytes) | add), length] | @tsv) | .[]' \
+    "$T/all.flows" | sort >"$T/vis.log"
+diff "$T/vis.log" "$T/vis.rep" >"$T/vis.diff" ||
+    note "report visibility and flow log disagree (capture, kind, bytes, flows): $(head -6 "$T/vis.diff" | tr '\n' ' ')"
+ech=$(jq -s '[.[] | select(.f | startswith("tls_ech.pcapng.")) | .visibility.unnamed.ech.flows] | add // 0' "$T/reports.jsonl")
+[ "$ech" -gt 0 ] || note "tls_ech.pcapng: no flow hidden by encrypted_client_hello"
+doh=$(jq -s '[.[] | select(.f | startswith("doh.pcapng.")) | .visibility.encrypted_dns_devices] | add // 0' "$T/reports.jsonl")
+[ "$doh" -ge 1 ] || note "doh.pcapng: no device using encrypted DNS"
+vis_kinds=$(cut -f2 "$T/vis.log" | sort -u | paste -sd' ')
+
 [ $failures -eq 0 ] || fail "$failures problems over $total captures"
-pass "$total captures, $flows flows: exit 0, flow log complete, report = flow log per service"
+pass "$total captures, $flows flows: exit 0, flow log complete, report = flow log per service and per visibility kind ($vis_kinds); tls_ech: $ech ECH flows; doh: $doh encrypted-DNS devices"
