@@ -53,6 +53,7 @@ struct flusher {
     bool spool_waiting;
     bool warned_spill, warned_cap;
     bool warned_notes;
+    bool warned_ai_servers;
 };
 
 static struct timespec now_mono(void)
@@ -349,6 +350,13 @@ static void enqueue_pending(struct flusher *f)
                     "as candidate services (counts are not affected)",
                     TALLY_NOTES_MAX_UNKNOWN);
         f->warned_notes = true;
+    }
+    if (tally_notes_ai_servers_dropped(notes) && !f->warned_ai_servers) {
+        log_warning("more model servers inside than a flush keeps (%u (day, server, port, api, "
+                    "department) entries): flows beyond are not in internal_ai_servers (counts "
+                    "are not affected)",
+                    TALLY_AI_SERVERS_MAX);
+        f->warned_ai_servers = true;
     }
     if (tally_count(f->pending) == 0 && tally_notes_count(notes) == 0)
         return;

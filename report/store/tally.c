@@ -204,7 +204,8 @@ int tally_merge(struct tally *into, const struct tally *from)
             }
         }
     }
-    if (tally_notes_count(from->notes) || tally_notes_dropped(from->notes)) {
+    if (tally_notes_count(from->notes) || tally_notes_dropped(from->notes) ||
+        tally_notes_ai_servers_dropped(from->notes)) {
         /* What does not fit is counted in the notes' dropped, not here: a
          * full table of hints is not a lost count. */
         struct tally_notes *n = tally_notes(into);

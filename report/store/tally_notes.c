@@ -43,6 +43,7 @@ struct tally_notes {
     struct edns_note *edns;
     size_t edns_cap, nedns;
     uint64_t dropped;
+    struct tally_ai_servers *ai_servers; /* made when first used */
 };
 
 static struct siphash_key hash_key;
@@ -82,6 +83,7 @@ void tally_notes_clear(struct tally_notes *n)
         memset(n->edns, 0, n->edns_cap * sizeof(*n->edns));
     n->nedns = 0;
     n->dropped = 0;
+    tally_ai_servers_clear(n->ai_servers);
 }
 
 void tally_notes_free(struct tally_notes *n)
@@ -92,6 +94,7 @@ void tally_notes_free(struct tally_notes *n)
     free(n->unknown);
     free(n->asns);
     free(n->edns);
+    tally_ai_servers_free(n->ai_servers);
     free(n);
 }
 
@@ -336,6 +339,8 @@ int tally_notes_add_edns_device(struct tally_notes *n, uint32_t day, uint32_t de
 
 /* ---- the whole ---- */
 
+static int merge_ai_servers(struct tally_notes *into, const struct tally_notes *from);
+
 int tally_notes_merge(struct tally_notes *into, const struct tally_notes *from)
 {
     int rc = 0;
@@ -356,13 +361,15 @@ int tally_notes_merge(struct tally_notes *into, const struct tally_notes *from)
         if (e->device && tally_notes_add_edns_device(into, e->day, e->dept_sym, e->device) != 0)
             rc = -1;
     }
+    if (merge_ai_servers(into, from) != 0)
+        rc = -1;
     into->dropped += from->dropped;
     return rc;
 }
 
 size_t tally_notes_count(const struct tally_notes *n)
 {
-    return n ? n->nunknown + n->nasns + n->nedns : 0;
+    return n ? n->nunknown + n->nasns + n->nedns + tally_ai_servers_count(n->ai_servers) : 0;
 }
 
 uint64_t tally_notes_dropped(const struct tally_notes *n)
@@ -397,4 +404,45 @@ void tally_notes_each_edns(const struct tally_notes *n,
         if (n->edns[i].device)
             fn(ctx, n->edns[i].day, n->edns[i].dept_sym, n->edns[i].device);
     }
+}
+
+/* ---- model servers inside ---- */
+
+/* The notes' table of model servers, made when first needed; NULL when
+ * memory is short. */
+static struct tally_ai_servers *ai_servers_of(struct tally_notes *n)
+{
+    if (!n->ai_servers)
+        n->ai_servers = tally_ai_servers_new();
+    return n->ai_servers;
+}
+
+int tally_notes_add_ai_server(struct tally_notes *n, const struct tally_ai_server_note *flow,
+                              uint64_t device)
+{
+    if (device == 0)
+        device = 1; /* as the cells' sets: 0 marks an empty slot */
+    struct tally_ai_servers *t = ai_servers_of(n);
+    return t ? tally_ai_servers_add(t, flow, &device, 1) : -1;
+}
+
+static int merge_ai_servers(struct tally_notes *into, const struct tally_notes *from)
+{
+    if (!from->ai_servers)
+        return 0;
+    struct tally_ai_servers *t = ai_servers_of(into);
+    return t ? tally_ai_servers_merge(t, from->ai_servers) : -1;
+}
+
+uint64_t tally_notes_ai_servers_dropped(const struct tally_notes *n)
+{
+    return n ? tally_ai_servers_dropped(n->ai_servers) : 0;
+}
+
+void tally_notes_each_ai_server(const struct tally_notes *n,
+                                void (*fn)(void *ctx, const struct tally_ai_server_note *note),
+                                void *ctx)
+{
+    if (n)
+        tally_ai_servers_each(n->ai_servers, fn, ctx);
 }

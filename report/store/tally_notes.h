@@ -12,7 +12,8 @@
  *     domain, bytes, flows, first and last second and device pseudonyms, so a
  *     report can rank the domains no catalog entry knows; names counted apart
  *     (address literals, special-use names, resolver names) by kind only;
- *   - per day and department, the devices that used an encrypted-DNS resolver.
+ *   - per day and department, the devices that used an encrypted-DNS resolver;
+ *   - the flows to model servers inside the network (tally_ai_servers.h).
  *
  * Host names come from the network, so every table is bounded: beyond its
  * limit a table takes no new entry, only more counts for the ones it holds,
@@ -28,6 +29,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "tally_ai_servers.h"
 
 #define TALLY_NOTES_MAX_UNKNOWN 4096u /* (day, department, host) entries */
 #define TALLY_NOTES_MAX_ASNS    4096u
@@ -100,5 +103,20 @@ void tally_notes_each_unknown(const struct tally_notes *n,
 void tally_notes_each_edns(const struct tally_notes *n,
                            void (*fn)(void *ctx, uint32_t day, uint32_t dept_sym, uint64_t device),
                            void *ctx);
+
+/* ---- model servers inside (tally_ai_servers.h) ---- */
+
+/* Adds one flow to an internal model server: flow's counters under its key,
+ * and device (the client's pseudonym).  Returns 0, or -1 when it did not fit
+ * (at most TALLY_AI_SERVERS_MAX keys; counted in
+ * tally_notes_ai_servers_dropped, not in tally_notes_dropped) or memory is
+ * short. */
+int tally_notes_add_ai_server(struct tally_notes *n, const struct tally_ai_server_note *flow,
+                              uint64_t device);
+/* Flows to model servers that did not fit; 0 for NULL. */
+uint64_t tally_notes_ai_servers_dropped(const struct tally_notes *n);
+void tally_notes_each_ai_server(const struct tally_notes *n,
+                                void (*fn)(void *ctx, const struct tally_ai_server_note *note),
+                                void *ctx);
 
 #endif
