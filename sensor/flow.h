@@ -57,6 +57,19 @@ struct flow_key {
 struct tally_cell; /* report/tally.h */
 struct flow_dpi;   /* worker-owned DPI state while undecided */
 
+/* What an internal TCP flow said of a model server (classify/model_api.h;
+ * worker.c reads it). */
+struct flow_model {
+    uint32_t requests; /* request lines of a model API the client sent */
+    uint8_t api;       /* enum model_api_kind of its first request, 0 if none */
+    uint8_t state;     /* FLOW_MODEL_* */
+};
+
+enum flow_model_state {
+    FLOW_MODEL_READ = 1u << 0,     /* the client's first request line was judged */
+    FLOW_MODEL_ANSWERED = 1u << 1, /* the server answered a request with success (2xx) */
+};
+
 /* One flow: 128 bytes, so two fit a 256-byte stretch of cache. */
 struct flow {
     struct flow_key key; /* 40 */
@@ -70,14 +83,19 @@ struct flow {
     uint16_t ndpi_master;
     uint16_t ndpi_app;
     uint8_t ndpi_category;
-    uint8_t match;           /* FLOW_MATCH and FLOW_VIS below */
-    uint8_t state;           /* enum flow_state */
-    uint8_t flags;           /* FLOW_F_* */
-    uint16_t tally_epoch;    /* epoch of the tally table the cell pointer belongs to */
-    uint16_t country;        /* destination country, two ASCII letters, 0 if unknown */
-    struct flow_dpi *dpi;    /* non-NULL while undecided */
-    char *name;              /* host name once decided, or NULL */
-    struct tally_cell *cell; /* cached tally cell for per-packet updates */
+    uint8_t match;        /* FLOW_MATCH and FLOW_VIS below */
+    uint8_t state;        /* enum flow_state */
+    uint8_t flags;        /* FLOW_F_* */
+    uint16_t tally_epoch; /* epoch of the tally table the cell pointer belongs to */
+    uint16_t country;     /* destination country, two ASCII letters, 0 if unknown */
+    struct flow_dpi *dpi; /* non-NULL while undecided */
+    char *name;           /* host name once decided, or NULL */
+    /* A flow is tallied, or internal (FLOW_F_INTERNAL, decided when it
+     * starts): never both, so what each needs shares its last 8 bytes. */
+    union {
+        struct tally_cell *cell; /* tallied: cached tally cell for per-packet updates */
+        struct flow_model model; /* internal: what it said of a model server */
+    };
 };
 
 #define FLOW_NIL 0xffffffffu

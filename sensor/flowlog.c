@@ -167,6 +167,11 @@ static json_t *build(const struct flowlog_record *r)
     set_path(o, "shadowtap.ndpi.category", json_string(r->ndpi_category));
     set_path(o, "shadowtap.internal", json_boolean(r->internal));
     set_path(o, "shadowtap.end_reason", json_string(r->end_reason));
+    if (r->model_api) {
+        set_path(o, "shadowtap.model_api", json_string(r->model_api));
+        set_path(o, "shadowtap.model_server", json_string(r->model_server));
+        set_path(o, "shadowtap.model_requests", json_integer(r->model_requests));
+    }
     return o;
 }
 

@@ -44,6 +44,10 @@ struct flowlog_record {
     const char *as_org;  /* NULL if unknown */
     bool internal;
     const char *end_reason; /* "idle", "evicted", "shutdown" */
+    /* An internal flow to a model server (classify/model_api.h), else NULL: */
+    const char *model_api;    /* the API the client spoke, "ollama", ... */
+    const char *model_server; /* the server's pseudonym */
+    uint32_t model_requests;  /* request lines of that API the client sent */
 };
 
 struct flowlog;

@@ -7,7 +7,8 @@
  * hour, and from then on every packet adds to the cell of its own hour through
  * a pointer cached in the flow (valid while the flow's tally_epoch matches the
  * worker's).  Flows to internal addresses are never tallied: they are not
- * cloud usage.
+ * cloud usage.  Those that speak a model server's API are noted apart, at
+ * their end (tally_notes.h: model servers inside).
  */
 #include "worker.h"
 
@@ -22,6 +23,7 @@
 #include "classify.h"
 #include "geo.h"
 #include "log.h"
+#include "model_api.h"
 #include "plaintext.h"
 #include "proto_names.h"
 #include "quic.h"
@@ -77,6 +79,10 @@ struct flow_dpi {
     uint32_t packets; /* packets seen while undecided */
     bool ech;         /* the ClientHello carried encrypted_client_hello */
     bool edns;        /* the client used encrypted DNS before the flow (dispatch.c) */
+
+    /* an internal flow's first request line, while it comes in pieces */
+    uint8_t *model_line;
+    uint32_t model_len;
 };
 
 #define OWN_TLS_MAX 16384 /* client bytes kept to find a ClientHello nDPI missed */
@@ -267,6 +273,7 @@ static void flow_dpi_free(struct flow_dpi *fd)
     dpi_flow_free(fd->nd);
     quic_state_free(fd->quic);
     free(fd->tls);
+    free(fd->model_line);
     free(fd);
 }
 
@@ -572,6 +579,71 @@ static void read_own_names(struct flow_dpi *fd, const struct flow *f,
     }
 }
 
+/* ---- model servers inside ---- */
+
+/* The client's first request line of an internal TCP flow: a model API's, or
+ * not.  A line in pieces is gathered while the flow is undecided (the only
+ * allocation, of MODEL_API_LINE_MAX bytes, and rare: clients send the line
+ * in one segment); once decided, what a piece leaves open is a no. */
+static void read_first_request(struct flow *f, const uint8_t *payload, uint32_t len)
+{
+    struct flow_dpi *fd = f->dpi;
+    enum model_api_kind kind;
+    enum model_api_verdict v;
+    if (fd && fd->model_line) {
+        uint32_t room = MODEL_API_LINE_MAX - fd->model_len;
+        uint32_t n = len < room ? len : room;
+        memcpy(fd->model_line + fd->model_len, payload, n);
+        fd->model_len += n;
+        v = model_api_request(fd->model_line, fd->model_len, &kind);
+    } else {
+        v = model_api_request(payload, len, &kind);
+        if (v == MODEL_API_MORE && fd && (fd->model_line = malloc(MODEL_API_LINE_MAX))) {
+            memcpy(fd->model_line, payload, len); /* "more" is shorter than the line max */
+            fd->model_len = len;
+        }
+    }
+    if (v == MODEL_API_MORE && fd && fd->model_line)
+        return;
+    f->model.state |= FLOW_MODEL_READ;
+    if (v == MODEL_API_FOUND) {
+        f->model.api = (uint8_t)kind;
+        f->model.requests = 1;
+    }
+    if (fd) {
+        free(fd->model_line);
+        fd->model_line = NULL;
+    }
+}
+
+/* Reads an internal TCP flow's payloads for a model server: the client's
+ * first request line, then, if it spoke a model API, the request lines that
+ * start its later segments (a retransmitted one counts again) and a success
+ * status that starts one of the server's. */
+static void read_model_api(struct flow *f, const uint8_t *payload, uint32_t len, bool from_client)
+{
+    struct flow_model *m = &f->model;
+    enum model_api_kind kind;
+    if (!from_client) {
+        if (m->api && !(m->state & FLOW_MODEL_ANSWERED) && model_api_response_ok(payload, len))
+            m->state |= FLOW_MODEL_ANSWERED;
+    } else if (!(m->state & FLOW_MODEL_READ)) {
+        read_first_request(f, payload, len);
+    } else if (m->api && m->requests < UINT32_MAX &&
+               model_api_request(payload, len, &kind) == MODEL_API_FOUND) {
+        m->requests++;
+    }
+}
+
+/* What a flow said of a model server: NULL unless it is internal, its client
+ * spoke a model API and the server answered with success. */
+static const struct flow_model *model_server_flow(const struct flow *f)
+{
+    if (!(f->flags & FLOW_F_INTERNAL) || !f->model.api || !(f->model.state & FLOW_MODEL_ANSWERED))
+        return NULL;
+    return &f->model;
+}
+
 static void handle_packet(struct worker *w, const struct record_packet *rp, const uint8_t *l3)
 {
     bool created;
@@ -596,6 +668,9 @@ static void handle_packet(struct worker *w, const struct record_packet *rp, cons
         flow_note_tcp_flags(f, rp->tcp_flags);
     w->stats.packets++;
     w->stats.bytes += rp->ip_len;
+    if ((f->flags & FLOW_F_INTERNAL) && rp->key.proto == IPPROTO_TCP && rp->payload_len &&
+        rp->fragment != FRAGMENT_LATER)
+        read_model_api(f, l3 + rp->payload_off, rp->payload_len, dir == 0);
 
     if (!(f->flags & FLOW_F_DECIDED)) {
         w->stats.bytes_undecided += rp->ip_len; /* until decide() takes the flow's bytes */
@@ -661,6 +736,10 @@ static void write_flow_log(struct worker *w, const struct flow *f, enum flow_end
         country[0] = (char)(f->country >> 8);
         country[1] = (char)(f->country & 0xff);
     }
+    const struct flow_model *model = model_server_flow(f);
+    char server[PSEUDONYM_STRLEN];
+    if (model)
+        pseudonym_format(pseudonym_device(&w->cfg.device_key, server_of(f)), server);
     struct flowlog_record rec = {
         .start_us = f->first_us,
         .end_us = f->last_us,
@@ -693,6 +772,9 @@ static void write_flow_log(struct worker *w, const struct flow *f, enum flow_end
         .as_org = g.as_org[0] ? g.as_org : NULL,
         .internal = (f->flags & FLOW_F_INTERNAL) != 0,
         .end_reason = end_reason_name(why),
+        .model_api = model ? model_api_kind_name((enum model_api_kind)model->api) : NULL,
+        .model_server = model ? server : NULL,
+        .model_requests = model ? model->requests : 0,
     };
     if (flowlog_write(w->log, &rec) != 0)
         w->stats.flowlog_errors++;
@@ -737,6 +819,34 @@ static void note_unknown(struct worker *w, const struct flow *f)
     tally_notes_add_unknown(n, &note, pseudonym_device(&w->cfg.device_key, client_of(f)));
 }
 
+/* A flow to a model server inside: noted per day, server pseudonym, port,
+ * API and the departments of server and client, with the client's
+ * pseudonym.  The server's address goes nowhere but the flow log. */
+static void note_ai_server(struct worker *w, const struct flow *f)
+{
+    const struct flow_model *m = model_server_flow(f);
+    struct tally_notes *n = m && w->tally ? tally_notes(w->tally) : NULL;
+    if (!n)
+        return;
+    const struct departments *depts = w->rules->departments;
+    const struct department *d =
+        departments_get(depts, departments_lookup(depts, server_of(f), f->key.vlan));
+    struct tally_ai_server_note note = {
+        .day = tally_day_of_hour(tally_hour_of(f->first_us)),
+        .server = pseudonym_device(&w->cfg.device_key, server_of(f)),
+        .port = server_port(f),
+        .api = m->api,
+        .server_dept_sym = d ? d->sym : w->sym_unassigned,
+        .client_dept_sym = f->dept_sym,
+        .bytes_up = f->bytes[0],
+        .bytes_down = f->bytes[1],
+        .flows = 1,
+        .requests = m->requests,
+    };
+    /* what does not fit is counted in the notes */
+    tally_notes_add_ai_server(n, &note, pseudonym_device(&w->cfg.device_key, client_of(f)));
+}
+
 static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
 {
     struct worker *w = ctx;
@@ -745,6 +855,7 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
     if (w->log)
         write_flow_log(w, f, why);
     note_unknown(w, f);
+    note_ai_server(w, f);
     w->stats.flows_ended[why]++;
     if (f->flags & FLOW_F_INTERNAL)
         w->stats.flows_internal++;
