@@ -53,6 +53,7 @@
 #define HOSTS      "hosts"
 #define APART      "apart"
 #define BYTES      "bytes"
+#define AISERVERS  "aiservers"
 
 #define SEQ        "seq"
 #define LAST_FLUSH "last_flush"
@@ -64,6 +65,7 @@
 #define PACKETS_UP   "packets_up"
 #define PACKETS_DOWN "packets_down"
 #define FLOWS        "flows"
+#define REQUESTS     "requests"
 
 /* Shapes of the dates in keys: 'd' a digit, anything else itself. */
 #define DAY_SHAPE   "dddd-dd-dd"
@@ -599,6 +601,133 @@ bool schema_field_apart_parse(const char *field, size_t len, size_t *dept_len, s
     return true;
 }
 
+/* ---- model servers inside ---- */
+
+static const char *const ai_counter_name[SCHEMA_AI_COUNTERS] = {
+    [SCHEMA_AI_BYTES_UP] = BYTES_UP,
+    [SCHEMA_AI_BYTES_DOWN] = BYTES_DOWN,
+    [SCHEMA_AI_FLOWS] = FLOWS,
+    [SCHEMA_AI_REQUESTS] = REQUESTS,
+};
+
+const char *schema_ai_counter_name(enum schema_ai_counter counter)
+{
+    return (unsigned)counter < SCHEMA_AI_COUNTERS ? ai_counter_name[counter] : NULL;
+}
+
+static bool server_ok(const char *s, size_t len)
+{
+    if (len != SCHEMA_SERVER_LEN)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return false;
+    }
+    return true;
+}
+
+/* A port in decimal, without leading zeros, into digits (6 bytes). */
+static void port_text(uint16_t port, char digits[6])
+{
+    char tmp[6];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + port % 10);
+        port /= 10;
+    } while (port);
+    for (size_t i = 0; i < n; i++)
+        digits[i] = tmp[n - 1 - i];
+    digits[n] = '\0';
+}
+
+static bool port_parse(const char *s, size_t len, uint16_t *port)
+{
+    uint32_t v = 0;
+    if (len == 0 || len > 5 || s[0] == '0')
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (uint32_t)(s[i] - '0');
+    }
+    if (v > 65535)
+        return false;
+    *port = (uint16_t)v;
+    return true;
+}
+
+int schema_key_ai_servers(char *buf, size_t len, const char *month)
+{
+    if (!shaped(month, strlen(month), MONTH_SHAPE))
+        return refuse(buf, len);
+    return join(buf, len, PREFIX AISERVERS SEP, month, NULL);
+}
+
+int schema_key_ai_server_devices(char *buf, size_t len, const char *month, const char *server,
+                                 uint16_t port, const char *client_dept)
+{
+    char digits[6];
+    if (!shaped(month, strlen(month), MONTH_SHAPE) || !server_ok(server, strlen(server)) ||
+        port == 0 || !part_ok(client_dept))
+        return refuse(buf, len);
+    port_text(port, digits);
+    return join(buf, len, PREFIX AISERVERS SEP DEVICES SEP, month, SEP, server, BAR, digits, BAR,
+                client_dept, NULL);
+}
+
+int schema_field_ai_server(char *buf, size_t len, const char *server, uint16_t port,
+                           const char *api, const char *server_dept, const char *client_dept,
+                           enum schema_ai_counter counter)
+{
+    char digits[6];
+    const char *name = schema_ai_counter_name(counter);
+    if (!name || !server_ok(server, strlen(server)) || port == 0 || !part_ok(api) ||
+        !part_ok(server_dept) || !part_ok(client_dept))
+        return refuse(buf, len);
+    port_text(port, digits);
+    return join(buf, len, server, BAR, digits, BAR, api, BAR, server_dept, BAR, client_dept, BAR,
+                name, NULL);
+}
+
+bool schema_field_ai_server_parse(const char *field, size_t len, struct schema_ai_field *out)
+{
+    /* Six parts between five bars, none empty. */
+    const char *part[6];
+    size_t plen[6], n = 0;
+    const char *p = field, *end = field + len;
+    while (n < 6) {
+        const char *bar = memchr(p, BAR[0], (size_t)(end - p));
+        part[n] = p;
+        plen[n] = bar ? (size_t)(bar - p) : (size_t)(end - p);
+        if (plen[n] == 0 || memchr(part[n], SEP[0], plen[n]))
+            return false;
+        n++;
+        if (!bar)
+            break;
+        p = bar + 1;
+    }
+    if (n != 6 || part[5] + plen[5] != end || !server_ok(part[0], plen[0]) ||
+        !port_parse(part[1], plen[1], &out->port))
+        return false;
+    int counter = -1;
+    for (int c = 0; c < SCHEMA_AI_COUNTERS; c++) {
+        if (plen[5] == strlen(ai_counter_name[c]) &&
+            memcmp(part[5], ai_counter_name[c], plen[5]) == 0)
+            counter = c;
+    }
+    if (counter < 0)
+        return false;
+    out->server = part[0];
+    out->api = part[2];
+    out->api_len = plen[2];
+    out->server_dept = part[3];
+    out->server_dept_len = plen[3];
+    out->client_dept = part[4];
+    out->client_dept_len = plen[4];
+    out->counter = (enum schema_ai_counter)counter;
+    return true;
+}
+
 /* ---- the flush script's names ---- */
 
 static const char lua_preamble[] =
@@ -667,7 +796,19 @@ static const char lua_preamble[] =
     "function schema.is_unclassified(service)\n"
     "  local id = '" SERVICE_UNCLASSIFIED "'\n"
     "  return string.sub(service, 1, #id) == id\n"
-    "end\n";
+    "end\n"
+    "-- model servers inside\n"
+    "function schema.key_ai_servers(month) return '" PREFIX AISERVERS SEP "' .. month end\n"
+    "function schema.key_ai_server_devices(month, server, port, dept)\n"
+    "  return '" PREFIX AISERVERS SEP DEVICES SEP "' .. month .. '" SEP "' .. server .. '" BAR
+    "' .. port .. '" BAR "' .. dept\n"
+    "end\n"
+    "function schema.field_ai_server(server, port, api, server_dept, client_dept, counter)\n"
+    "  return server .. '" BAR "' .. port .. '" BAR "' .. api .. '" BAR "' .. server_dept .. '" BAR
+    "' .. client_dept .. '" BAR "' .. counter\n"
+    "end\n"
+    "schema.ai_counter = {" BYTES_UP " = '" BYTES_UP "', " BYTES_DOWN " = '" BYTES_DOWN "',\n"
+    "  " FLOWS " = '" FLOWS "', " REQUESTS " = '" REQUESTS "'}\n";
 
 const char *schema_lua_preamble(void)
 {

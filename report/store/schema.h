@@ -215,6 +215,55 @@ int schema_field_asn(char *buf, size_t len, uint32_t asn);
  * service), or NULL for an id without that start. */
 const char *schema_asn_of_service(const char *service);
 
+/* ---- model servers inside ---- */
+
+/* A model server is named by its pseudonym (the keyed hash of its address,
+ * as devices are): SCHEMA_SERVER_LEN lower-case hex digits, which the
+ * builders below check, so no address can become a name. */
+#define SCHEMA_SERVER_LEN 16
+
+/* The counters of a model server's fields. */
+enum schema_ai_counter {
+    SCHEMA_AI_BYTES_UP,
+    SCHEMA_AI_BYTES_DOWN,
+    SCHEMA_AI_FLOWS,
+    SCHEMA_AI_REQUESTS,
+    SCHEMA_AI_COUNTERS /* how many */
+};
+
+/* Hash of a month's ("YYYY-MM") flows to model servers inside: fields
+ * schema_field_ai_server. */
+int schema_key_ai_servers(char *buf, size_t len, const char *month);
+/* HyperLogLog of the devices of a client department that reached a model
+ * server (its pseudonym and port) in a month. */
+int schema_key_ai_server_devices(char *buf, size_t len, const char *month, const char *server,
+                                 uint16_t port, const char *client_dept);
+
+/* "bytes_up", "bytes_down", "flows", "requests"; NULL out of range. */
+const char *schema_ai_counter_name(enum schema_ai_counter counter);
+
+/* A model server's field taken apart; the parts point into the field. */
+struct schema_ai_field {
+    const char *server; /* SCHEMA_SERVER_LEN hex digits */
+    uint16_t port;
+    const char *api;
+    size_t api_len;
+    const char *server_dept;
+    size_t server_dept_len;
+    const char *client_dept;
+    size_t client_dept_len;
+    enum schema_ai_counter counter;
+};
+
+/* "{server}|{port}|{api}|{server_dept}|{client_dept}|{counter}": a field of
+ * schema_key_ai_servers; port 1-65535 in decimal, api a name of
+ * model_api_kind_name() (any text without ':' or '|' is taken). */
+int schema_field_ai_server(char *buf, size_t len, const char *server, uint16_t port,
+                           const char *api, const char *server_dept, const char *client_dept,
+                           enum schema_ai_counter counter);
+/* False for anything but such a field. */
+bool schema_field_ai_server_parse(const char *field, size_t len, struct schema_ai_field *out);
+
 /* ---- the flush script ---- */
 
 /* Lua source that defines the local table `schema`, which the flush script

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "model_api.h"
 #include "policy.h"
 #include "schema.h"
 #include "store_script.h"
@@ -565,6 +566,54 @@ static void add_unknown_note(void *ctx, const struct tally_unknown_note *u)
     nb->count++;
 }
 
+/* ---- model servers inside ---- */
+
+static void add_ai_server_note(void *ctx, const struct tally_ai_server_note *a)
+{
+    struct notes_builder *nb = ctx;
+    struct builder *bd = nb->bd;
+    struct store *s = bd->s;
+    char month[16], server[17], port[8];
+    tally_day_format(a->day, month);
+    month[7] = '\0';
+    snprintf(server, sizeof(server), "%016" PRIx64, a->server);
+    snprintf(port, sizeof(port), "%u", (unsigned)a->port);
+    const char *api = model_api_kind_name((enum model_api_kind)a->api);
+    const char *server_dept = symbol_name(a->server_dept_sym);
+    const char *client_dept = symbol_name(a->client_dept_sym);
+    uint32_t ndev = 0;
+    for (uint32_t i = 0; i < a->devices_cap; i++)
+        ndev += a->devices[i] != 0;
+    if (!api || bd->failed)
+        return; /* no kind the script could name: nothing the sensor makes */
+    if (push_arg(bd, month, 7) ||
+        push_u64(bd, expiry_at(s, month_end(a->day), s->cfg.month_retention_days)) ||
+        push_arg(bd, server, 16) || push_arg(bd, port, strlen(port)) ||
+        push_arg(bd, api, strlen(api)) || push_arg(bd, server_dept, strlen(server_dept)) ||
+        push_arg(bd, client_dept, strlen(client_dept)) || push_u64(bd, a->bytes_up) ||
+        push_u64(bd, a->bytes_down) || push_u64(bd, a->flows) || push_u64(bd, a->requests) ||
+        push_u64(bd, ndev)) {
+        bd->failed = 1;
+        return;
+    }
+    for (uint32_t i = 0; i < a->devices_cap && !bd->failed; i++) {
+        char hex[17];
+        if (!a->devices[i])
+            continue;
+        snprintf(hex, sizeof(hex), "%016" PRIx64, a->devices[i]);
+        if (push_arg(bd, hex, 16))
+            bd->failed = 1;
+    }
+    nb->count++;
+}
+
+static const struct tally_notes *notes_of(const struct notes_builder *nb);
+
+static void each_ai_server(struct notes_builder *nb)
+{
+    tally_notes_each_ai_server(notes_of(nb), add_ai_server_note, nb);
+}
+
 /* A section of the notes: its count first (filled in once known), then the
  * entries each() writes. */
 static void add_section(struct builder *bd, void (*each)(struct notes_builder *nb),
@@ -581,8 +630,6 @@ static void add_section(struct builder *bd, void (*each)(struct notes_builder *n
         set_arg(bd, at, nb->count);
 }
 
-static const struct tally_notes *notes_of(const struct notes_builder *nb);
-
 static void each_asn(struct notes_builder *nb)
 {
     tally_notes_each_asn(notes_of(nb), add_asn_note, nb);
@@ -595,8 +642,9 @@ static void each_edns(struct notes_builder *nb)
 
 /* Appends the notes to the batch being built (one with no cells if none is),
  * in the order store_script.lua reads them: the autonomous systems, the host
- * names of older sensors (none), visibility, encrypted-DNS devices, and the
- * unclassified flows with a host name. */
+ * names of older sensors (none), visibility, encrypted-DNS devices, the
+ * unclassified flows with a host name, and the flows to model servers
+ * inside. */
 static void add_notes(struct builder *bd, const struct tally_notes *notes,
                       const struct cell_list *cells)
 {
@@ -630,6 +678,7 @@ static void add_notes(struct builder *bd, const struct tally_notes *notes,
     tally_notes_each_unknown(notes, add_unknown_note, &nb);
     if (!bd->failed)
         set_arg(bd, at, nb.count);
+    add_section(bd, each_ai_server, &nb);
 }
 
 static const struct tally_notes *notes_of(const struct notes_builder *nb)

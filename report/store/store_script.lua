@@ -21,7 +21,12 @@
 -- then per (month, department, kind, host) the month, its expiry, the
 -- department, the kind (candidate, ip-literal, special-use, encrypted-dns,
 -- overflow), the domain and host ("" but for candidates), bytes_up,
--- bytes_down, flows, first_seen, last_seen, ndevices, device pseudonyms...
+-- bytes_down, flows, first_seen, last_seen, ndevices, device pseudonyms...;
+-- nai, then per (month, server, port, api, server department, client
+-- department) of flows to model servers inside the month, its expiry, the
+-- server's pseudonym, the port, the api (ollama, openai-compatible), the two
+-- departments, bytes_up, bytes_down, flows, requests, ndevices, the client
+-- device pseudonyms...
 -- Returns {1, seq, event fields...} applied, {0, last} already applied,
 -- {-1, last} out of order.  Events are also added to the stream
 -- schema.key_events; each is 6 fields: action, department, service, status,
@@ -256,6 +261,35 @@ if ARGV[i] then
       redis.call('ZREMRANGEBYRANK', zkey, 0, -keep_domains - 1)
       touch(a, month_exp)
     end
+  end
+end
+-- Flows to model servers inside, per month, server pseudonym, port, api and
+-- the departments of server and client; the client devices per month, server,
+-- port and client department.
+if ARGV[i] then
+  local nai = tonumber(ARGV[i])
+  i = i + 1
+  for _ = 1, nai do
+    local month, month_exp, server, port = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+    local api, sdept, cdept = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
+    local ndev = tonumber(ARGV[i + 11])
+    local h = schema.key_ai_servers(month)
+    local A = schema.ai_counter
+    for k, counter in ipairs({A.bytes_up, A.bytes_down, A.flows, A.requests}) do
+      incr(h, schema.field_ai_server(server, port, api, sdept, cdept, counter), ARGV[i + 6 + k])
+    end
+    touch(h, month_exp)
+    if ndev > 0 then
+      local dk = schema.key_ai_server_devices(month, server, port, cdept)
+      local j, last = i + 12, i + 11 + ndev
+      while j <= last do
+        local k = math.min(j + 499, last)
+        redis.call('PFADD', dk, unpack(ARGV, j, k))
+        j = k + 1
+      end
+      touch(dk, month_exp)
+    end
+    i = i + 12 + ndev
   end
 end
 redis.call('HSET', skey, schema.field_seq, ARGV[2], schema.field_last_flush, now)

@@ -408,6 +408,92 @@ TEST(builds_and_parses_candidate_fields)
     CHECK_INT(schema_key_unknown_hosts(buf, sizeof(buf), "2026-11", "a:b"), -1);
 }
 
+TEST(builds_and_parses_ai_server_names)
+{
+    static const char server[] = "782150476351fc8b";
+    struct schema_ai_field f;
+    CHECK(schema_key_ai_servers(buf, sizeof(buf), "2026-11") > 0);
+    CHECK_STR(buf, "shadowtap:aiservers:2026-11");
+    CHECK_INT(schema_key_ai_servers(buf, sizeof(buf), "2026-11-02"), -1);
+    CHECK(schema_key_ai_server_devices(buf, sizeof(buf), "2026-11", server, 11434, "sales") > 0);
+    CHECK_STR(buf, "shadowtap:aiservers:devices:2026-11:782150476351fc8b|11434|sales");
+    CHECK(schema_key_ai_server_devices(buf, sizeof(buf), "2026-11", server, 1, "it") > 0);
+    CHECK_STR(buf, "shadowtap:aiservers:devices:2026-11:782150476351fc8b|1|it");
+    CHECK_INT(schema_field_ai_server(buf, sizeof(buf), server, 8000, "openai-compatible",
+                                     "unassigned", "sales", SCHEMA_AI_REQUESTS),
+              65);
+    CHECK_STR(buf, "782150476351fc8b|8000|openai-compatible|unassigned|sales|requests");
+    CHECK(schema_field_ai_server_parse(buf, strlen(buf), &f));
+    CHECK(memcmp(f.server, server, SCHEMA_SERVER_LEN) == 0);
+    CHECK_INT(f.port, 8000);
+    CHECK(f.api_len == 17 && memcmp(f.api, "openai-compatible", 17) == 0);
+    CHECK(f.server_dept_len == 10 && memcmp(f.server_dept, "unassigned", 10) == 0);
+    CHECK(f.client_dept_len == 5 && memcmp(f.client_dept, "sales", 5) == 0);
+    CHECK_INT(f.counter, SCHEMA_AI_REQUESTS);
+    for (int c = 0; c < SCHEMA_AI_COUNTERS; c++) {
+        CHECK(schema_field_ai_server(buf, sizeof(buf), server, 65535, "ollama", "it", "hr",
+                                     (enum schema_ai_counter)c) > 0);
+        CHECK(schema_field_ai_server_parse(buf, strlen(buf), &f) && (int)f.counter == c &&
+              f.port == 65535);
+    }
+    CHECK_STR(schema_ai_counter_name(SCHEMA_AI_BYTES_DOWN), "bytes_down");
+    CHECK(schema_ai_counter_name(SCHEMA_AI_COUNTERS) == NULL);
+    /* Only a pseudonym names a server: never an address, nor anything else. */
+    static const char *const not_servers[] = {
+        "10.0.0.50", "fd00::50", "782150476351FC8B", "782150476351fc8", "782150476351fc8bb", ""};
+    for (size_t i = 0; i < sizeof(not_servers) / sizeof(not_servers[0]); i++) {
+        CHECK_INT(schema_field_ai_server(buf, sizeof(buf), not_servers[i], 80, "ollama", "it", "hr",
+                                         SCHEMA_AI_FLOWS),
+                  -1);
+        CHECK_INT(
+            schema_key_ai_server_devices(buf, sizeof(buf), "2026-11", not_servers[i], 80, "hr"),
+            -1);
+    }
+    CHECK_INT(
+        schema_field_ai_server(buf, sizeof(buf), server, 0, "ollama", "it", "hr", SCHEMA_AI_FLOWS),
+        -1);
+    CHECK_INT(
+        schema_field_ai_server(buf, sizeof(buf), server, 80, "a|b", "it", "hr", SCHEMA_AI_FLOWS),
+        -1);
+    CHECK_INT(
+        schema_field_ai_server(buf, sizeof(buf), server, 80, "ollama", "", "hr", SCHEMA_AI_FLOWS),
+        -1);
+    CHECK_INT(schema_field_ai_server(buf, sizeof(buf), server, 80, "ollama", "it", "a:b",
+                                     SCHEMA_AI_FLOWS),
+              -1);
+    CHECK_INT(schema_field_ai_server(buf, sizeof(buf), server, 80, "ollama", "it", "hr",
+                                     SCHEMA_AI_COUNTERS),
+              -1);
+    CHECK_INT(schema_key_ai_server_devices(buf, sizeof(buf), "2026-11", server, 0, "hr"), -1);
+    static const char *const foreign[] = {
+        "782150476351fc8b|8000|ollama|it|hr",
+        "782150476351fc8b|8000|ollama|it|hr|flows|x",
+        "782150476351fc8b|8000|ollama|it|hr|packets_up",
+        "782150476351fc8b|08000|ollama|it|hr|flows",
+        "782150476351fc8b|0|ollama|it|hr|flows",
+        "782150476351fc8b|65536|ollama|it|hr|flows",
+        "782150476351fc8b|80x|ollama|it|hr|flows",
+        "782150476351fc8b|80||it|hr|flows",
+        "782150476351fc8b|80|ollama|it||flows",
+        "782150476351fc8b|80|ollama|i:t|hr|flows",
+        "10.0.0.50|80|ollama|it|hr|flows",
+        "782150476351fc8b80|ollama|it|hr|flows",
+        "|782150476351fc8b|80|ollama|it|hr|flows",
+        "",
+    };
+    for (size_t i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++) {
+        if (schema_field_ai_server_parse(foreign[i], strlen(foreign[i]), &f))
+            TEST_FAIL_AT(__FILE__, __LINE__, "\"%s\" parsed as a model server field", foreign[i]);
+    }
+    /* The length given is what is parsed. */
+    CHECK(schema_field_ai_server_parse("782150476351fc8b|80|ollama|it|hr|flowsXYZ", 38, &f));
+    /* The flush script names them through the preamble. */
+    const char *preamble = schema_lua_preamble();
+    CHECK(strstr(preamble, "function schema.key_ai_servers(month) return "
+                           "'shadowtap:aiservers:' .. month end") != NULL);
+    CHECK(strstr(preamble, "requests = 'requests'") != NULL);
+}
+
 int main(void)
 {
     RUN(builds_every_key);
@@ -420,5 +506,6 @@ int main(void)
     RUN(refuses_bad_and_overlong_ids);
     RUN(refuses_names_longer_than_the_buffer);
     RUN(the_flush_script_names_keys_through_the_preamble);
+    RUN(builds_and_parses_ai_server_names);
     return test_report();
 }
