@@ -7,7 +7,9 @@
  * department and unknown reports, a "candidate" row per department of each
  * listed candidate service (unknown_services), whose traffic is already
  * inside the unclassified service rows: the column "row" tells them apart,
- * so that a sum over service rows alone is the report's total.
+ * so that a sum over service rows alone is the report's total; and, in the
+ * monthly report, an "ai-server" row per client department of each model
+ * server inside (internal_ai_servers), traffic in no service row at all.
  */
 #include "report_csv.h"
 
@@ -181,6 +183,54 @@ static void candidate_rows(FILE *out, json_t *period, json_t *unknown)
     }
 }
 
+/* One row per named client department of each model server inside
+ * (internal_ai_servers of the monthly report): the server as
+ * "{pseudonym}:{port}", its API as the name, traffic no service row holds.
+ * Client departments folded by privacy have no row, as with candidates. */
+static void ai_server_rows(FILE *out, json_t *period, json_t *servers)
+{
+    size_t i, j;
+    json_t *srv, *dept;
+    json_array_foreach(servers, i, srv)
+    {
+        char id[64];
+        snprintf(id, sizeof(id), "%s:%" JSON_INTEGER_FORMAT,
+                 json_string_value(json_object_get(srv, "server"))
+                     ? json_string_value(json_object_get(srv, "server"))
+                     : "",
+                 json_integer_value(json_object_get(srv, "port")));
+        json_array_foreach(json_object_get(json_object_get(srv, "clients"), "departments"), j, dept)
+        {
+            json_t *values[NCOLUMNS] = {
+                json_object_get(period, "start"),
+                json_object_get(period, "end"),
+                json_object_get(dept, "id"),
+                json_object_get(dept, "name"),
+                NULL,
+                json_object_get(srv, "api"),
+                NULL,
+                NULL,
+                NULL,
+                json_object_get(dept, "devices"),
+                json_object_get(dept, "bytes_up"),
+                json_object_get(dept, "bytes_down"),
+                json_object_get(dept, "flows"),
+            };
+            for (size_t k = 0; k < NCOLUMNS; k++) {
+                if (k)
+                    fputc(',', out);
+                if (k == 4)
+                    report_csv_field(out, id);
+                else if (k == COLUMN_ROW)
+                    fputs("ai-server", out);
+                else
+                    scalar(out, values[k]);
+            }
+            row_end(out);
+        }
+    }
+}
+
 static void catalog_rows(FILE *out, json_t *doc)
 {
     fputs("service,service_name,vendor,category,risk,reasons,status,alternative", out);
@@ -248,5 +298,6 @@ int report_csv_write(FILE *out, json_t *doc)
         }
     }
     candidate_rows(out, period, json_object_get(doc, "unknown_services"));
+    ai_server_rows(out, period, json_object_get(doc, "internal_ai_servers"));
     return ferror(out) ? -1 : 0;
 }

@@ -10,8 +10,9 @@
  * The last column, "row", says what a row is: "service" for those, and
  * "candidate" for a department's use of a candidate service (monthly,
  * department and unknown reports), traffic already counted in the
- * unclassified service rows.  The catalog report has its own columns, one
- * row per service.
+ * unclassified service rows; and "ai-server" for a client department's use
+ * of a model server inside (monthly report), traffic in no service row.
+ * The catalog report has its own columns, one row per service.
  */
 #ifndef SHADOWTAP_REPORT_CSV_H
 #define SHADOWTAP_REPORT_CSV_H

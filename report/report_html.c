@@ -1125,6 +1125,82 @@ static void unknown_section(struct page *pg)
     section_close(pg);
 }
 
+/* ---- model servers inside the network ---- */
+
+static void show_ai_server(struct page *pg, json_t *row, const char *key)
+{
+    put(pg, "<code>");
+    text(pg, str(row, "server"));
+    fmt(pg, "</code>:%" PRIu64, num(row, "port"));
+}
+
+static void show_ai_department(struct page *pg, json_t *row, const char *key)
+{
+    text(pg, str(get(row, "department"), "name"));
+}
+
+/* Each client department with its devices, then how many are not named. */
+static void show_ai_clients(struct page *pg, json_t *row, const char *key)
+{
+    json_t *clients = get(row, "clients"), *other = get(clients, "other_departments");
+    size_t i;
+    json_t *d;
+    json_array_foreach(get(clients, "departments"), i, d)
+    {
+        if (i)
+            put(pg, ", ");
+        text(pg, str(d, "name"));
+        fmt(pg, "&nbsp;%" PRIu64, num(d, "devices"));
+    }
+    if (json_is_object(other))
+        fmt(pg, "%s%" PRIu64 " other department%s",
+            json_array_size(get(clients, "departments")) ? ", " : "", num(other, "departments"),
+            num(other, "departments") == 1 ? "" : "s");
+}
+
+static void cell_ai_devices(struct page *pg, json_t *row, const char *key)
+{
+    json_t *v = get(get(row, "clients"), "devices");
+    if (json_is_integer(v))
+        fmt(pg, "<td class=\"n\">%" JSON_INTEGER_FORMAT "</td>", json_integer_value(v));
+    else
+        fmt(pg, "<td class=\"n muted\">fewer than %" JSON_INTEGER_FORMAT "</td>", pg->min_devices);
+}
+
+static const struct html_column col_ai_server = {.title = "Server", .show = show_ai_server};
+static const struct html_column col_ai_api = {.title = "API", .show = show_text, .key = "api"};
+static const struct html_column col_ai_department = {.title = "Server's department",
+                                                     .show = show_ai_department};
+static const struct html_column col_ai_clients = {.title = "Client departments (devices)",
+                                                  .show = show_ai_clients};
+static const struct html_column col_ai_devices = {
+    .title = "Devices", .class = "n", .cell = cell_ai_devices};
+static const struct html_column col_ai_requests = {
+    .title = "Requests", .class = "n", .show = show_int, .key = "requests"};
+
+static void ai_servers_section(struct page *pg)
+{
+    static const struct html_column *const columns[] = {
+        &col_ai_server,   &col_ai_api, &col_ai_department, &col_ai_clients, &col_ai_devices,
+        &col_ai_requests, &col_up,     &col_down,          &col_flows};
+    json_t *servers = get(pg->doc, "internal_ai_servers");
+    if (!servers)
+        return;
+    section_open(pg, "ai-servers", "Model servers inside the network",
+                 "Which machines inside serve AI models (Ollama, vLLM, llama.cpp, LocalAI, LM "
+                 "Studio), and who uses them?");
+    put(pg, "<p class=\"muted\">Plain HTTP between internal hosts that speaks a model server's "
+            "API and was answered. A server is a pseudonym, as devices are: the flow log's "
+            "<code>shadowtap.model_server</code> tells the security team which host it is. None "
+            "of this traffic is in the cloud figures of this report.</p>\n");
+    table(pg,
+          &(const struct html_table){COLUMNS(columns),
+                                     .empty = "<p class=\"muted\">No model server inside was "
+                                              "used this month.</p>\n"},
+          servers);
+    section_close(pg);
+}
+
 /* ---- monthly ---- */
 
 static void monthly_kpis(struct page *pg)
@@ -1504,6 +1580,7 @@ static void render_monthly(struct page *pg)
     departments_detail(pg, "Which services does each department use?", 0);
     visibility_section(pg);
     unknown_section(pg);
+    ai_servers_section(pg);
     page_close(pg);
 }
 

@@ -6,9 +6,9 @@
  * builds a view of each (report_source.h; report_view.h: rules, privacy and
  * grouping), and derives every section from the two views.  Per-service
  * figures come from visible cells only, so the privacy threshold holds in
- * every section.  What named the month's traffic (report_visibility.h) and the
- * candidate services (report_candidates.h) are read after, from their own
- * keys.
+ * every section.  What named the month's traffic (report_visibility.h), the
+ * candidate services (report_candidates.h) and the model servers inside
+ * (report_ai_servers.h) are read after, from their own keys.
  */
 #include "report_monthly.h"
 
@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report_ai_servers.h"
 #include "report_candidates.h"
 #include "report_data.h"
 #include "report_dates.h"
@@ -355,6 +356,12 @@ json_t *report_monthly(const struct report_request *rq, char *err, size_t errlen
     json_object_set_new(out, "adoption_candidates", candidates_section(cur, &rq->opt));
     json_object_set_new(out, "genai_uploads", genai_section(cur));
     json_object_set_new(out, "unknown_services", unknown);
+    if (json_object_set_new(out, "internal_ai_servers",
+                            report_ai_servers_section(c, &rq->month, 1, rq->rules,
+                                                      rq->opt.min_devices, err, errlen)) != 0) {
+        json_decref(out); /* err says why */
+        out = NULL;
+    }
 done:
     report_seen_free(&seen);
     report_source_free(&months[0]);
