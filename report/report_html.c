@@ -1134,6 +1134,13 @@ static void show_ai_server(struct page *pg, json_t *row, const char *key)
     fmt(pg, "</code>:%" PRIu64, num(row, "port"));
 }
 
+static void show_ai_api(struct page *pg, json_t *row, const char *key)
+{
+    put(pg, "<span class=\"nw\">");
+    text(pg, str(row, "api"));
+    put(pg, "</span>");
+}
+
 static void show_ai_department(struct page *pg, json_t *row, const char *key)
 {
     text(pg, str(get(row, "department"), "name"));
@@ -1168,7 +1175,7 @@ static void cell_ai_devices(struct page *pg, json_t *row, const char *key)
 }
 
 static const struct html_column col_ai_server = {.title = "Server", .show = show_ai_server};
-static const struct html_column col_ai_api = {.title = "API", .show = show_text, .key = "api"};
+static const struct html_column col_ai_api = {.title = "API", .show = show_ai_api};
 static const struct html_column col_ai_department = {.title = "Server's department",
                                                      .show = show_ai_department};
 static const struct html_column col_ai_clients = {.title = "Client departments (devices)",

@@ -51,8 +51,8 @@ sections() {
     [ "$(page "$name" | jq .pdf_pages)" -ge 1 ] || fail "$name: does not print"
     [ "$(stat -c %s "$T/shots/$name.png")" -gt 10000 ] || fail "$name: empty screenshot"
 }
-sections monthly "summary services change new-services adoption genai departments visibility unknown privacy"
-sections private "summary services change new-services adoption genai departments visibility unknown privacy"
+sections monthly "summary services change new-services adoption genai departments visibility unknown ai-servers privacy"
+sections private "summary services change new-services adoption genai departments visibility unknown ai-servers privacy"
 sections department "summary tools alternatives dropped visibility unknown privacy"
 sections unsanctioned "summary services departments visibility privacy"
 sections new "summary services departments visibility privacy"
