@@ -21,6 +21,7 @@
 #include "report_json.h"
 #include "report_section.h"
 #include "report_source.h"
+#include "report_tenants.h"
 #include "report_visibility.h"
 
 #define CANDIDATES_SHOWN 100 /* candidate services listed in unknown_services */
@@ -258,13 +259,32 @@ json_t *report_department(const struct report_request *rq, char *err, size_t err
         vis ? report_candidates_section(rq->redis, &rq->month, 1, rq->dept, rq->rules,
                                         rq->opt.min_devices, CANDIDATES_SHOWN, NULL, err, errlen)
             : NULL;
-    if (!unknown) {
+    struct report_tenants *tenants =
+        unknown ? report_tenants_read(rq->redis, cur->period.parts, cur->period.nparts,
+                                      cur->first_day, cur->last_day, rq->dept, rq->rules,
+                                      rq->opt.min_devices, err, errlen)
+                : NULL;
+    if (!tenants) {
         json_decref(vis);
+        json_decref(unknown);
         goto done;
     }
     struct dept_totals t;
     totals_init(&t, m.ndays);
     json_t *services = tools_section(&m, &t);
+    json_t *uploads = report_tenants_uploads_section(tenants);
+    if (report_tenants_attach(tenants, services) != 0 || !uploads) {
+        report_tenants_free(tenants);
+        err[0] = '\0';
+        json_decref(vis);
+        json_decref(unknown);
+        json_decref(services);
+        json_decref(uploads);
+        json_decref(t.by_status);
+        json_decref(t.daily_bytes);
+        goto done;
+    }
+    report_tenants_free(tenants);
     out = report_section_head("department", rq->redis, cur->first_day, cur->last_day, &cur->view);
     json_object_set_new(out, "previous",
                         prev->before_epoch ? report_json_period_before_epoch()
@@ -274,6 +294,7 @@ json_t *report_department(const struct report_request *rq, char *err, size_t err
     json_object_set_new(out, "services", services);
     json_object_set_new(out, "dropped", dropped_section(&m));
     json_object_set_new(out, "other", report_json_other(cur->view.nhidden, &cur->view.hidden));
+    json_object_set_new(out, "other_tenant_uploads", uploads);
     json_object_set_new(out, "unknown_services", unknown);
 done:
     free(m.daily);

@@ -23,6 +23,7 @@
 #include "report_json.h"
 #include "report_section.h"
 #include "report_source.h"
+#include "report_tenants.h"
 #include "report_visibility.h"
 
 #define CANDIDATES_SHOWN 100 /* candidate services listed in unknown_services */
@@ -338,8 +339,26 @@ json_t *report_monthly(const struct report_request *rq, char *err, size_t errlen
         vis ? report_candidates_section(c, &rq->month, 1, NULL, rq->rules, rq->opt.min_devices,
                                         CANDIDATES_SHOWN, NULL, err, errlen)
             : NULL;
-    if (!unknown) {
+    struct report_tenants *tenants =
+        unknown
+            ? report_tenants_read(c, cur->period.parts, cur->period.nparts, cur->first_day,
+                                  cur->last_day, NULL, rq->rules, rq->opt.min_devices, err, errlen)
+            : NULL;
+    if (!tenants) {
         json_decref(vis);
+        json_decref(unknown);
+        goto done;
+    }
+    json_t *services = services_section(cur, &seen);
+    json_t *uploads = report_tenants_uploads_section(tenants);
+    int attached = report_tenants_attach(tenants, services);
+    report_tenants_free(tenants);
+    if (attached != 0 || !uploads) {
+        err[0] = '\0';
+        json_decref(vis);
+        json_decref(unknown);
+        json_decref(services);
+        json_decref(uploads);
         goto done;
     }
     size_t new_services = 0;
@@ -347,13 +366,14 @@ json_t *report_monthly(const struct report_request *rq, char *err, size_t errlen
     out = report_section_head("monthly", c, cur->first_day, cur->last_day, &cur->view);
     json_object_set_new(out, "totals", totals_section(cur, new_services));
     json_object_set_new(out, "visibility", vis);
-    json_object_set_new(out, "services", services_section(cur, &seen));
+    json_object_set_new(out, "services", services);
     json_object_set_new(out, "departments", departments_section(cur, &seen));
     json_object_set_new(out, "other", report_json_other(cur->view.nhidden, &cur->view.hidden));
     json_object_set_new(out, "new_services", added);
     json_object_set_new(out, "change", change_section(cur, prev));
     json_object_set_new(out, "adoption_candidates", candidates_section(cur, &rq->opt));
     json_object_set_new(out, "genai_uploads", genai_section(cur));
+    json_object_set_new(out, "other_tenant_uploads", uploads);
     json_object_set_new(out, "unknown_services", unknown);
 done:
     report_seen_free(&seen);

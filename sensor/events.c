@@ -159,8 +159,7 @@ void events_write(void *ctx, const struct store_event *e)
     struct events *ev = ctx;
     pthread_mutex_lock(&ev->lock);
     if (ev->out) {
-        char *line =
-            events_format(ev->rules, ev->sensor_id, &ev->th, e, (uint64_t)time(NULL));
+        char *line = events_format(ev->rules, ev->sensor_id, &ev->th, e, (uint64_t)time(NULL));
         if (line && fputs(line, ev->out) >= 0 && fputc('\n', ev->out) != EOF &&
             fflush(ev->out) == 0)
             ev->written++;

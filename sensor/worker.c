@@ -218,8 +218,8 @@ static uint16_t server_port(const struct flow *f)
 /* Whose instance of its service a decided flow reached, and the tenant its
  * host name carries (tenant[0] is '\0' unless own or other).  Asked when a
  * flow's cell is made, not kept in the flow: a flow pays for it once an hour. */
-static enum tally_tenant tenant_of_flow(const struct worker *w, const struct flow *f,
-                                        char *tenant, size_t tenantsz)
+static enum tally_tenant tenant_of_flow(const struct worker *w, const struct flow *f, char *tenant,
+                                        size_t tenantsz)
 {
     const struct rules *r = w->rules;
     tenant[0] = '\0';
@@ -239,8 +239,8 @@ static struct tally_cell *cell_for(struct worker *w, struct flow *f, uint32_t ho
     if (c && f->tally_epoch == w->tally_epoch && c->key.hour == hour)
         return c;
     char tenant[CATALOG_TENANT_MAX + 1];
-    struct tally_key k = {hour, f->dept_sym, f->service_sym, f->country,
-                          (uint8_t)tenant_of_flow(w, f, tenant, sizeof(tenant)), 0};
+    enum tally_tenant tclass = tenant_of_flow(w, f, tenant, sizeof(tenant));
+    struct tally_key k = {hour, f->dept_sym, f->service_sym, f->country, (uint8_t)tclass, 0};
     c = tally_cell(w->tally, &k);
     if (!c) {
         w->stats.tally_failures++;

@@ -77,8 +77,8 @@ struct store_config {
     /* bytes per department and hour uploaded to other customers' tenants of
      * one sanctioned service; 0 = no event */
     uint64_t other_tenant_threshold;
-    uint32_t stream_maxlen;    /* approximate length kept of schema_key_events */
-    store_event_fn on_event;   /* called for each event of an applied batch; may be NULL */
+    uint32_t stream_maxlen;  /* approximate length kept of schema_key_events */
+    store_event_fn on_event; /* called for each event of an applied batch; may be NULL */
     void *event_ctx;
 };
 

@@ -118,8 +118,7 @@ static bool unknown_same(const struct unknown_entry *e, uint64_t hash,
 
 /* The slot holding the key, or the empty slot where it would go. */
 static size_t unknown_slot(struct unknown_entry *const *slots, size_t cap, uint64_t hash,
-                           const struct tally_unknown_note *k, const char *domain,
-                           const char *host)
+                           const struct tally_unknown_note *k, const char *domain, const char *host)
 {
     size_t i = (size_t)hash & (cap - 1);
     while (slots[i] && !unknown_same(slots[i], hash, k, domain, host))
