@@ -223,7 +223,7 @@ static void other_tenant_rows(FILE *out, json_t *period, json_t *uploads)
 
 static void catalog_rows(FILE *out, json_t *doc)
 {
-    fputs("service,service_name,vendor,category,risk,reasons,status,alternative", out);
+    fputs("service,service_name,vendor,category,risk,reasons,status,alternative,use", out);
     row_end(out);
     size_t i;
     json_t *s;
@@ -250,6 +250,8 @@ static void catalog_rows(FILE *out, json_t *doc)
         scalar(out, json_object_get(s, "status"));
         fputc(',', out);
         scalar(out, json_object_get(s, "alternative"));
+        fputc(',', out);
+        scalar(out, json_object_get(s, "use"));
         row_end(out);
     }
 }

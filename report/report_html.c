@@ -478,6 +478,37 @@ static void show_genai_services(struct page *pg, json_t *row, const char *key)
     names(pg, get(row, "services"), "name", note_upload);
 }
 
+/* The ids in a row's list of service ids. */
+static void show_service_ids(struct page *pg, json_t *row, const char *key)
+{
+    size_t i;
+    json_t *id;
+    json_array_foreach(get(row, "services"), i, id)
+    {
+        if (i)
+            put(pg, ", ");
+        text(pg, json_string_value(id) ? json_string_value(id) : "");
+    }
+}
+
+/* A department's uploads per vendor and use: "OpenAI app 1.2 MB; ..."
+ * (semicolons, as vendor names hold commas). */
+static void show_vendor_uses(struct page *pg, json_t *row, const char *key)
+{
+    size_t i;
+    json_t *vu;
+    json_array_foreach(get(row, "by_vendor_use"), i, vu)
+    {
+        if (i)
+            put(pg, "; ");
+        text(pg, str(vu, "vendor"));
+        put(pg, " ");
+        text(pg, str(vu, "use"));
+        put(pg, " ");
+        bytes(pg, num(vu, "bytes_up"));
+    }
+}
+
 /* A series of byte counts as an array for the charts; NULL when empty or
  * out of memory.  The caller frees it. */
 static uint64_t *series_values(json_t *series)
@@ -579,6 +610,10 @@ static const struct html_column col_uploaded_sanctioned = {
     .title = "To sanctioned", .class = "n", .show = show_bytes, .key = "bytes_up_sanctioned"};
 static const struct html_column col_genai_services = {.title = "Services",
                                                       .show = show_genai_services};
+static const struct html_column col_genai_vendor_uses = {.title = "By vendor and use",
+                                                         .show = show_vendor_uses};
+static const struct html_column col_use = {.title = "Use", .show = show_text, .key = "use"};
+static const struct html_column col_service_ids = {.title = "Services", .show = show_service_ids};
 static const struct html_column col_last_month = {
     .title = "Last month", .class = "n", .show = show_int, .key = "devices_previous"};
 static const struct html_column col_trend = {.title = "Trend", .show = show_trend};
@@ -1434,17 +1469,30 @@ static void genai_chart(struct page *pg, json_t *depts)
     free(bars);
 }
 
+/* One vendor's app and its API side by side: by_vendor_use of a genai_uploads. */
+static void genai_vendor_use_table(struct page *pg, json_t *genai)
+{
+    static const struct html_column *const columns[] = {&col_vendor, &col_use,   &col_uploaded,
+                                                        &col_down,   &col_flows, &col_service_ids};
+    put(pg, "<h3>Uploads to generative AI by vendor and use</h3>\n"
+            "<p class=\"muted\">app: people use the vendor's app or site; api: programs call "
+            "its models.</p>\n");
+    table(pg, &(const struct html_table){COLUMNS(columns)}, get(genai, "by_vendor_use"));
+}
+
 static void monthly_genai(struct page *pg)
 {
     static const struct html_column *const columns[] = {
-        &col_department, &col_uploaded, &col_uploaded_sanctioned, &col_genai_services};
-    json_t *depts = get(get(pg->doc, "genai_uploads"), "departments");
+        &col_department, &col_uploaded, &col_uploaded_sanctioned, &col_genai_vendor_uses,
+        &col_genai_services};
+    json_t *genai = get(pg->doc, "genai_uploads"), *depts = get(genai, "departments");
     section_open(pg, "genai", "Uploads to generative AI",
                  "How much did each department send to generative-AI services, and how much of "
                  "it to sanctioned ones?");
     if (json_array_size(depts)) {
         genai_chart(pg, depts);
         table(pg, &(const struct html_table){COLUMNS(columns)}, depts);
+        genai_vendor_use_table(pg, genai);
     } else {
         put(pg, "<p class=\"muted\">No use of generative-AI services this month.</p>\n");
     }
@@ -1714,6 +1762,26 @@ static void department_dropped(struct page *pg)
     section_close(pg);
 }
 
+static void department_genai(struct page *pg)
+{
+    json_t *genai = get(pg->doc, "genai_uploads");
+    section_open(pg, "genai", "Uploads to generative AI",
+                 "How much did the team send to generative-AI services, to which vendors, through "
+                 "their apps or their APIs?");
+    if (json_array_size(get(genai, "by_vendor_use"))) {
+        put(pg, "<p>");
+        bytes(pg, num(genai, "bytes_up"));
+        fmt(pg, " uploaded, %.0f%% of it to sanctioned services.</p>\n",
+            num(genai, "bytes_up")
+                ? 100.0 * (double)num(genai, "bytes_up_sanctioned") / (double)num(genai, "bytes_up")
+                : 0.0);
+        genai_vendor_use_table(pg, genai);
+    } else {
+        put(pg, "<p class=\"muted\">No use of generative-AI services this month.</p>\n");
+    }
+    section_close(pg);
+}
+
 static void render_department(struct page *pg)
 {
     char title[256], sub[64];
@@ -1725,6 +1793,7 @@ static void render_department(struct page *pg)
     department_tools(pg);
     department_alternatives(pg);
     department_dropped(pg);
+    department_genai(pg);
     tenants_section(pg, get(pg->doc, "services"));
     visibility_section(pg);
     unknown_section(pg);
@@ -1825,8 +1894,8 @@ static void render_unknown(struct page *pg)
 
 static void render_catalog(struct page *pg)
 {
-    static const struct html_column *const columns[] = {&col_service, &col_vendor, &col_status,
-                                                        &col_risk, &col_catalog_alternative};
+    static const struct html_column *const columns[] = {
+        &col_service, &col_vendor, &col_use, &col_status, &col_risk, &col_catalog_alternative};
     char sub[64];
     snprintf(sub, sizeof(sub), "%" PRIu64 " services", num(pg->doc, "count"));
     page_open(pg, "Service catalog", sub);

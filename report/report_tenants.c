@@ -813,3 +813,23 @@ json_t *report_tenants_uploads_section(const struct report_tenants *t)
     json_object_set_new(o, "other", sum_json(nfolded, "rows", &folded));
     return o;
 }
+
+json_t *report_tenants_section(redisContext *c, const struct report_part *parts, size_t nparts,
+                               uint32_t first_day, uint32_t last_day, const char *only_dept,
+                               const struct rules *r, uint64_t min_devices, json_t *services,
+                               char *err, size_t errlen)
+{
+    struct report_tenants *t = report_tenants_read(c, parts, nparts, first_day, last_day, only_dept,
+                                                   r, min_devices, err, errlen);
+    if (!t)
+        return NULL;
+    json_t *uploads = report_tenants_uploads_section(t);
+    if (uploads && services && report_tenants_attach(t, services) != 0) {
+        json_decref(uploads);
+        uploads = NULL;
+    }
+    report_tenants_free(t);
+    if (!uploads)
+        err[0] = '\0';
+    return uploads;
+}

@@ -57,4 +57,13 @@ int report_tenants_attach(const struct report_tenants *t, json_t *services);
  * tenants}], other}.  A new reference, NULL when out of memory. */
 json_t *report_tenants_uploads_section(const struct report_tenants *t);
 
+/* All of the above: reads the tenants of a report's period and scope, sets
+ * "tenants" in the entries of services (when not NULL) and returns the
+ * "other_tenant_uploads" member; NULL with the reason in err (err empty: out
+ * of memory). */
+json_t *report_tenants_section(redisContext *c, const struct report_part *parts, size_t nparts,
+                               uint32_t first_day, uint32_t last_day, const char *only_dept,
+                               const struct rules *r, uint64_t min_devices, json_t *services,
+                               char *err, size_t errlen);
+
 #endif

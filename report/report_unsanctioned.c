@@ -9,7 +9,6 @@
  */
 #include "report_unsanctioned.h"
 
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -87,16 +86,11 @@ json_t *report_unsanctioned(const struct report_request *rq, char *err, size_t e
      * service: the whole organisation's. */
     json_t *vis = report_visibility_section(rq->redis, src.period.parts, src.period.nparts, NULL,
                                             rq->rules, rq->opt.min_devices, err, errlen);
-    struct report_tenants *tenants =
-        vis ? report_tenants_read(rq->redis, src.period.parts, src.period.nparts, rq->first_day,
-                                  rq->last_day, NULL, rq->rules, rq->opt.min_devices, err, errlen)
-            : NULL;
-    bool read = tenants != NULL;
-    json_t *uploads = read ? report_tenants_uploads_section(tenants) : NULL;
-    report_tenants_free(tenants);
+    json_t *uploads = vis ? report_tenants_section(rq->redis, src.period.parts, src.period.nparts,
+                                                   rq->first_day, rq->last_day, NULL, rq->rules,
+                                                   rq->opt.min_devices, NULL, err, errlen)
+                          : NULL;
     if (!uploads) {
-        if (read) /* out of memory */
-            err[0] = '\0';
         json_decref(vis);
         goto done;
     }

@@ -53,7 +53,7 @@ sections() {
 }
 sections monthly "summary services change new-services adoption genai tenants departments visibility unknown privacy"
 sections private "summary services change new-services adoption genai tenants departments visibility unknown privacy"
-sections department "summary tools alternatives dropped tenants visibility unknown privacy"
+sections department "summary tools alternatives dropped genai tenants visibility unknown privacy"
 sections unsanctioned "summary services tenants departments visibility privacy"
 sections new "summary services departments visibility privacy"
 sections unknown "summary unknown visibility privacy"
