@@ -10,7 +10,14 @@
 #    the truth's own, other and none, per department and per tenant name;
 #  - the flow log's GenAI flows, by the catalog's vendor and the truth's use,
 #    give the truth's genai_uses; the truth's GenAI services are the catalog's;
-#  - the internal HTTP servers' flows are internal and give the truth's clients.
+#  - the internal HTTP servers' flows are internal and give the truth's clients;
+# and then what the reports say of the same run, against the truth alone:
+#  - the monthly report's tenants (own, other, none; per department; other
+#    tenants' names) equal the truth's exactly, and "Uploads to other tenants of
+#    sanctioned services" lists the truth's other-tenant traffic of sanctioned
+#    services, the leak to fabrikam among it;
+#  - the monthly report's GenAI uploads by vendor and use equal the truth's;
+#  - the department report of each department says the same for it.
 # The same for another seed and a larger scale.
 . "$(dirname "$0")/lib.sh"
 with_redis
@@ -141,10 +148,78 @@ check() {
     pass "$name: internal HTTP servers' flows are internal, clients as in the truth ($(wc -l <"$T/$name-want-servers.tsv") rows)"
 }
 
+# check_reports NAME TRUTH REDIS_URL FLOWLOG
+check_reports() {
+    local name=$1 truth=$2 url=$3 flows=$4
+    local month
+    month=$(jq -r '.event.start[0:7]' "$flows" | sort -u | head -1)
+    "$REPORT" --rules "$RULES" --redis "$url" --set privacy.min_devices=1 monthly --month "$month" \
+        >"$T/$name-m.json" || fail "$name: monthly"
+    python3 "$SRC/tests/integration/validate_report.py" "$SRC/docs/report.schema.json" \
+        "$T/$name-m.json" >&2 || fail "$name: the monthly report does not match the schema"
+
+    # Tenants: every figure of the truth (own and other names aside: the
+    # report names other tenants only).
+    grep -v $'\town\tname:' "$T/$name-want-tenants.tsv" >"$T/$name-want-rt.tsv"
+    jq -r '.services[] | select(.tenants) | .id as $s | .tenants |
+        (["own", "other", "none"][] as $c | .[$c] | select(.flows > 0) |
+            [$s, $c, "*", .bytes_up, .bytes_down, .flows, .devices]),
+        (.departments[] | .id as $d | ["own", "other", "none"][] as $c | .[$c] |
+            select(.flows > 0) | [$s, $c, $d, .bytes_up, .bytes_down, .flows, .devices]),
+        (.other.names[] | [$s, "other", "name:" + .tenant, .bytes_up, .bytes_down, .flows, .devices])
+        | @tsv' "$T/$name-m.json" | sort >"$T/$name-got-rt.tsv"
+    diff -u "$T/$name-want-rt.tsv" "$T/$name-got-rt.tsv" >&2 ||
+        fail "$name: the monthly report's tenants differ from the truth"
+    jq -r --slurpfile cat "$T/catalog.json" '
+        ($cat[0].services | map({(.id): .status}) | add) as $status |
+        .tenants | to_entries[] | select($status[.key] == "sanctioned") | .key as $s |
+        .value.other.departments // {} | to_entries[] | select(.value.flows > 0) |
+        [.key, $s, .value.bytes_up, .value.bytes_down, .value.flows, .value.addresses] | @tsv' \
+        "$truth" | sort >"$T/$name-want-up.tsv"
+    jq -r '.other_tenant_uploads.rows[] | select(.status == "other-tenant") |
+           [.department.id, .service.id, .bytes_up, .bytes_down, .flows, .devices] | @tsv' \
+        "$T/$name-m.json" | sort | diff -u "$T/$name-want-up.tsv" - >&2 ||
+        fail "$name: uploads to other tenants of sanctioned services differ from the truth"
+    jq -e '.other_tenant_uploads.rows[] | select(.department.id == "finance" and
+           .service.id == "microsoft-365") | .bytes_up > 1000000 and
+           any(.names[]; .tenant == "fabrikam")' "$T/$name-m.json" >/dev/null ||
+        fail "$name: the leak to fabrikam is not among the uploads to other tenants"
+    pass "$name: monthly tenants equal the truth ($(wc -l <"$T/$name-want-rt.tsv") figures), $(wc -l <"$T/$name-want-up.tsv") rows of uploads to other tenants of sanctioned services"
+
+    # GenAI: uploads by department, vendor and use.
+    jq -r '.genai_uses | to_entries[] | .key as $d | .value | to_entries[] | .key as $v | .value |
+           to_entries[] | select(.value.flows > 0) |
+           [$d, $v, .key, .value.bytes_up, .value.bytes_down, .value.flows] | @tsv' "$truth" |
+        sort >"$T/$name-want-gu.tsv"
+    jq -r '.genai_uploads.departments[] | .id as $d | .by_vendor_use[] |
+           [$d, .vendor, .use, .bytes_up, .bytes_down, .flows] | @tsv' "$T/$name-m.json" |
+        sort | diff -u "$T/$name-want-gu.tsv" - >&2 ||
+        fail "$name: GenAI uploads by vendor and use differ from the truth"
+    pass "$name: GenAI uploads by department, vendor and use equal the truth ($(wc -l <"$T/$name-want-gu.tsv") rows)"
+
+    # Each department's report says the same for it.
+    local d
+    for d in $(jq -r '.departments[].id' "$T/$name-m.json"); do
+        "$REPORT" --rules "$RULES" --redis "$url" --set privacy.min_devices=1 department "$d" \
+            --month "$month" >"$T/$name-d.json" || fail "$name: department $d"
+        jq -r --arg d "$d" '.services[] | select(.tenants) | .id as $s | .tenants |
+            ["own", "other", "none"][] as $c | .[$c] | select(.flows > 0) |
+            [$s, $c, $d, .bytes_up, .bytes_down, .flows, .devices] | @tsv' "$T/$name-d.json" |
+            sort | diff -u <(awk -F'\t' -v d="$d" '$3 == d' "$T/$name-want-rt.tsv") - >&2 ||
+            fail "$name: department $d: tenants differ from the truth"
+        jq -r '.other_tenant_uploads.rows[] | [.department.id, .service.id, .bytes_up,
+               .bytes_down, .flows, .devices] | @tsv' "$T/$name-d.json" | sort |
+            diff -u <(awk -F'\t' -v d="$d" '$1 == d' "$T/$name-want-up.tsv") - >&2 ||
+            fail "$name: department $d: uploads to other tenants differ from the truth"
+    done
+    pass "$name: every department's report has its tenants as in the truth"
+}
+
 sample
 sensor -r "$T/sample.pcap" --rules "$RULES" --redis "$REDIS_URL?db=1" --sensor-id t1 --workers 2 \
     --flow-log "$T/flows-1.json" || fail "sensor exited $?"
 check "seed 1" "$T/truth.json" "$T/flows-1.json"
+check_reports "seed 1" "$T/truth.json" "$REDIS_URL?db=1" "$T/flows-1.json"
 
 # Somebody else's big upload to a sanctioned service: finance to fabrikam's OneDrive.
 expect_eq "the leak" "$(jq '.tenants["microsoft-365"].other.departments.finance.bytes_up > 1000000' \
@@ -154,3 +229,4 @@ expect_eq "the leak" "$(jq '.tenants["microsoft-365"].other.departments.finance.
 sensor -r "$T/s7.pcap" --rules "$RULES" --redis "$REDIS_URL?db=2" --sensor-id t2 --workers 2 \
     --flow-log "$T/flows-2.json" || fail "sensor exited $?"
 check "seed 7, scale 2" "$T/s7.json" "$T/flows-2.json"
+check_reports "seed 7, scale 2" "$T/s7.json" "$REDIS_URL?db=2" "$T/flows-2.json"
