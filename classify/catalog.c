@@ -94,6 +94,8 @@ static const char *const category_names[CATEGORY_COUNT] = {
 
 static const char *const risk_names[RISK_COUNT] = {"low", "medium", "high"};
 
+static const char *const use_names[SERVICE_USE_COUNT] = {NULL, "app", "api"};
+
 static const char *const reason_names[REASON_COUNT] = {
     "external-storage",   "public-sharing",  "trains-on-data",       "no-sso",
     "personal-accounts",  "anonymising",     "remote-control",       "bulk-transfer",
@@ -136,6 +138,11 @@ int catalog_category_parse(const char *s)
 const char *catalog_risk_name(enum service_risk risk)
 {
     return (unsigned)risk < RISK_COUNT ? risk_names[risk] : "unknown";
+}
+
+const char *catalog_use_name(enum service_use use)
+{
+    return (unsigned)use < SERVICE_USE_COUNT ? use_names[use] : NULL;
 }
 
 const char *catalog_reason_name(enum risk_reason r)
@@ -228,17 +235,19 @@ enum entry_key {
     KEY_IP,
     KEY_TENANTS,
     KEY_NOT_TENANTS,
+    KEY_USE,
     KEY_COUNT
 };
-static const char *const key_names[KEY_COUNT] = {"name",    "vendor",     "category", "risk",
-                                                 "reasons", "domains",    "ndpi",     "ip",
-                                                 "tenants", "not_tenants"};
+static const char *const key_names[KEY_COUNT] = {"name",    "vendor",      "category", "risk",
+                                                 "reasons", "domains",     "ndpi",     "ip",
+                                                 "tenants", "not_tenants", "use"};
 
 struct loader {
     struct catalog *c;
     const char *file;
     int line;          /* of the entry being parsed */
     int key_line;
+    int use_line; /* of the entry's "use" key */
     int seen[KEY_COUNT];
     bool in_entry;     /* a valid [id] header opened the current entry */
     struct diag *d;
@@ -287,6 +296,16 @@ static void finish_entry(struct loader *l)
         diag_error(l->d, l->file, l->line,
                    "service \"%s\" has no \"domains\", \"ndpi\" or \"ip\": nothing can match it",
                    s->id);
+    /* Known only now: "use" may come before "category". */
+    if (s->category != CATEGORY_GENAI && l->seen[KEY_USE]) {
+        diag_error(l->d, l->file, l->use_line,
+                   "\"use\" is for generative-AI services only: service \"%s\" is category "
+                   "\"%s\", not genai",
+                   s->id, catalog_category_name(s->category));
+        s->use = SERVICE_USE_NONE;
+    } else if (s->category == CATEGORY_GENAI && s->use == SERVICE_USE_NONE) {
+        s->use = SERVICE_USE_APP;
+    }
     finish_tenants(l, s);
 }
 
@@ -748,6 +767,21 @@ static void set_text(struct loader *l, char **field, const char *value, const ch
     *field = strdup(value);
 }
 
+static void set_use(struct loader *l, struct service *s, const struct conf_entry *e)
+{
+    l->use_line = e->line;
+    for (int i = SERVICE_USE_APP; i < SERVICE_USE_COUNT; i++) {
+        if (strcmp(e->value, use_names[i]) == 0) {
+            s->use = (enum service_use)i;
+            return;
+        }
+    }
+    diag_error(l->d, e->file, e->line,
+               "use must be app (people use the vendor's app or site) or api (programs call its "
+               "models), not \"%s\"",
+               e->value);
+}
+
 static void on_entry(void *ctx, const struct conf_entry *e, struct diag *d)
 {
     struct loader *l = ctx;
@@ -769,7 +803,7 @@ static void on_entry(void *ctx, const struct conf_entry *e, struct diag *d)
     if (k < 0) {
         diag_error(d, e->file, e->line,
                    "unknown key \"%s\" (expected name, vendor, category, risk, reasons, domains, "
-                   "ndpi, ip, tenants or not_tenants)",
+                   "ndpi, ip, tenants, not_tenants or use)",
                    e->key);
         return;
     }
@@ -833,6 +867,9 @@ static void on_entry(void *ctx, const struct conf_entry *e, struct diag *d)
         conf_each_word(e->value, add_not_tenant, &w);
         break;
     }
+    case KEY_USE:
+        set_use(l, s, e);
+        break;
     case KEY_COUNT:
         break;
     }

@@ -60,6 +60,17 @@ enum service_category {
 
 enum service_risk { RISK_LOW, RISK_MEDIUM, RISK_HIGH, RISK_COUNT };
 
+/* How a generative-AI service is used ("use" in services.conf): people use
+ * the vendor's own app or site, or programs call the vendor's models.  One
+ * vendor's two uses are two services, told apart by host name (chatgpt.com,
+ * api.openai.com). */
+enum service_use {
+    SERVICE_USE_NONE, /* not a generative-AI service */
+    SERVICE_USE_APP,  /* the default of a genai service */
+    SERVICE_USE_API,
+    SERVICE_USE_COUNT
+};
+
 /* Reasons a service carries risk; a bit set in service.reasons. */
 enum risk_reason {
     REASON_EXTERNAL_STORAGE,    /* stores the organisation's files outside it */
@@ -88,6 +99,7 @@ struct service {
     enum service_category category;
     enum service_risk risk;
     uint32_t reasons; /* bit (1u << enum risk_reason) */
+    enum service_use use; /* SERVICE_USE_NONE unless category is genai */
     char **domains;
     size_t ndomains;
     char **ndpi;      /* nDPI protocol names, e.g. "Dropbox" */
@@ -166,6 +178,7 @@ extern const char *const catalog_default_not_tenants[];
 const char *catalog_category_name(enum service_category cat);
 int catalog_category_parse(const char *s); /* -1 if unknown */
 const char *catalog_risk_name(enum service_risk risk);
+const char *catalog_use_name(enum service_use use);         /* "app", "api"; NULL for none */
 const char *catalog_reason_name(enum risk_reason r);        /* "external-storage" */
 const char *catalog_reason_description(enum risk_reason r); /* a sentence for reports */
 

@@ -82,6 +82,9 @@ static const struct key_def keys[] = {
     {"events.upload_threshold", T_SIZE, F(upload_threshold), "500M", 0, 1ULL << 50,
      "an upload-spike event when a department uploads this much to one service in an hour "
      "(0 = never)"},
+    {"events.other_tenant_threshold", T_SIZE, F(other_tenant_threshold), "100M", 0, 1ULL << 50,
+     "an other-tenant-upload event when a department uploads this much in an hour to other "
+     "customers' tenants of one sanctioned service (0 = never)"},
     {"events.stream_maxlen", T_UINT, F(stream_maxlen), "100000", 100, 100000000,
      "events kept in the Redis stream shadowtap:events (approximately)"},
     {"flow.max_flows", T_UINT, F(max_flows), "1000000", 16, 1ULL << 30,

@@ -55,7 +55,7 @@ struct sensor_config {
     uint64_t cells_per_batch;
     uint64_t max_pending_cells;
     /* events */
-    uint64_t upload_threshold, stream_maxlen;
+    uint64_t upload_threshold, other_tenant_threshold, stream_maxlen;
     /* flows */
     uint64_t max_flows;
     uint64_t tcp_timeout, tcp_closing_timeout, udp_timeout, other_timeout;

@@ -1,7 +1,8 @@
 /*
  * report_catalog.c - every service of the catalog with its facts and policy:
- * how it is recognised (domains, nDPI names, ranges, tenant patterns) and what
- * the policy says of it (status, alternative, the organisation's own tenants).
+ * how it is recognised (domains, nDPI names, ranges, tenant patterns), the use
+ * of a generative-AI service (app or api), and what the policy says of it
+ * (status, alternative, the organisation's own tenants).
  */
 #include "report_catalog.h"
 
@@ -42,6 +43,9 @@ json_t *report_catalog(const struct report_request *rq, char *err, size_t errlen
                       strings(s->domains, s->ndomains), "ndpi", strings(s->ndpi, s->nndpi), "ip",
                       ranges, "status", policy_status_name(policy_status(r->policy, (int)i, -1)));
         json_object_set_new(o, "alternative", a ? json_string(a->id) : json_null());
+        const char *use = catalog_use_name(s->use);
+        if (use) /* generative-AI services only */
+            json_object_set_new(o, "use", json_string(use));
         json_object_set_new(o, "tenants", strings(s->tenants, s->ntenants));
         json_object_set_new(o, "not_tenants", strings(s->not_tenants, s->nnot_tenants));
         const char *const *own = NULL;

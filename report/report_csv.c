@@ -6,10 +6,14 @@
  * report's services[], each a "service" row; then, in the monthly,
  * department and unknown reports, a "candidate" row per department of each
  * listed candidate service (unknown_services), whose traffic is already
- * inside the unclassified service rows: the column "row" tells them apart,
- * so that a sum over service rows alone is the report's total; and, in the
- * monthly report, an "ai-server" row per client department of each model
- * server inside (internal_ai_servers), traffic in no service row at all.
+ * inside the unclassified service rows; and in the monthly, department and
+ * unsanctioned reports an "other-tenant" row per department and sanctioned
+ * service whose traffic went to other organisations' tenants
+ * (other_tenant_uploads), already inside that service's row.  The column
+ * "row" tells them apart, so that a sum over service rows alone is the
+ * report's total.  The monthly report also has an "ai-server" row per client
+ * department of each model server inside (internal_ai_servers): traffic in
+ * no service row at all.
  */
 #include "report_csv.h"
 
@@ -183,6 +187,42 @@ static void candidate_rows(FILE *out, json_t *period, json_t *unknown)
     }
 }
 
+/* One row per department and sanctioned service with traffic to other
+ * organisations' tenants; the rows privacy folded have none. */
+static void other_tenant_rows(FILE *out, json_t *period, json_t *uploads)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(uploads, "rows"), i, r)
+    {
+        json_t *dept = json_object_get(r, "department"), *svc = json_object_get(r, "service");
+        json_t *values[NCOLUMNS] = {
+            json_object_get(period, "start"),
+            json_object_get(period, "end"),
+            json_object_get(dept, "id"),
+            json_object_get(dept, "name"),
+            json_object_get(svc, "id"),
+            json_object_get(svc, "name"),
+            NULL,
+            NULL,
+            json_object_get(r, "status"),
+            json_object_get(r, "devices"),
+            json_object_get(r, "bytes_up"),
+            json_object_get(r, "bytes_down"),
+            json_object_get(r, "flows"),
+        };
+        for (size_t k = 0; k < NCOLUMNS; k++) {
+            if (k)
+                fputc(',', out);
+            if (k == COLUMN_ROW)
+                fputs("other-tenant", out);
+            else
+                scalar(out, values[k]);
+        }
+        row_end(out);
+    }
+}
+
 /* One row per named client department of each model server inside
  * (internal_ai_servers of the monthly report): the server as
  * "{pseudonym}:{port}", its API as the name, traffic no service row holds.
@@ -233,7 +273,7 @@ static void ai_server_rows(FILE *out, json_t *period, json_t *servers)
 
 static void catalog_rows(FILE *out, json_t *doc)
 {
-    fputs("service,service_name,vendor,category,risk,reasons,status,alternative", out);
+    fputs("service,service_name,vendor,category,risk,reasons,status,alternative,use", out);
     row_end(out);
     size_t i;
     json_t *s;
@@ -260,6 +300,8 @@ static void catalog_rows(FILE *out, json_t *doc)
         scalar(out, json_object_get(s, "status"));
         fputc(',', out);
         scalar(out, json_object_get(s, "alternative"));
+        fputc(',', out);
+        scalar(out, json_object_get(s, "use"));
         row_end(out);
     }
 }
@@ -298,6 +340,7 @@ int report_csv_write(FILE *out, json_t *doc)
         }
     }
     candidate_rows(out, period, json_object_get(doc, "unknown_services"));
+    other_tenant_rows(out, period, json_object_get(doc, "other_tenant_uploads"));
     ai_server_rows(out, period, json_object_get(doc, "internal_ai_servers"));
     return ferror(out) ? -1 : 0;
 }

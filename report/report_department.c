@@ -6,7 +6,8 @@
  * other departments' fields skipped), and its services' bytes per day with
  * one HMGET per day.  Status and alternative are the policy's for this
  * department, exceptions included.  Its visibility and candidate services
- * are its own fields and device keys only.
+ * are its own fields and device keys only; its uploads to generative AI
+ * (report_genai.h) its own visible cells.
  */
 #include "report_department.h"
 
@@ -18,9 +19,11 @@
 #include "report_candidates.h"
 #include "report_data.h"
 #include "report_dates.h"
+#include "report_genai.h"
 #include "report_json.h"
 #include "report_section.h"
 #include "report_source.h"
+#include "report_tenants.h"
 #include "report_visibility.h"
 
 #define CANDIDATES_SHOWN 100 /* candidate services listed in unknown_services */
@@ -258,13 +261,27 @@ json_t *report_department(const struct report_request *rq, char *err, size_t err
         vis ? report_candidates_section(rq->redis, &rq->month, 1, rq->dept, rq->rules,
                                         rq->opt.min_devices, CANDIDATES_SHOWN, NULL, err, errlen)
             : NULL;
-    if (!unknown) {
+    json_t *genai = unknown ? report_genai_department(&cur->view, err, errlen) : NULL;
+    if (!genai) {
         json_decref(vis);
+        json_decref(unknown);
         goto done;
     }
     struct dept_totals t;
     totals_init(&t, m.ndays);
     json_t *services = tools_section(&m, &t);
+    json_t *uploads = report_tenants_section(rq->redis, cur->period.parts, cur->period.nparts,
+                                             cur->first_day, cur->last_day, rq->dept, rq->rules,
+                                             rq->opt.min_devices, services, err, errlen);
+    if (!uploads) {
+        json_decref(genai);
+        json_decref(vis);
+        json_decref(unknown);
+        json_decref(services);
+        json_decref(t.by_status);
+        json_decref(t.daily_bytes);
+        goto done;
+    }
     out = report_section_head("department", rq->redis, cur->first_day, cur->last_day, &cur->view);
     json_object_set_new(out, "previous",
                         prev->before_epoch ? report_json_period_before_epoch()
@@ -273,7 +290,9 @@ json_t *report_department(const struct report_request *rq, char *err, size_t err
     json_object_set_new(out, "visibility", vis);
     json_object_set_new(out, "services", services);
     json_object_set_new(out, "dropped", dropped_section(&m));
+    json_object_set_new(out, "genai_uploads", genai);
     json_object_set_new(out, "other", report_json_other(cur->view.nhidden, &cur->view.hidden));
+    json_object_set_new(out, "other_tenant_uploads", uploads);
     json_object_set_new(out, "unknown_services", unknown);
 done:
     free(m.daily);

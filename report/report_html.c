@@ -123,7 +123,8 @@ static void date_only(struct page *pg, json_t *v)
 
 static const char *status_class(const char *status)
 {
-    static const char *known[] = {"sanctioned", "tolerated", "unsanctioned", "prohibited"};
+    static const char *known[] = {"sanctioned", "tolerated", "unsanctioned", "prohibited",
+                                  "other-tenant"};
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
         if (strcmp(status, known[i]) == 0)
             return known[i];
@@ -138,6 +139,7 @@ static const char *status_css(const char *status)
            : strcmp(c, "tolerated") == 0    ? "st-tolerated"
            : strcmp(c, "unsanctioned") == 0 ? "st-unsanctioned"
            : strcmp(c, "prohibited") == 0   ? "st-prohibited"
+           : strcmp(c, "other-tenant") == 0 ? "st-other-tenant"
                                             : "st-unknown";
 }
 
@@ -476,6 +478,37 @@ static void show_genai_services(struct page *pg, json_t *row, const char *key)
     names(pg, get(row, "services"), "name", note_upload);
 }
 
+/* The ids in a row's list of service ids. */
+static void show_service_ids(struct page *pg, json_t *row, const char *key)
+{
+    size_t i;
+    json_t *id;
+    json_array_foreach(get(row, "services"), i, id)
+    {
+        if (i)
+            put(pg, ", ");
+        text(pg, json_string_value(id) ? json_string_value(id) : "");
+    }
+}
+
+/* A department's uploads per vendor and use: "OpenAI app 1.2 MB; ..."
+ * (semicolons, as vendor names hold commas). */
+static void show_vendor_uses(struct page *pg, json_t *row, const char *key)
+{
+    size_t i;
+    json_t *vu;
+    json_array_foreach(get(row, "by_vendor_use"), i, vu)
+    {
+        if (i)
+            put(pg, "; ");
+        text(pg, str(vu, "vendor"));
+        put(pg, " ");
+        text(pg, str(vu, "use"));
+        put(pg, " ");
+        bytes(pg, num(vu, "bytes_up"));
+    }
+}
+
 /* A series of byte counts as an array for the charts; NULL when empty or
  * out of memory.  The caller frees it. */
 static uint64_t *series_values(json_t *series)
@@ -577,6 +610,10 @@ static const struct html_column col_uploaded_sanctioned = {
     .title = "To sanctioned", .class = "n", .show = show_bytes, .key = "bytes_up_sanctioned"};
 static const struct html_column col_genai_services = {.title = "Services",
                                                       .show = show_genai_services};
+static const struct html_column col_genai_vendor_uses = {.title = "By vendor and use",
+                                                         .show = show_vendor_uses};
+static const struct html_column col_use = {.title = "Use", .show = show_text, .key = "use"};
+static const struct html_column col_service_ids = {.title = "Services", .show = show_service_ids};
 static const struct html_column col_last_month = {
     .title = "Last month", .class = "n", .show = show_int, .key = "devices_previous"};
 static const struct html_column col_trend = {.title = "Trend", .show = show_trend};
@@ -715,6 +752,7 @@ static const char style[] =
     "tolerated)}"
     ".pill.st-unsanctioned{background:var(--unsanctioned)}"
     ".pill.st-prohibited{background:var(--prohibited)}.pill.st-unknown{background:var(--unknown)}\n"
+    ".pill.st-other-tenant{background:var(--unsanctioned)}\n"
     ".risk-high{color:var(--prohibited);font-weight:600}.risk-medium{color:#a15c00;font-weight:600}"
     ".risk-low{color:var(--sanctioned);font-weight:600}\n"
     ".up{color:#a15c00}.down{color:var(--tolerated)}\n"
@@ -1514,19 +1552,131 @@ static void genai_chart(struct page *pg, json_t *depts)
     free(bars);
 }
 
+/* One vendor's app and its API side by side: by_vendor_use of a genai_uploads. */
+static void genai_vendor_use_table(struct page *pg, json_t *genai)
+{
+    static const struct html_column *const columns[] = {&col_vendor, &col_use,   &col_uploaded,
+                                                        &col_down,   &col_flows, &col_service_ids};
+    put(pg, "<h3>Uploads to generative AI by vendor and use</h3>\n"
+            "<p class=\"muted\">app: people use the vendor's app or site; api: programs call "
+            "its models.</p>\n");
+    table(pg, &(const struct html_table){COLUMNS(columns)}, get(genai, "by_vendor_use"));
+}
+
 static void monthly_genai(struct page *pg)
 {
     static const struct html_column *const columns[] = {
-        &col_department, &col_uploaded, &col_uploaded_sanctioned, &col_genai_services};
-    json_t *depts = get(get(pg->doc, "genai_uploads"), "departments");
+        &col_department, &col_uploaded, &col_uploaded_sanctioned, &col_genai_vendor_uses,
+        &col_genai_services};
+    json_t *genai = get(pg->doc, "genai_uploads"), *depts = get(genai, "departments");
     section_open(pg, "genai", "Uploads to generative AI",
                  "How much did each department send to generative-AI services, and how much of "
                  "it to sanctioned ones?");
     if (json_array_size(depts)) {
         genai_chart(pg, depts);
         table(pg, &(const struct html_table){COLUMNS(columns)}, depts);
+        genai_vendor_use_table(pg, genai);
     } else {
         put(pg, "<p class=\"muted\">No use of generative-AI services this month.</p>\n");
+    }
+    section_close(pg);
+}
+
+/* ---- tenants ---- */
+
+static void show_member_name(struct page *pg, json_t *row, const char *key)
+{
+    text(pg, str(get(row, key), "name"));
+}
+
+/* "fabrikam 1.2 MB, northwind 300 kB; 2 more seen from too few devices". */
+static void show_tenant_names(struct page *pg, json_t *row, const char *key)
+{
+    json_t *o = key ? get(row, key) : row;
+    size_t i;
+    json_t *n;
+    json_array_foreach(get(o, "names"), i, n)
+    {
+        if (i)
+            put(pg, ", ");
+        text(pg, str(n, "tenant"));
+        put(pg, " <span class=\"muted\">");
+        bytes(pg, num(n, "bytes_up") + num(n, "bytes_down"));
+        put(pg, "</span>");
+    }
+    uint64_t hidden = num(get(o, "names_hidden"), "names");
+    if (hidden)
+        fmt(pg, "%s%" PRIu64 " more seen from fewer than %" JSON_INTEGER_FORMAT " devices",
+            json_array_size(get(o, "names")) ? "; " : "", hidden, pg->min_devices);
+}
+
+static void show_class_bytes(struct page *pg, json_t *row, const char *key)
+{
+    json_t *c = get(get(row, "tenants"), key);
+    if (!num(c, "flows")) {
+        put(pg, "&ndash;");
+        return;
+    }
+    bytes(pg, num(c, "bytes_up"));
+    put(pg, " / ");
+    bytes(pg, num(c, "bytes_down"));
+}
+
+static void show_other_tenants(struct page *pg, json_t *row, const char *key)
+{
+    json_t *other = get(get(row, "tenants"), key);
+    fmt(pg, "%" PRIu64 ": ", num(other, "tenants"));
+    show_tenant_names(pg, other, NULL);
+}
+
+static const struct html_column col_upload_dept = {
+    .title = "Department", .show = show_member_name, .key = "department"};
+static const struct html_column col_upload_service = {
+    .title = "Service", .show = show_member_name, .key = "service"};
+static const struct html_column col_tenant_names = {.title = "Other organisations' tenants",
+                                                    .show = show_tenant_names};
+static const struct html_column col_own = {
+    .title = "Own tenants (up / down)", .class = "n", .show = show_class_bytes, .key = "own"};
+static const struct html_column col_other = {
+    .title = "Other tenants (up / down)", .class = "n", .show = show_class_bytes, .key = "other"};
+static const struct html_column col_none = {
+    .title = "No tenant (up / down)", .class = "n", .show = show_class_bytes, .key = "none"};
+static const struct html_column col_other_names = {
+    .title = "Other tenants", .show = show_other_tenants, .key = "other"};
+
+static bool with_tenant_traffic(json_t *svc)
+{
+    json_t *t = get(svc, "tenants");
+    return num(get(t, "own"), "flows") || num(get(t, "other"), "flows");
+}
+
+/* Uploads to other organisations' instances of sanctioned services, then
+ * (services is not NULL) every service's own and other tenants. */
+static void tenants_section(struct page *pg, json_t *services)
+{
+    static const struct html_column *const uploads[] = {
+        &col_upload_dept, &col_upload_service, &col_status,      &col_devices,
+        &col_up,          &col_down,           &col_tenant_names};
+    static const struct html_column *const classes[] = {&col_service, &col_own, &col_other,
+                                                        &col_none, &col_other_names};
+    json_t *u = get(pg->doc, "other_tenant_uploads");
+    section_open(pg, "tenants", "Uploads to other tenants of sanctioned services",
+                 "Which departments sent data to other organisations' instances of services we "
+                 "sanctioned (another company's SharePoint, an unknown storage bucket)?");
+    json_t *other = json_pack("{s:O, s:O, s:O}", "cells", get(get(u, "other"), "rows"), "bytes_up",
+                              get(get(u, "other"), "bytes_up"), "bytes_down",
+                              get(get(u, "other"), "bytes_down"));
+    table(pg,
+          &(const struct html_table){COLUMNS(uploads), .other = other,
+                                     .empty =
+                                         "<p class=\"muted\">No traffic to other "
+                                         "organisations' tenants of sanctioned services.</p>\n"},
+          get(u, "rows"));
+    json_decref(other);
+    if (services && rows_kept(&(const struct html_table){.keep = with_tenant_traffic}, services)) {
+        put(pg, "<h3>Own and other tenants, by service</h3>\n");
+        table(pg, &(const struct html_table){COLUMNS(classes), .keep = with_tenant_traffic},
+              services);
     }
     section_close(pg);
 }
@@ -1584,6 +1734,7 @@ static void render_monthly(struct page *pg)
     monthly_new(pg);
     monthly_candidates(pg);
     monthly_genai(pg);
+    tenants_section(pg, get(pg->doc, "services"));
     departments_detail(pg, "Which services does each department use?", 0);
     visibility_section(pg);
     unknown_section(pg);
@@ -1695,6 +1846,26 @@ static void department_dropped(struct page *pg)
     section_close(pg);
 }
 
+static void department_genai(struct page *pg)
+{
+    json_t *genai = get(pg->doc, "genai_uploads");
+    section_open(pg, "genai", "Uploads to generative AI",
+                 "How much did the team send to generative-AI services, to which vendors, through "
+                 "their apps or their APIs?");
+    if (json_array_size(get(genai, "by_vendor_use"))) {
+        put(pg, "<p>");
+        bytes(pg, num(genai, "bytes_up"));
+        fmt(pg, " uploaded, %.0f%% of it to sanctioned services.</p>\n",
+            num(genai, "bytes_up")
+                ? 100.0 * (double)num(genai, "bytes_up_sanctioned") / (double)num(genai, "bytes_up")
+                : 0.0);
+        genai_vendor_use_table(pg, genai);
+    } else {
+        put(pg, "<p class=\"muted\">No use of generative-AI services this month.</p>\n");
+    }
+    section_close(pg);
+}
+
 static void render_department(struct page *pg)
 {
     char title[256], sub[64];
@@ -1706,6 +1877,8 @@ static void render_department(struct page *pg)
     department_tools(pg);
     department_alternatives(pg);
     department_dropped(pg);
+    department_genai(pg);
+    tenants_section(pg, get(pg->doc, "services"));
     visibility_section(pg);
     unknown_section(pg);
     page_close(pg);
@@ -1743,6 +1916,7 @@ static void render_unsanctioned(struct page *pg)
                  "Ordered by bytes uploaded; first and last seen over all time.");
     service_table(pg, services, NULL);
     section_close(pg);
+    tenants_section(pg, NULL);
     departments_detail(pg, "Where each service is used.", 1);
     visibility_section(pg);
     page_close(pg);
@@ -1804,8 +1978,8 @@ static void render_unknown(struct page *pg)
 
 static void render_catalog(struct page *pg)
 {
-    static const struct html_column *const columns[] = {&col_service, &col_vendor, &col_status,
-                                                        &col_risk, &col_catalog_alternative};
+    static const struct html_column *const columns[] = {
+        &col_service, &col_vendor, &col_use, &col_status, &col_risk, &col_catalog_alternative};
     char sub[64];
     snprintf(sub, sizeof(sub), "%" PRIu64 " services", num(pg->doc, "count"));
     page_open(pg, "Service catalog", sub);

@@ -8,7 +8,8 @@
  * figures come from visible cells only, so the privacy threshold holds in
  * every section.  What named the month's traffic (report_visibility.h), the
  * candidate services (report_candidates.h) and the model servers inside
- * (report_ai_servers.h) are read after, from their own keys.
+ * (report_ai_servers.h) are read after, from their own keys; the uploads to
+ * generative AI are report_genai.h's.
  */
 #include "report_monthly.h"
 
@@ -21,9 +22,11 @@
 #include "report_candidates.h"
 #include "report_data.h"
 #include "report_dates.h"
+#include "report_genai.h"
 #include "report_json.h"
 #include "report_section.h"
 #include "report_source.h"
+#include "report_tenants.h"
 #include "report_visibility.h"
 
 #define CANDIDATES_SHOWN 100 /* candidate services listed in unknown_services */
@@ -277,45 +280,6 @@ static json_t *candidates_section(const struct report_source *m, const struct re
     return json_pack("{s:o, s:o}", "criteria", criteria, "services", list);
 }
 
-static json_t *genai_section(const struct report_source *m)
-{
-    const struct report_view *v = &m->view;
-    json_t *depts = json_array();
-    uint64_t total = 0, total_sanctioned = 0;
-    for (size_t i = 0; i < v->ndepts; i++) {
-        const struct report_view_group *g = &v->depts[i];
-        json_t *services = json_array();
-        uint64_t up = 0, sanctioned = 0;
-        for (size_t k = 0; k < g->ncells; k++) {
-            const struct report_view_cell *vc = &v->cells[g->cells[k]];
-            const struct service *s = catalog_service(v->rules->catalog, vc->service_idx);
-            if (!s || s->category != CATEGORY_GENAI || vc->hidden)
-                continue;
-            up += vc->data->bytes_up;
-            if (vc->status == POLICY_SANCTIONED)
-                sanctioned += vc->data->bytes_up;
-            json_array_append_new(services,
-                                  json_pack("{s:s, s:s, s:s, s:o}", "id", s->id, "name", s->name,
-                                            "status", policy_status_name(vc->status), "bytes_up",
-                                            report_json_u64(vc->data->bytes_up)));
-        }
-        if (!json_array_size(services)) {
-            json_decref(services);
-            continue;
-        }
-        report_json_sort_by(services, "bytes_up");
-        total += up;
-        total_sanctioned += sanctioned;
-        json_array_append_new(depts, json_pack("{s:s, s:s, s:o, s:o, s:o}", "id", g->id, "name",
-                                               report_dept_name(v->rules, g->id), "bytes_up",
-                                               report_json_u64(up), "bytes_up_sanctioned",
-                                               report_json_u64(sanctioned), "services", services));
-    }
-    report_json_sort_by(depts, "bytes_up");
-    return json_pack("{s:o, s:o, s:o}", "bytes_up", report_json_u64(total), "bytes_up_sanctioned",
-                     report_json_u64(total_sanctioned), "departments", depts);
-}
-
 json_t *report_monthly(const struct report_request *rq, char *err, size_t errlen)
 {
     /* The previous month is compared per service only: its countries are not
@@ -339,8 +303,18 @@ json_t *report_monthly(const struct report_request *rq, char *err, size_t errlen
         vis ? report_candidates_section(c, &rq->month, 1, NULL, rq->rules, rq->opt.min_devices,
                                         CANDIDATES_SHOWN, NULL, err, errlen)
             : NULL;
-    if (!unknown) {
+    json_t *genai = unknown ? report_genai_section(&cur->view, err, errlen) : NULL;
+    json_t *services = genai ? services_section(cur, &seen) : NULL;
+    json_t *uploads = services
+                          ? report_tenants_section(c, cur->period.parts, cur->period.nparts,
+                                                   cur->first_day, cur->last_day, NULL, rq->rules,
+                                                   rq->opt.min_devices, services, err, errlen)
+                          : NULL;
+    if (!uploads) {
         json_decref(vis);
+        json_decref(unknown);
+        json_decref(genai);
+        json_decref(services);
         goto done;
     }
     size_t new_services = 0;
@@ -348,13 +322,14 @@ json_t *report_monthly(const struct report_request *rq, char *err, size_t errlen
     out = report_section_head("monthly", c, cur->first_day, cur->last_day, &cur->view);
     json_object_set_new(out, "totals", totals_section(cur, new_services));
     json_object_set_new(out, "visibility", vis);
-    json_object_set_new(out, "services", services_section(cur, &seen));
+    json_object_set_new(out, "services", services);
     json_object_set_new(out, "departments", departments_section(cur, &seen));
     json_object_set_new(out, "other", report_json_other(cur->view.nhidden, &cur->view.hidden));
     json_object_set_new(out, "new_services", added);
     json_object_set_new(out, "change", change_section(cur, prev));
     json_object_set_new(out, "adoption_candidates", candidates_section(cur, &rq->opt));
-    json_object_set_new(out, "genai_uploads", genai_section(cur));
+    json_object_set_new(out, "genai_uploads", genai);
+    json_object_set_new(out, "other_tenant_uploads", uploads);
     json_object_set_new(out, "unknown_services", unknown);
     if (json_object_set_new(out, "internal_ai_servers",
                             report_ai_servers_section(c, &rq->month, 1, rq->rules,

@@ -16,6 +16,7 @@
 #include "report_json.h"
 #include "report_section.h"
 #include "report_source.h"
+#include "report_tenants.h"
 #include "report_visibility.h"
 
 static bool not_allowed(void *ctx, const struct report_view_cell *vc)
@@ -85,8 +86,14 @@ json_t *report_unsanctioned(const struct report_request *rq, char *err, size_t e
      * service: the whole organisation's. */
     json_t *vis = report_visibility_section(rq->redis, src.period.parts, src.period.nparts, NULL,
                                             rq->rules, rq->opt.min_devices, err, errlen);
-    if (!vis)
+    json_t *uploads = vis ? report_tenants_section(rq->redis, src.period.parts, src.period.nparts,
+                                                   rq->first_day, rq->last_day, NULL, rq->rules,
+                                                   rq->opt.min_devices, NULL, err, errlen)
+                          : NULL;
+    if (!uploads) {
+        json_decref(vis);
         goto done;
+    }
 
     uint64_t prohibited = 0;
     json_t *services = services_section(v, &seen, &prohibited);
@@ -97,6 +104,7 @@ json_t *report_unsanctioned(const struct report_request *rq, char *err, size_t e
     json_object_set_new(out, "services", services);
     json_object_set_new(out, "departments", depts);
     json_object_set_new(out, "other", report_json_other(v->nhidden, &v->hidden));
+    json_object_set_new(out, "other_tenant_uploads", uploads);
 done:
     report_seen_free(&seen);
     report_source_free(&src);

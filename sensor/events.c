@@ -17,13 +17,14 @@
 struct events {
     FILE *out;
     char *sensor_id;
-    uint64_t upload_threshold;
+    struct events_thresholds th;
     pthread_mutex_t lock;
     struct rules *rules;
     uint64_t written, errors;
 };
 
-struct events *events_open(const char *path, const char *sensor_id, uint64_t upload_threshold)
+struct events *events_open(const char *path, const char *sensor_id, uint64_t upload_threshold,
+                           uint64_t other_tenant_threshold)
 {
     struct events *ev = calloc(1, sizeof(*ev));
     if (!ev)
@@ -38,7 +39,7 @@ struct events *events_open(const char *path, const char *sensor_id, uint64_t upl
         }
     }
     ev->sensor_id = strdup(sensor_id);
-    ev->upload_threshold = upload_threshold;
+    ev->th = (struct events_thresholds){upload_threshold, other_tenant_threshold};
     pthread_mutex_init(&ev->lock, NULL);
     return ev;
 }
@@ -76,13 +77,14 @@ static int severity(const char *action, const char *status)
 {
     if (strcmp(action, "unsanctioned-use") == 0)
         return strcmp(status, "prohibited") == 0 ? 4 : 3;
-    if (strcmp(action, "upload-spike") == 0)
+    if (strcmp(action, "upload-spike") == 0 || strcmp(action, "other-tenant-upload") == 0)
         return 3;
     return strcmp(action, "service-first-seen") == 0 ? 2 : 1;
 }
 
-char *events_format(const struct rules *r, const char *sensor_id, uint64_t upload_threshold,
-                    const struct store_event *e, uint64_t now_unix)
+char *events_format(const struct rules *r, const char *sensor_id,
+                    const struct events_thresholds *th, const struct store_event *e,
+                    uint64_t now_unix)
 {
     int sidx = r ? catalog_find(r->catalog, e->service) : -1;
     const struct service *svc = r ? catalog_service(r->catalog, sidx) : NULL;
@@ -126,13 +128,21 @@ char *events_format(const struct rules *r, const char *sensor_id, uint64_t uploa
         snprintf(message, sizeof(message), "%s service %s used in %s", e->status, svc_name,
                  dep_name);
         json_object_set_new(sh, "bytes_up", json_integer((json_int_t)value));
+    } else if (strcmp(e->action, "other-tenant-upload") == 0) {
+        snprintf(message, sizeof(message),
+                 "%s uploaded %" PRIu64 " bytes to other organisations' tenants of %s in the hour "
+                 "from %s (threshold %" PRIu64 ")",
+                 dep_name, value, svc_name, when, th->other_tenant);
+        json_object_set_new(sh, "upload",
+                            json_pack("{s:I, s:I, s:s}", "bytes", (json_int_t)value, "threshold",
+                                      (json_int_t)th->other_tenant, "tenant", "other"));
     } else {
         snprintf(message, sizeof(message),
                  "%s uploaded %" PRIu64 " bytes to %s in the hour from %s (threshold %" PRIu64 ")",
-                 dep_name, value, svc_name, when, upload_threshold);
+                 dep_name, value, svc_name, when, th->upload);
         json_object_set_new(sh, "upload",
                             json_pack("{s:I, s:I}", "bytes", (json_int_t)value, "threshold",
-                                      (json_int_t)upload_threshold));
+                                      (json_int_t)th->upload));
     }
     json_t *o =
         json_pack("{s:s, s:{s:s, s:[s], s:[s], s:s, s:i, s:s}, s:{s:s}, s:s, s:o}", "@timestamp",
@@ -149,8 +159,7 @@ void events_write(void *ctx, const struct store_event *e)
     struct events *ev = ctx;
     pthread_mutex_lock(&ev->lock);
     if (ev->out) {
-        char *line =
-            events_format(ev->rules, ev->sensor_id, ev->upload_threshold, e, (uint64_t)time(NULL));
+        char *line = events_format(ev->rules, ev->sensor_id, &ev->th, e, (uint64_t)time(NULL));
         if (line && fputs(line, ev->out) >= 0 && fputc('\n', ev->out) != EOF &&
             fflush(ev->out) == 0)
             ev->written++;

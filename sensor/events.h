@@ -23,7 +23,8 @@ struct events;
 
 /* path may be NULL (no file: the Redis stream only).  NULL with errno set when
  * the file cannot be opened. */
-struct events *events_open(const char *path, const char *sensor_id, uint64_t upload_threshold);
+struct events *events_open(const char *path, const char *sensor_id, uint64_t upload_threshold,
+                           uint64_t other_tenant_threshold);
 /* Uses these rules for names from now on (takes a reference). */
 void events_set_rules(struct events *ev, struct rules *r);
 /* store_event_fn: formats and writes one event. */
@@ -34,7 +35,12 @@ uint64_t events_errors(struct events *ev);
 int events_close(struct events *ev);
 
 /* The JSON object of an event (exposed for tests); NULL on allocation failure. */
-char *events_format(const struct rules *r, const char *sensor_id, uint64_t upload_threshold,
-                    const struct store_event *e, uint64_t now_unix);
+struct events_thresholds {
+    uint64_t upload;       /* events.upload_threshold */
+    uint64_t other_tenant; /* events.other_tenant_threshold */
+};
+char *events_format(const struct rules *r, const char *sensor_id,
+                    const struct events_thresholds *th, const struct store_event *e,
+                    uint64_t now_unix);
 
 #endif

@@ -159,6 +159,11 @@ static json_t *build(const struct flowlog_record *r)
     set_path(o, "shadowtap.match", json_string(r->match));
     if (r->visibility)
         set_path(o, "shadowtap.visibility", json_string(r->visibility));
+    if (r->tenant_class) {
+        set_path(o, "shadowtap.tenant.class", json_string(r->tenant_class));
+        if (r->tenant)
+            set_path(o, "shadowtap.tenant.name", json_string(r->tenant));
+    }
     if (r->other_name) {
         set_path(o, "shadowtap.name", json_string(r->other_name));
         set_path(o, "shadowtap.name_source", json_string(r->other_name_source));

@@ -37,6 +37,8 @@ struct flowlog_record {
     const char *service_status;
     const char *match;
     const char *visibility; /* what named its service, or why nothing did (tally.h) */
+    const char *tenant_class; /* "own", "other", "none"; NULL for a service without tenants */
+    const char *tenant;       /* the tenant the host name carries, or NULL */
     const char *ndpi_protocol;
     const char *ndpi_category;
     const char *country; /* ISO 3166 alpha-2, NULL if unknown */

@@ -436,7 +436,8 @@ static int open_root_files(struct sensor *s)
             return SENSOR_EXIT_FAILURE;
         }
     }
-    s->events = events_open(cfg->events_file, s->sensor_id, cfg->upload_threshold);
+    s->events = events_open(cfg->events_file, s->sensor_id, cfg->upload_threshold,
+                            cfg->other_tenant_threshold);
     if (!s->events) {
         log_error("%s: cannot open the events file: %s", cfg->events_file, strerror(errno));
         return SENSOR_EXIT_FAILURE;
@@ -575,6 +576,7 @@ static int open_store(struct sensor *s)
     sc.month_retention_days = (uint32_t)cfg->month_retention_days;
     sc.cells_per_batch = (uint32_t)cfg->cells_per_batch;
     sc.upload_threshold = cfg->upload_threshold;
+    sc.other_tenant_threshold = cfg->other_tenant_threshold;
     sc.stream_maxlen = (uint32_t)cfg->stream_maxlen;
     sc.on_event = events_write;
     sc.event_ctx = s->events;

@@ -221,13 +221,32 @@ static uint16_t server_port(const struct flow *f)
     return f->key.port[(f->flags & FLOW_F_CLIENT_IS_1) ? 0 : 1];
 }
 
+/* Whose instance of its service a decided flow reached, and the tenant its
+ * host name carries (tenant[0] is '\0' unless own or other).  Asked when a
+ * flow's cell is made, not kept in the flow: a flow pays for it once an hour. */
+static enum tally_tenant tenant_of_flow(const struct worker *w, const struct flow *f, char *tenant,
+                                        size_t tenantsz)
+{
+    const struct rules *r = w->rules;
+    tenant[0] = '\0';
+    int svc = catalog_find_sym(r->catalog, f->service_sym);
+    if (svc < 0 || !catalog_has_tenants(r->catalog, svc))
+        return TALLY_TENANT_NA;
+    const char *host = names_domain(f->name);
+    if (!host || catalog_tenant_of(r->catalog, svc, host, tenant, tenantsz) != 1)
+        return TALLY_TENANT_NONE;
+    return policy_is_own_tenant(r->policy, svc, tenant) ? TALLY_TENANT_OWN : TALLY_TENANT_OTHER;
+}
+
 /* The cell a decided flow counts into for traffic in the given hour. */
 static struct tally_cell *cell_for(struct worker *w, struct flow *f, uint32_t hour)
 {
     struct tally_cell *c = f->cell;
     if (c && f->tally_epoch == w->tally_epoch && c->key.hour == hour)
         return c;
-    struct tally_key k = {hour, f->dept_sym, f->service_sym, f->country, 0};
+    char tenant[CATALOG_TENANT_MAX + 1];
+    enum tally_tenant tclass = tenant_of_flow(w, f, tenant, sizeof(tenant));
+    struct tally_key k = {hour, f->dept_sym, f->service_sym, f->country, (uint8_t)tclass, 0};
     c = tally_cell(w->tally, &k);
     if (!c) {
         w->stats.tally_failures++;
@@ -732,6 +751,10 @@ static void write_flow_log(struct worker *w, const struct flow *f, enum flow_end
     pseudonym_format(pseudonym_device(&w->cfg.device_key, client_of(f)), device);
     struct dpi_result res = {.master = f->ndpi_master, .app = f->ndpi_app};
     dpi_label(w->dpi, &res, label, sizeof(label));
+    char tenant[CATALOG_TENANT_MAX + 1];
+    enum tally_tenant tclass = (f->flags & FLOW_F_INTERNAL)
+                                   ? TALLY_TENANT_NA
+                                   : tenant_of_flow(w, f, tenant, sizeof(tenant));
     if (f->country) {
         country[0] = (char)(f->country >> 8);
         country[1] = (char)(f->country & 0xff);
@@ -765,6 +788,8 @@ static void write_flow_log(struct worker *w, const struct flow *f, enum flow_end
         .service_status = policy_status_name(status),
         .match = classify_match_name((enum match_kind)FLOW_MATCH(f)),
         .visibility = tally_vis_name((enum tally_vis)FLOW_VIS(f)),
+        .tenant_class = tally_tenant_name(tclass),
+        .tenant = tclass != TALLY_TENANT_NA && tenant[0] ? tenant : NULL,
         .ndpi_protocol = label,
         .ndpi_category = dpi_category_name(w->dpi, f->ndpi_category),
         .country = f->country ? country : NULL,
@@ -819,6 +844,33 @@ static void note_unknown(struct worker *w, const struct flow *f)
     tally_notes_add_unknown(n, &note, pseudonym_device(&w->cfg.device_key, client_of(f)));
 }
 
+/* A flow to another customer's tenant of a service: its tenant's name, for
+ * the report's list of other tenants (tally_notes.h). */
+static void note_tenant(struct worker *w, const struct flow *f)
+{
+    if (!w->tally || (f->flags & (FLOW_F_INTERNAL | FLOW_F_TALLIED)) != FLOW_F_TALLIED)
+        return;
+    char tenant[CATALOG_TENANT_MAX + 1];
+    if (tenant_of_flow(w, f, tenant, sizeof(tenant)) != TALLY_TENANT_OTHER)
+        return;
+    struct tally_notes *n = tally_notes(w->tally);
+    if (!n)
+        return;
+    struct tally_unknown_note note = {
+        .day = tally_day_of_hour(tally_hour_of(f->first_us)),
+        .dept_sym = f->dept_sym,
+        .domain = symbol_name(f->service_sym),
+        .host = tenant,
+        .bytes_up = f->bytes[0],
+        .bytes_down = f->bytes[1],
+        .flows = 1,
+        .first_seen = (uint32_t)(f->first_us / 1000000u),
+        .last_seen = (uint32_t)(f->last_us / 1000000u),
+    };
+    /* what does not fit is counted in the notes */
+    tally_notes_add_tenant(n, &note, pseudonym_device(&w->cfg.device_key, client_of(f)));
+}
+
 /* A flow to a model server inside: noted per day, server pseudonym, port,
  * API and the departments of server and client, with the client's
  * pseudonym.  The server's address goes nowhere but the flow log. */
@@ -855,6 +907,7 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
     if (w->log)
         write_flow_log(w, f, why);
     note_unknown(w, f);
+    note_tenant(w, f);
     note_ai_server(w, f);
     w->stats.flows_ended[why]++;
     if (f->flags & FLOW_F_INTERNAL)

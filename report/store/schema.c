@@ -52,6 +52,10 @@
 #define UNKNOWN    "unknown"
 #define HOSTS      "hosts"
 #define APART      "apart"
+#define TENANTS    "tenants"
+#define NAMES      "names"
+#define NAME       "name"
+#define DISTINCT   "distinct"
 #define BYTES      "bytes"
 #define AISERVERS  "aiservers"
 
@@ -281,6 +285,69 @@ int schema_key_unknown_apart(char *buf, size_t len, const char *month)
     if (!shaped(month, strlen(month), MONTH_SHAPE))
         return refuse(buf, len);
     return join(buf, len, PREFIX UNKNOWN SEP APART SEP, month, NULL);
+}
+
+/* ---- tenants ---- */
+
+/* "own", "other", "none": the tenant classes of tally.h. */
+static bool class_ok(const char *cls)
+{
+    return strcmp(cls, "own") == 0 || strcmp(cls, "other") == 0 || strcmp(cls, "none") == 0;
+}
+
+int schema_key_tenants(char *buf, size_t len, enum schema_span span, const char *date)
+{
+    if (!span_ok(span) || !shaped(date, strlen(date), span_shape[span]))
+        return refuse(buf, len);
+    return join(buf, len, PREFIX TENANTS SEP, span_name[span], SEP, date, NULL);
+}
+
+int schema_key_tenant_devices(char *buf, size_t len, enum schema_span span, const char *date,
+                              const char *cell, const char *cls)
+{
+    if (!span_ok(span) || !shaped(date, strlen(date), span_shape[span]) || !cell_ok(cell) ||
+        !class_ok(cls))
+        return refuse(buf, len);
+    return join(buf, len, PREFIX TENANTS SEP DEVICES SEP, span_name[span], SEP, date, SEP, cell,
+                BAR, cls, NULL);
+}
+
+int schema_key_tenant_names(char *buf, size_t len, const char *month, const char *service)
+{
+    if (!shaped(month, strlen(month), MONTH_SHAPE) || !part_ok(service))
+        return refuse(buf, len);
+    return join(buf, len, PREFIX TENANTS SEP NAMES SEP, month, SEP, service, NULL);
+}
+
+int schema_key_tenant_name(char *buf, size_t len, const char *month, const char *service,
+                           const char *tenant)
+{
+    if (!shaped(month, strlen(month), MONTH_SHAPE) || !part_ok(service) || !part_ok(tenant))
+        return refuse(buf, len);
+    return join(buf, len, PREFIX TENANTS SEP NAME SEP, month, SEP, service, SEP, tenant, NULL);
+}
+
+int schema_key_tenant_name_devices(char *buf, size_t len, const char *month, const char *cell,
+                                   const char *tenant)
+{
+    if (!shaped(month, strlen(month), MONTH_SHAPE) || !cell_ok(cell) || !part_ok(tenant))
+        return refuse(buf, len);
+    return join(buf, len, PREFIX TENANTS SEP NAME SEP DEVICES SEP, month, SEP, cell, SEP, tenant,
+                NULL);
+}
+
+int schema_key_tenant_distinct(char *buf, size_t len, const char *month, const char *service)
+{
+    if (!shaped(month, strlen(month), MONTH_SHAPE) || !part_ok(service))
+        return refuse(buf, len);
+    return join(buf, len, PREFIX TENANTS SEP DISTINCT SEP, month, SEP, service, NULL);
+}
+
+int schema_key_tenant_upload(char *buf, size_t len, const char *hour)
+{
+    if (!shaped(hour, strlen(hour), HOUR_SHAPE))
+        return refuse(buf, len);
+    return join(buf, len, PREFIX TENANTS SEP UPLOAD SEP, hour, NULL);
 }
 
 /* ---- taking keys apart ---- */
@@ -601,6 +668,32 @@ bool schema_field_apart_parse(const char *field, size_t len, size_t *dept_len, s
     return true;
 }
 
+int schema_field_tenant(char *buf, size_t len, const char *cell, const char *cls,
+                        enum schema_counter counter)
+{
+    if (!cell_ok(cell) || !class_ok(cls) || (unsigned)counter >= SCHEMA_COUNTERS)
+        return refuse(buf, len);
+    return join(buf, len, cell, BAR, cls, BAR, counter_name[counter], NULL);
+}
+
+bool schema_field_tenant_parse(const char *field, size_t len, struct schema_field *out,
+                               size_t *class_at, size_t *class_len)
+{
+    int counter;
+    const char *last = split_counter(field, len, &counter);
+    if (!last)
+        return false;
+    const char *bar = memrchr(field, BAR[0], (size_t)(last - field));
+    if (!bar || !schema_cell_split(field, (size_t)(bar - field), &out->dept_len))
+        return false;
+    out->cell_len = (size_t)(bar - field);
+    out->country = NULL;
+    out->counter = (enum schema_counter)counter;
+    *class_at = out->cell_len + 1;
+    *class_len = (size_t)(last - bar - 1);
+    return *class_len > 0;
+}
+
 /* ---- model servers inside ---- */
 
 static const char *const ai_counter_name[SCHEMA_AI_COUNTERS] = {
@@ -774,6 +867,32 @@ static const char lua_preamble[] =
     "end\n"
     "function schema.key_unknown_apart(month) return '" PREFIX UNKNOWN SEP APART SEP
     "' .. month end\n"
+    "function schema.key_tenants(span, date)\n"
+    "  return '" PREFIX TENANTS SEP "' .. span .. '" SEP "' .. date\n"
+    "end\n"
+    "function schema.key_tenant_devices(span, date, cell, class)\n"
+    "  return '" PREFIX TENANTS SEP DEVICES SEP "' .. span .. '" SEP "' .. date .. '" SEP
+    "' .. cell .. '" BAR "' .. class\n"
+    "end\n"
+    "function schema.key_tenant_names(month, service)\n"
+    "  return '" PREFIX TENANTS SEP NAMES SEP "' .. month .. '" SEP "' .. service\n"
+    "end\n"
+    "function schema.key_tenant_name(month, service, tenant)\n"
+    "  return '" PREFIX TENANTS SEP NAME SEP "' .. month .. '" SEP "' .. service .. '" SEP
+    "' .. tenant\n"
+    "end\n"
+    "function schema.key_tenant_name_devices(month, cell, tenant)\n"
+    "  return '" PREFIX TENANTS SEP NAME SEP DEVICES SEP "' .. month .. '" SEP "' .. cell .. '" SEP
+    "' .. tenant\n"
+    "end\n"
+    "function schema.key_tenant_distinct(month, service)\n"
+    "  return '" PREFIX TENANTS SEP DISTINCT SEP "' .. month .. '" SEP "' .. service\n"
+    "end\n"
+    "function schema.key_tenant_upload(hour) return '" PREFIX TENANTS SEP UPLOAD SEP
+    "' .. hour end\n"
+    "function schema.field_tenant(cell, class, counter)\n"
+    "  return cell .. '" BAR "' .. class .. '" BAR "' .. counter\n"
+    "end\n"
     "function schema.field_visibility(dept, kind, what) return dept .. '" BAR "' .. kind .. '" BAR
     "' .. what end\n"
     "function schema.field_unknown(dept, counter) return dept .. '" BAR "' .. counter end\n"

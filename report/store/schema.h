@@ -108,6 +108,25 @@ int schema_key_unknown_devices(char *buf, size_t len, const char *month, const c
  * candidates, per department and kind: fields schema_field_apart. */
 int schema_key_unknown_apart(char *buf, size_t len, const char *month);
 
+/* Tenants (tally.h's classes "own", "other", "none", of services whose host
+ * names carry the customer's tenant): a hash of a day's or month's counters
+ * by cell and class (fields schema_field_tenant); a HyperLogLog of a cell's
+ * devices per class; per month and service, a sorted set of the other
+ * tenants' names by bytes (the most kept, STORE_TENANT_NAMES_MAX), a hash per
+ * name (fields schema_field_unknown: {dept}|{counter}), a HyperLogLog of its
+ * devices per cell, and a HyperLogLog of every other tenant's name; and the
+ * bytes uploaded to other tenants in an hour, by cell (events). */
+int schema_key_tenants(char *buf, size_t len, enum schema_span span, const char *date);
+int schema_key_tenant_devices(char *buf, size_t len, enum schema_span span, const char *date,
+                              const char *cell, const char *cls);
+int schema_key_tenant_names(char *buf, size_t len, const char *month, const char *service);
+int schema_key_tenant_name(char *buf, size_t len, const char *month, const char *service,
+                           const char *tenant);
+int schema_key_tenant_name_devices(char *buf, size_t len, const char *month, const char *cell,
+                                   const char *tenant);
+int schema_key_tenant_distinct(char *buf, size_t len, const char *month, const char *service);
+int schema_key_tenant_upload(char *buf, size_t len, const char *hour);
+
 enum schema_key_kind {
     SCHEMA_KEY_COUNTS,
     SCHEMA_KEY_GEO,
@@ -207,6 +226,15 @@ int schema_field_apart(char *buf, size_t len, const char *dept, const char *kind
  * apart).  False for anything else. */
 bool schema_field_apart_parse(const char *field, size_t len, size_t *dept_len, size_t *kind_at,
                               size_t *kind_len, enum schema_counter *counter);
+
+/* "{cell}|{class}|{counter}" (bytes_up, bytes_down, flows): a field of
+ * schema_key_tenants.  The parser fills out's dept_len, cell_len and counter
+ * and gives the class as field[*class_at, *class_at + *class_len) (any class:
+ * the caller tells them apart). */
+int schema_field_tenant(char *buf, size_t len, const char *cell, const char *cls,
+                        enum schema_counter counter);
+bool schema_field_tenant_parse(const char *field, size_t len, struct schema_field *out,
+                               size_t *class_at, size_t *class_len);
 
 /* "AS{n}": a field of schema_key_asn. */
 int schema_field_asn(char *buf, size_t len, uint32_t asn);

@@ -327,6 +327,35 @@ static uint64_t expiry_at(const struct store *s, uint64_t end, uint32_t retentio
     return at > s->retention_from ? at : s->retention_from + (uint64_t)retention_days * 86400u;
 }
 
+/* A cell's hour, day and their keys' expiry: its first four arguments. */
+static int push_when(struct builder *bd, const struct tally_cell *c)
+{
+    struct store *s = bd->s;
+    uint32_t dayn = tally_day_of_hour(c->key.hour);
+    char day[16], hour[24];
+    tally_day_format(dayn, day);
+    snprintf(hour, sizeof(hour), "%sT%02u", day, (unsigned)(c->key.hour % 24));
+    uint64_t day_end = ((uint64_t)dayn + 1) * 86400u;
+    uint64_t day_exp = expiry_at(s, day_end, s->cfg.day_retention_days);
+    uint64_t month_exp = expiry_at(s, month_end(dayn), s->cfg.month_retention_days);
+    return push_arg(bd, hour, strlen(hour)) || push_arg(bd, day, strlen(day)) ||
+           push_u64(bd, day_exp) || push_u64(bd, month_exp);
+}
+
+/* The device pseudonyms of a set of cap slots (0 = empty), as hex. */
+static int push_devices(struct builder *bd, const uint64_t *devices, uint32_t cap)
+{
+    for (uint32_t i = 0; i < cap; i++) {
+        if (!devices[i])
+            continue;
+        char hex[17];
+        snprintf(hex, sizeof(hex), "%016" PRIx64, devices[i]);
+        if (push_arg(bd, hex, 16) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static void add_cell(void *ctx, const struct tally_cell *c)
 {
     struct builder *bd = ctx;
@@ -336,12 +365,7 @@ static void add_cell(void *ctx, const struct tally_cell *c)
     if (!bd->b && start_batch(bd) != 0)
         goto oom;
     uint32_t dayn = tally_day_of_hour(c->key.hour);
-    char day[16], hour[24];
-    tally_day_format(dayn, day);
-    snprintf(hour, sizeof(hour), "%sT%02u", day, (unsigned)(c->key.hour % 24));
     uint64_t day_end = ((uint64_t)dayn + 1) * 86400u;
-    uint64_t day_exp = expiry_at(s, day_end, s->cfg.day_retention_days);
-    uint64_t month_exp = expiry_at(s, month_end(dayn), s->cfg.month_retention_days);
     if (s->cfg.day_retention_days &&
         day_end + (uint64_t)s->cfg.day_retention_days * 86400u <= s->retention_from)
         note_old_day(s, dayn);
@@ -353,22 +377,13 @@ static void add_cell(void *ctx, const struct tally_cell *c)
     const char *dept = symbol_name(c->key.dept_sym);
     const char *svc = symbol_name(c->key.service_sym);
     const char *status = policy_status_name((enum policy_status)c->status);
-    if (push_arg(bd, hour, strlen(hour)) || push_arg(bd, day, strlen(day)) ||
-        push_u64(bd, day_exp) || push_u64(bd, month_exp) || push_arg(bd, dept, strlen(dept)) ||
-        push_arg(bd, svc, strlen(svc)) || push_arg(bd, cc, strlen(cc)) ||
-        push_arg(bd, status, strlen(status)) || push_u64(bd, c->bytes_up) ||
-        push_u64(bd, c->bytes_down) || push_u64(bd, c->packets_up) ||
+    if (push_when(bd, c) || push_arg(bd, dept, strlen(dept)) || push_arg(bd, svc, strlen(svc)) ||
+        push_arg(bd, cc, strlen(cc)) || push_arg(bd, status, strlen(status)) ||
+        push_u64(bd, c->bytes_up) || push_u64(bd, c->bytes_down) || push_u64(bd, c->packets_up) ||
         push_u64(bd, c->packets_down) || push_u64(bd, c->flows) || push_u64(bd, c->first_seen) ||
-        push_u64(bd, c->last_seen) || push_u64(bd, c->ndevices))
+        push_u64(bd, c->last_seen) || push_u64(bd, c->ndevices) ||
+        push_devices(bd, c->devices, c->devices_cap))
         goto oom;
-    for (uint32_t i = 0; i < c->devices_cap; i++) {
-        if (!c->devices[i])
-            continue;
-        char hex[17];
-        snprintf(hex, sizeof(hex), "%016" PRIx64, c->devices[i]);
-        if (push_arg(bd, hex, 16) != 0)
-            goto oom;
-    }
     bd->b->ncells++;
     if (bd->b->ncells >= s->cfg.cells_per_batch && finish_batch(bd) != 0)
         goto oom;
@@ -566,6 +581,62 @@ static void add_unknown_note(void *ctx, const struct tally_unknown_note *u)
     nb->count++;
 }
 
+/* ---- tenants ---- */
+
+/* The cells of services with tenants again, by whose instance they reached:
+ * their count and the other-tenant event threshold, then per cell its hour,
+ * day, expiries, department, service, class, status, bytes up and down,
+ * flows, device count and devices. */
+static void add_tenant_cells(struct builder *bd, const struct cell_list *cells)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < cells->n; i++)
+        n += cells->cells[i]->key.tenant != TALLY_TENANT_NA;
+    if (bd->failed || push_u64(bd, n) || push_u64(bd, bd->s->cfg.other_tenant_threshold)) {
+        bd->failed = 1;
+        return;
+    }
+    for (size_t i = 0; i < cells->n && !bd->failed; i++) {
+        const struct tally_cell *c = cells->cells[i];
+        const char *cls = tally_tenant_name((enum tally_tenant)c->key.tenant);
+        if (!cls)
+            continue;
+        const char *dept = symbol_name(c->key.dept_sym);
+        const char *svc = symbol_name(c->key.service_sym);
+        const char *status = policy_status_name((enum policy_status)c->status);
+        if (push_when(bd, c) || push_arg(bd, dept, strlen(dept)) ||
+            push_arg(bd, svc, strlen(svc)) || push_arg(bd, cls, strlen(cls)) ||
+            push_arg(bd, status, strlen(status)) || push_u64(bd, c->bytes_up) ||
+            push_u64(bd, c->bytes_down) || push_u64(bd, c->flows) || push_u64(bd, c->ndevices) ||
+            push_devices(bd, c->devices, c->devices_cap))
+            bd->failed = 1;
+    }
+}
+
+/* One (day, department, service, other tenant): its month, the month's
+ * expiry, department, service, tenant, bytes up and down, flows, device
+ * count and devices. */
+static void add_tenant_note(void *ctx, const struct tally_unknown_note *u)
+{
+    struct notes_builder *nb = ctx;
+    struct builder *bd = nb->bd;
+    char month[16];
+    tally_day_format(u->day, month);
+    month[7] = '\0';
+    const char *dept = symbol_name(u->dept_sym);
+    uint32_t ndev = 0;
+    for (uint32_t i = 0; i < u->devices_cap; i++)
+        ndev += u->devices[i] != 0;
+    if (bd->failed || push_arg(bd, month, 7) ||
+        push_u64(bd, expiry_at(bd->s, month_end(u->day), bd->s->cfg.month_retention_days)) ||
+        push_arg(bd, dept, strlen(dept)) || push_arg(bd, u->domain, strlen(u->domain)) ||
+        push_arg(bd, u->host, strlen(u->host)) || push_u64(bd, u->bytes_up) ||
+        push_u64(bd, u->bytes_down) || push_u64(bd, u->flows) || push_u64(bd, ndev) ||
+        push_devices(bd, u->devices, u->devices_cap))
+        bd->failed = 1;
+    nb->count++;
+}
+
 /* ---- model servers inside ---- */
 
 static void add_ai_server_note(void *ctx, const struct tally_ai_server_note *a)
@@ -643,8 +714,8 @@ static void each_edns(struct notes_builder *nb)
 /* Appends the notes to the batch being built (one with no cells if none is),
  * in the order store_script.lua reads them: the autonomous systems, the host
  * names of older sensors (none), visibility, encrypted-DNS devices, the
- * unclassified flows with a host name, and the flows to model servers
- * inside. */
+ * unclassified flows with a host name, the tenant cells, the other
+ * tenants' names, and the flows to model servers inside. */
 static void add_notes(struct builder *bd, const struct tally_notes *notes,
                       const struct cell_list *cells)
 {
@@ -676,6 +747,18 @@ static void add_notes(struct builder *bd, const struct tally_notes *notes,
         return;
     }
     tally_notes_each_unknown(notes, add_unknown_note, &nb);
+    if (!bd->failed)
+        set_arg(bd, at, nb.count);
+    add_tenant_cells(bd, cells);
+    if (bd->failed)
+        return;
+    at = bd->b->argc;
+    nb.count = 0;
+    if (push_arg(bd, "0", 1) || push_u64(bd, STORE_TENANT_NAMES_MAX)) {
+        bd->failed = 1;
+        return;
+    }
+    tally_notes_each_tenant(notes, add_tenant_note, &nb);
     if (!bd->failed)
         set_arg(bd, at, nb.count);
     add_section(bd, each_ai_server, &nb);

@@ -45,6 +45,9 @@
  * the host names kept per candidate domain. */
 #define STORE_UNKNOWN_DOMAINS_MAX 1000
 #define STORE_UNKNOWN_HOSTS_MAX   20
+/* Other customers' tenants named per month and service (the most bytes kept;
+ * the rest stay in the "other" counters, unnamed). */
+#define STORE_TENANT_NAMES_MAX 500
 
 /* An event the flush script raised while applying a batch (docs/events.md).
  * The strings live only during the callback. */
@@ -71,8 +74,11 @@ struct store_config {
     uint32_t month_retention_days;
     uint32_t cells_per_batch;  /* >= 1 */
     uint64_t upload_threshold; /* bytes per department, service and hour; 0 = no event */
-    uint32_t stream_maxlen;    /* approximate length kept of schema_key_events */
-    store_event_fn on_event;   /* called for each event of an applied batch; may be NULL */
+    /* bytes per department and hour uploaded to other customers' tenants of
+     * one sanctioned service; 0 = no event */
+    uint64_t other_tenant_threshold;
+    uint32_t stream_maxlen;  /* approximate length kept of schema_key_events */
+    store_event_fn on_event; /* called for each event of an applied batch; may be NULL */
     void *event_ctx;
 };
 

@@ -22,6 +22,12 @@
 -- department, the kind (candidate, ip-literal, special-use, encrypted-dns,
 -- overflow), the domain and host ("" but for candidates), bytes_up,
 -- bytes_down, flows, first_seen, last_seen, ndevices, device pseudonyms...;
+-- ntenant_cells and the other-tenant event threshold, then per cell of a
+-- service with tenants its hour, day, the two expiries, department, service,
+-- class (own, other, none), status, bytes_up, bytes_down, flows, ndevices,
+-- device pseudonyms...; ntenant_names, the per-month limit, then per (month,
+-- department, service, other tenant) the month, its expiry, department,
+-- service, tenant, bytes_up, bytes_down, flows, ndevices, device pseudonyms...;
 -- nai, then per (month, server, port, api, server department, client
 -- department) of flows to model servers inside the month, its expiry, the
 -- server's pseudonym, the port, the api (ollama, openai-compatible), the two
@@ -261,6 +267,99 @@ if ARGV[i] then
       redis.call('ZREMRANGEBYRANK', zkey, 0, -keep_domains - 1)
       touch(a, month_exp)
     end
+  end
+end
+-- Tenants: the cells of services whose host names carry the customer's tenant,
+-- again, by whose instance they reached (own, other, none); their device sets
+-- per class; uploads to other customers' tenants of a sanctioned service per
+-- department and hour, summed over every sensor, for the other-tenant event.
+if ARGV[i] then
+  local ntc, other_threshold = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
+  i = i + 2
+  local C = schema.counter
+  for _ = 1, ntc do
+    local hour, day, day_exp, month_exp = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+    local dept, svc, class, status = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
+    local bu, bd, fl, ndev = ARGV[i + 8], ARGV[i + 9], ARGV[i + 10], tonumber(ARGV[i + 11])
+    local devs = i + 12
+    local cell = schema.cell(dept, svc)
+    for _, p in ipairs({{schema.span_day, day, day_exp},
+                        {schema.span_month, string.sub(day, 1, 7), month_exp}}) do
+      local h = schema.key_tenants(p[1], p[2])
+      incr(h, schema.field_tenant(cell, class, C.bytes_up), bu)
+      incr(h, schema.field_tenant(cell, class, C.bytes_down), bd)
+      incr(h, schema.field_tenant(cell, class, C.flows), fl)
+      touch(h, p[3])
+      if ndev > 0 then
+        local d = schema.key_tenant_devices(p[1], p[2], cell, class)
+        local j = devs
+        while j < devs + ndev do
+          local k = math.min(j + 499, devs + ndev - 1)
+          redis.call('PFADD', d, unpack(ARGV, j, k))
+          j = k + 1
+        end
+        touch(d, p[3])
+      end
+    end
+    if class == 'other' and status == 'sanctioned' and other_threshold > 0 and bu ~= '0' then
+      local u = schema.key_tenant_upload(hour)
+      local total = redis.call('HINCRBY', u, cell, bu)
+      redis.call('EXPIRE', u, 7200)
+      if total >= other_threshold and total - tonumber(bu) < other_threshold then
+        event('other-tenant-upload', dept, svc, 'other-tenant', hour, tostring(total))
+      end
+    end
+    i = devs + ndev
+  end
+end
+-- The names of other customers' tenants per month and service: the most bytes
+-- kept; a name trimmed out leaves its counts in the class counters only.
+if ARGV[i] then
+  local ntn, keep = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
+  i = i + 2
+  local C = schema.counter
+  local trim = {}
+  for _ = 1, ntn do
+    local month, month_exp, dept, svc, tenant = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3],
+                                               ARGV[i + 4]
+    local bu, bd, fl, ndev = ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], tonumber(ARGV[i + 8])
+    local z = schema.key_tenant_names(month, svc)
+    redis.call('ZINCRBY', z, tonumber(bu) + tonumber(bd), tenant)
+    touch(z, month_exp)
+    local h = schema.key_tenant_name(month, svc, tenant)
+    incr(h, schema.field_unknown(dept, C.bytes_up), bu)
+    incr(h, schema.field_unknown(dept, C.bytes_down), bd)
+    incr(h, schema.field_unknown(dept, C.flows), fl)
+    touch(h, month_exp)
+    if ndev > 0 then
+      local dk = schema.key_tenant_name_devices(month, schema.cell(dept, svc), tenant)
+      redis.call('PFADD', dk, unpack(ARGV, i + 9, i + 8 + ndev))
+      touch(dk, month_exp)
+    end
+    local dist = schema.key_tenant_distinct(month, svc)
+    redis.call('PFADD', dist, tenant)
+    touch(dist, month_exp)
+    trim[z] = {month, svc}
+    i = i + 9 + ndev
+  end
+  for z, t in pairs(trim) do
+    local month, svc = t[1], t[2]
+    for _, tenant in ipairs(redis.call('ZRANGE', z, 0, -keep - 1)) do
+      local h = schema.key_tenant_name(month, svc, tenant)
+      local fields = redis.call('HGETALL', h)
+      for j = 1, #fields, 2 do
+        local bar = string.find(fields[j], '|', 1, true)
+        if bar then
+          local dk = schema.key_tenant_name_devices(month,
+                       schema.cell(string.sub(fields[j], 1, bar - 1), svc), tenant)
+          redis.call('DEL', dk)
+          expire[dk] = nil
+        end
+      end
+      redis.call('DEL', h)
+      expire[h] = nil
+    end
+    redis.call('ZREMRANGEBYRANK', z, 0, -keep - 1)
   end
 end
 -- Flows to model servers inside, per month, server pseudonym, port, api and

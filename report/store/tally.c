@@ -27,7 +27,8 @@ struct tally {
 static uint64_t key_hash(const struct tally_key *k)
 {
     uint64_t h = ((uint64_t)k->hour << 32) ^ k->dept_sym;
-    h ^= ((uint64_t)k->service_sym << 16) ^ ((uint64_t)k->country << 48);
+    h ^= ((uint64_t)k->service_sym << 16) ^ ((uint64_t)k->country << 48) ^
+         ((uint64_t)k->tenant << 40);
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdULL;
     h ^= h >> 33;
@@ -224,6 +225,12 @@ const char *tally_vis_name(enum tally_vis v)
         "sni",      "quic-sni", "http-host", "dns",           "ip-range",     "stun",    "ndpi",
         "protocol", "unknown",  "ech",       "encrypted-dns", "no-handshake", "ip-only", "other"};
     return (unsigned)v < TALLY_VIS_COUNT ? names[v] : NULL;
+}
+
+const char *tally_tenant_name(enum tally_tenant t)
+{
+    static const char *const names[TALLY_TENANT_COUNT] = {NULL, "none", "own", "other"};
+    return (unsigned)t < TALLY_TENANT_COUNT ? names[t] : NULL;
 }
 
 size_t tally_count(const struct tally *t)

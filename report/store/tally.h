@@ -27,7 +27,20 @@ struct tally_key {
     uint32_t dept_sym;
     uint32_t service_sym;
     uint16_t country; /* two ASCII letters ('U' << 8 | 'S'), 0 when unknown */
-    uint16_t pad;     /* zero */
+    uint8_t tenant;   /* enum tally_tenant */
+    uint8_t pad;      /* zero */
+};
+
+/* Whose instance of the service the traffic went to, for services whose host
+ * names carry the customer's tenant (classify/catalog.h, "tenants"): the
+ * organisation's own (policy.conf "tenant ="), another customer's, or a host
+ * of the service that names no tenant.  NA for every other service. */
+enum tally_tenant {
+    TALLY_TENANT_NA = 0,
+    TALLY_TENANT_NONE,
+    TALLY_TENANT_OWN,
+    TALLY_TENANT_OTHER,
+    TALLY_TENANT_COUNT
 };
 
 /* What named the service of a cell's bytes, or why nothing did: a report's
@@ -113,6 +126,8 @@ uint64_t tally_alloc_failures(const struct tally *t);
  * "protocol", "unknown", "ech", "encrypted-dns", "no-handshake", "ip-only",
  * "other" (docs/redis-schema.md); NULL out of range. */
 const char *tally_vis_name(enum tally_vis v);
+/* "none", "own", "other"; NULL for TALLY_TENANT_NA and out of range. */
+const char *tally_tenant_name(enum tally_tenant t);
 
 /* Calls fn for every cell, in no particular order. */
 void tally_each(const struct tally *t, void (*fn)(void *ctx, const struct tally_cell *c),

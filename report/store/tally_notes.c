@@ -35,9 +35,15 @@ struct edns_note {
     uint64_t device; /* 0: empty slot */
 };
 
+/* A table of (day, department, kind, domain, host) entries. */
+struct note_table {
+    struct unknown_entry **slots;
+    size_t cap, n;
+};
+
 struct tally_notes {
-    struct unknown_entry **unknown;
-    size_t unknown_cap, nunknown;
+    struct note_table unknown;
+    struct note_table tenants; /* domain: the service id; host: the tenant */
     struct asn_note *asns;
     size_t asns_cap, nasns;
     struct edns_note *edns;
@@ -59,6 +65,8 @@ static void hash_key_init(void)
     }
 }
 
+static void table_clear(struct note_table *t);
+
 struct tally_notes *tally_notes_new(void)
 {
     pthread_once(&hash_key_once, hash_key_init);
@@ -69,13 +77,8 @@ void tally_notes_clear(struct tally_notes *n)
 {
     if (!n)
         return;
-    for (size_t i = 0; i < n->unknown_cap; i++) {
-        if (n->unknown[i])
-            free(n->unknown[i]->devices);
-        free(n->unknown[i]);
-        n->unknown[i] = NULL;
-    }
-    n->nunknown = 0;
+    table_clear(&n->unknown);
+    table_clear(&n->tenants);
     if (n->asns)
         memset(n->asns, 0, n->asns_cap * sizeof(*n->asns));
     n->nasns = 0;
@@ -91,7 +94,8 @@ void tally_notes_free(struct tally_notes *n)
     if (!n)
         return;
     tally_notes_clear(n);
-    free(n->unknown);
+    free(n->unknown.slots);
+    free(n->tenants.slots);
     free(n->asns);
     free(n->edns);
     tally_ai_servers_free(n->ai_servers);
@@ -108,37 +112,49 @@ static uint64_t unknown_hash(const struct tally_unknown_note *k, const char *hos
 }
 
 static bool unknown_same(const struct unknown_entry *e, uint64_t hash,
-                         const struct tally_unknown_note *k, const char *host)
+                         const struct tally_unknown_note *k, const char *domain, const char *host)
 {
     return e->hash == hash && e->note.day == k->day && e->note.dept_sym == k->dept_sym &&
-           e->note.kind == k->kind && strcmp(e->note.host, host) == 0;
+           e->note.kind == k->kind && strcmp(e->note.host, host) == 0 &&
+           strcmp(e->note.domain, domain) == 0;
 }
 
 /* The slot holding the key, or the empty slot where it would go. */
 static size_t unknown_slot(struct unknown_entry *const *slots, size_t cap, uint64_t hash,
-                           const struct tally_unknown_note *k, const char *host)
+                           const struct tally_unknown_note *k, const char *domain, const char *host)
 {
     size_t i = (size_t)hash & (cap - 1);
-    while (slots[i] && !unknown_same(slots[i], hash, k, host))
+    while (slots[i] && !unknown_same(slots[i], hash, k, domain, host))
         i = (i + 1) & (cap - 1);
     return i;
 }
 
-static int unknown_grow(struct tally_notes *n)
+static int table_grow(struct note_table *t)
 {
-    size_t cap = n->unknown_cap ? n->unknown_cap * 2 : 64;
+    size_t cap = t->cap ? t->cap * 2 : 64;
     struct unknown_entry **slots = calloc(cap, sizeof(*slots));
     if (!slots)
         return -1;
-    for (size_t i = 0; i < n->unknown_cap; i++) {
-        struct unknown_entry *e = n->unknown[i];
+    for (size_t i = 0; i < t->cap; i++) {
+        struct unknown_entry *e = t->slots[i];
         if (e)
-            slots[unknown_slot(slots, cap, e->hash, &e->note, e->note.host)] = e;
+            slots[unknown_slot(slots, cap, e->hash, &e->note, e->note.domain, e->note.host)] = e;
     }
-    free(n->unknown);
-    n->unknown = slots;
-    n->unknown_cap = cap;
+    free(t->slots);
+    t->slots = slots;
+    t->cap = cap;
     return 0;
+}
+
+static void table_clear(struct note_table *t)
+{
+    for (size_t i = 0; i < t->cap; i++) {
+        if (t->slots[i])
+            free(t->slots[i]->devices);
+        free(t->slots[i]);
+        t->slots[i] = NULL;
+    }
+    t->n = 0;
 }
 
 static void unknown_add_to(struct unknown_entry *e, const struct tally_unknown_note *f)
@@ -152,24 +168,21 @@ static void unknown_add_to(struct unknown_entry *e, const struct tally_unknown_n
         e->note.last_seen = f->last_seen;
 }
 
-/* The entry of the key (made when absent), or NULL when the table is full or
- * memory short. */
-static struct unknown_entry *unknown_entry(struct tally_notes *n,
-                                           const struct tally_unknown_note *k, const char *domain,
-                                           const char *host)
+/* The entry of the key (made when absent), or NULL when the table holds limit
+ * entries or memory is short. */
+static struct unknown_entry *table_entry(struct note_table *t, size_t limit,
+                                         const struct tally_unknown_note *k, const char *domain,
+                                         const char *host)
 {
     uint64_t hash = unknown_hash(k, host);
-    if (n->unknown_cap) {
-        size_t i = unknown_slot(n->unknown, n->unknown_cap, hash, k, host);
-        if (n->unknown[i])
-            return n->unknown[i];
+    if (t->cap) {
+        size_t i = unknown_slot(t->slots, t->cap, hash, k, domain, host);
+        if (t->slots[i])
+            return t->slots[i];
     }
-    bool overflow = k->kind == TALLY_UNKNOWN_OVERFLOW;
-    /* The overflow entries may go past the limit: one per (day, department). */
-    if ((!overflow && n->nunknown >= TALLY_NOTES_MAX_UNKNOWN) ||
-        n->nunknown >= 2 * TALLY_NOTES_MAX_UNKNOWN)
+    if (t->n >= limit)
         return NULL;
-    if ((n->nunknown + 1) * 2 > n->unknown_cap && unknown_grow(n) != 0)
+    if ((t->n + 1) * 2 > t->cap && table_grow(t) != 0)
         return NULL;
     size_t dl = strlen(domain), hl = strlen(host);
     struct unknown_entry *e = calloc(1, sizeof(*e) + dl + hl + 2);
@@ -183,8 +196,8 @@ static struct unknown_entry *unknown_entry(struct tally_notes *n,
     e->note.kind = k->kind;
     e->note.domain = e->text;
     e->note.host = e->text + dl + 1;
-    n->unknown[unknown_slot(n->unknown, n->unknown_cap, hash, k, host)] = e;
-    n->nunknown++;
+    t->slots[unknown_slot(t->slots, t->cap, hash, k, domain, host)] = e;
+    t->n++;
     return e;
 }
 
@@ -208,12 +221,16 @@ static int unknown_add(struct tally_notes *n, const struct tally_unknown_note *f
     bool candidate = f->kind == TALLY_UNKNOWN_CANDIDATE;
     const char *domain = candidate && f->domain ? f->domain : "";
     const char *host = candidate && f->host ? f->host : "";
-    struct unknown_entry *e = unknown_entry(n, f, domain, host);
+    /* The overflow entries may go past the limit: one per (day, department). */
+    struct unknown_entry *e =
+        f->kind == TALLY_UNKNOWN_OVERFLOW
+            ? table_entry(&n->unknown, 2 * TALLY_NOTES_MAX_UNKNOWN, f, domain, host)
+            : table_entry(&n->unknown, TALLY_NOTES_MAX_UNKNOWN, f, domain, host);
     int rc = 0;
     if (!e) {
         struct tally_unknown_note k = *f;
         k.kind = TALLY_UNKNOWN_OVERFLOW;
-        e = unknown_entry(n, &k, "", "");
+        e = table_entry(&n->unknown, 2 * TALLY_NOTES_MAX_UNKNOWN, &k, "", "");
         n->dropped++;
         rc = -1;
         if (!e)
@@ -231,6 +248,31 @@ int tally_notes_add_unknown(struct tally_notes *n, const struct tally_unknown_no
     if (device == 0)
         device = 1; /* as the cells' sets: 0 marks an empty slot */
     return unknown_add(n, flow, &device, 1);
+}
+
+/* ---- tenants of other customers ---- */
+
+static int tenant_add(struct tally_notes *n, const struct tally_unknown_note *f,
+                      const uint64_t *devices, uint32_t devices_cap)
+{
+    struct tally_unknown_note k = *f;
+    k.kind = 0;
+    struct unknown_entry *e = table_entry(&n->tenants, TALLY_NOTES_MAX_TENANTS, &k,
+                                          f->domain ? f->domain : "", f->host ? f->host : "");
+    if (!e) {
+        n->dropped++;
+        return -1;
+    }
+    unknown_add_to(e, f);
+    return unknown_add_devices(e, devices, devices_cap);
+}
+
+int tally_notes_add_tenant(struct tally_notes *n, const struct tally_unknown_note *flow,
+                           uint64_t device)
+{
+    if (device == 0)
+        device = 1;
+    return tenant_add(n, flow, &device, 1);
 }
 
 /* ---- autonomous systems ---- */
@@ -351,9 +393,14 @@ int tally_notes_merge(struct tally_notes *into, const struct tally_notes *from)
             tally_notes_add_asn(into, from->asns[i].asn, from->asns[i].org) != 0)
             rc = -1;
     }
-    for (size_t i = 0; i < from->unknown_cap; i++) {
-        const struct unknown_entry *e = from->unknown[i];
+    for (size_t i = 0; i < from->unknown.cap; i++) {
+        const struct unknown_entry *e = from->unknown.slots[i];
         if (e && unknown_add(into, &e->note, e->devices, e->note.devices_cap) != 0)
+            rc = -1;
+    }
+    for (size_t i = 0; i < from->tenants.cap; i++) {
+        const struct unknown_entry *e = from->tenants.slots[i];
+        if (e && tenant_add(into, &e->note, e->devices, e->note.devices_cap) != 0)
             rc = -1;
     }
     for (size_t i = 0; i < from->edns_cap; i++) {
@@ -369,7 +416,9 @@ int tally_notes_merge(struct tally_notes *into, const struct tally_notes *from)
 
 size_t tally_notes_count(const struct tally_notes *n)
 {
-    return n ? n->nunknown + n->nasns + n->nedns + tally_ai_servers_count(n->ai_servers) : 0;
+    return n ? n->unknown.n + n->tenants.n + n->nasns + n->nedns +
+                   tally_ai_servers_count(n->ai_servers)
+             : 0;
 }
 
 uint64_t tally_notes_dropped(const struct tally_notes *n)
@@ -390,9 +439,19 @@ void tally_notes_each_unknown(const struct tally_notes *n,
                               void (*fn)(void *ctx, const struct tally_unknown_note *note),
                               void *ctx)
 {
-    for (size_t i = 0; n && i < n->unknown_cap; i++) {
-        if (n->unknown[i])
-            fn(ctx, &n->unknown[i]->note);
+    for (size_t i = 0; n && i < n->unknown.cap; i++) {
+        if (n->unknown.slots[i])
+            fn(ctx, &n->unknown.slots[i]->note);
+    }
+}
+
+void tally_notes_each_tenant(const struct tally_notes *n,
+                             void (*fn)(void *ctx, const struct tally_unknown_note *note),
+                             void *ctx)
+{
+    for (size_t i = 0; n && i < n->tenants.cap; i++) {
+        if (n->tenants.slots[i])
+            fn(ctx, &n->tenants.slots[i]->note);
     }
 }
 

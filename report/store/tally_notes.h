@@ -13,6 +13,9 @@
  *     report can rank the domains no catalog entry knows; names counted apart
  *     (address literals, special-use names, resolver names) by kind only;
  *   - per day and department, the devices that used an encrypted-DNS resolver;
+ *   - the flows to another customer's tenant of a service (tally.h's
+ *     TALLY_TENANT_OTHER), per day, department, service and tenant, with
+ *     bytes, flows and devices, so a report can name the tenants;
  *   - the flows to model servers inside the network (tally_ai_servers.h).
  *
  * Host names come from the network, so every table is bounded: beyond its
@@ -35,6 +38,7 @@
 #define TALLY_NOTES_MAX_UNKNOWN 4096u /* (day, department, host) entries */
 #define TALLY_NOTES_MAX_ASNS    4096u
 #define TALLY_NOTES_MAX_EDNS    4096u /* (day, department, device) entries */
+#define TALLY_NOTES_MAX_TENANTS 4096u /* (day, department, service, tenant) entries */
 #define TALLY_NOTES_ORG_MAX     95u   /* as geo.h's as_org */
 
 /* The kinds of unknown notes: classify/unknown.h's, and one more for what did
@@ -83,6 +87,13 @@ int tally_notes_add_asn(struct tally_notes *n, uint32_t asn, const char *org);
 int tally_notes_add_unknown(struct tally_notes *n, const struct tally_unknown_note *flow,
                             uint64_t device);
 
+/* Adds one flow to another customer's tenant: flow->domain is the service id,
+ * flow->host the tenant, kind is ignored.  Beyond the table's limit the flow
+ * is not named (its bytes stay in the cells' "other" counters): returns -1,
+ * counted in dropped. */
+int tally_notes_add_tenant(struct tally_notes *n, const struct tally_unknown_note *flow,
+                           uint64_t device);
+
 /* Notes that device used an encrypted-DNS resolver on day in department.
  * Returns 0, or -1 as tally_notes_add_asn. */
 int tally_notes_add_edns_device(struct tally_notes *n, uint32_t day, uint32_t dept_sym,
@@ -100,6 +111,9 @@ void tally_notes_each_asn(const struct tally_notes *n,
 void tally_notes_each_unknown(const struct tally_notes *n,
                               void (*fn)(void *ctx, const struct tally_unknown_note *note),
                               void *ctx);
+void tally_notes_each_tenant(const struct tally_notes *n,
+                             void (*fn)(void *ctx, const struct tally_unknown_note *note),
+                             void *ctx);
 void tally_notes_each_edns(const struct tally_notes *n,
                            void (*fn)(void *ctx, uint32_t day, uint32_t dept_sym, uint64_t device),
                            void *ctx);

@@ -55,13 +55,26 @@ expect_refused "$T/rules/services.conf" "tenants = {tenant}.{tenant}.openstreetm
     'tenant pattern "{tenant}.{tenant}.openstreetmap.org" has more than one {tenant} or {tenant+}'
 expect_refused "$T/rules/policy.conf" "tenant = contoso" \
     '"tenant" for "huawei", whose catalog entry has no "tenants" patterns'
-# ... and accepts a good one: the organisation's own SharePoint tenant.
+# ... and accepts a good one: one more own SharePoint tenant (the shipped policy
+# already names contoso, which the good configuration above passed with), but
+# not the same one twice.
+grep -q '^tenant *= *contoso\b' "$T/rules/policy.conf" || fail "no own tenant in the shipped policy.conf"
 cp "$T/rules/policy.conf" "$T/saved"
-sed -i 's/^\[microsoft-365\]$/&\ntenant = contoso/' "$T/rules/policy.conf"
-grep -q '^tenant = contoso$' "$T/rules/policy.conf" || fail "no [microsoft-365] in policy.conf"
+sed -i 's/^\[microsoft-365\]$/&\ntenant = contoso-emea/' "$T/rules/policy.conf"
+grep -q '^tenant = contoso-emea$' "$T/rules/policy.conf" || fail "no [microsoft-365] in policy.conf"
 out=$(check 2>&1) || fail "policy with an own tenant refused: $out"
 cp "$T/saved" "$T/rules/policy.conf"
-pass "policy.conf + 'tenant = contoso' under [microsoft-365]: accepted"
+pass "policy.conf + 'tenant = contoso-emea' under [microsoft-365]: accepted"
+sed -i 's/^\[microsoft-365\]$/&\ntenant = Contoso/' "$T/rules/policy.conf"
+set +e
+out=$(check 2>&1)
+rc=$?
+set -e
+cp "$T/saved" "$T/rules/policy.conf"
+[ $rc -eq 2 ] || fail "policy with an own tenant given twice: exit $rc, expected 2: $out"
+grep -qE "^$T/rules/policy.conf:[0-9]+: tenant \"contoso\" given twice for \"microsoft-365\"" <<<"$out" \
+    || fail "policy with an own tenant given twice: $out"
+pass "policy.conf + 'tenant = Contoso' under [microsoft-365] -> $(grep 'given twice' <<<"$out" | head -1)"
 
 # Errors in several files are all reported in one run.
 printf 'oops\n' >>"$T/rules/departments.conf"

@@ -15,7 +15,8 @@ sensor -r "$T/sample.pcap" --rules "$RULES" --redis "$REDIS_URL" --sensor-id ev 
 lines=$(wc -l <"$T/events.json")
 [ "$lines" -gt 0 ] || fail "no events"
 jq -e 'select(.event.kind != "alert" or (.event.action | IN("service-first-seen",
-        "service-first-seen-in-department", "unsanctioned-use", "upload-spike") | not))' \
+        "service-first-seen-in-department", "unsanctioned-use", "upload-spike",
+        "other-tenant-upload") | not))' \
     "$T/events.json" >/dev/null && fail "an event of unknown kind or action"
 count() { jq -r --arg a "$1" 'select(.event.action == $a) | .shadowtap.department.id + "|" +
           .shadowtap.service.id + "|" + .shadowtap.hour' "$T/events.json" | sort; }

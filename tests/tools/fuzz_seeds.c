@@ -384,7 +384,7 @@ static int spool_seed(const char *outdir, const char *tmpdir, unsigned cells, un
     static const char *const services[] = {"dropbox", "chatgpt", "slack", "unclassified", "zoom"};
     for (unsigned i = 0; i < cells; i++) {
         struct tally_key k = {20759 + i % 3, symbol_intern(depts[i % 3]),
-                              symbol_intern(services[i % 5]), i % 2 ? ('D' << 8 | 'E') : 0, 0};
+                              symbol_intern(services[i % 5]), i % 2 ? ('D' << 8 | 'E') : 0, 0, 0};
         struct tally_cell *cell = tally_cell(t, &k);
         if (!cell)
             return -1;

@@ -30,6 +30,66 @@
  * devices that used an encrypted resolver ("encrypted_dns_devices"); the
  * generator checks that the views add up to the cells.
  *
+ * And, for the tenant, GenAI-use and internal-model-server views:
+ *  - the organisation is Contoso, whose own tenants are those of
+ *    rules/policy.conf (OWN_TENANTS): devices of every department use its
+ *    SharePoint and OneDrive for Business (contoso.sharepoint.com,
+ *    contoso-my.sharepoint.com), Slack (contoso.slack.com,
+ *    contoso.enterprise.slack.com), Jira (contoso.atlassian.net, and the older
+ *    acme.atlassian.net), Salesforce (contoso.my.salesforce.com,
+ *    contoso.lightning.force.com), an S3 bucket and an Azure storage account;
+ *    some use other companies' tenants of the same services (fabrikam's
+ *    SharePoint and Jira, northwind's OneDrive, Slack and Salesforce site, the
+ *    tailspin-dev Slack, the S3 buckets wingtip-shared and assets.fabrikam.com,
+ *    the storage account northwindexports), among them finance uploading
+ *    megabytes to fabrikam-my.sharepoint.com; and names of these services that
+ *    carry no tenant (www.sharepoint.com, files.slack.com, the path-style
+ *    s3.eu-west-1.amazonaws.com).  TLS with SNI, a quarter without SNI after
+ *    a lookup, the S3 bucket wingtip-shared also over plain HTTP;
+ *  - the chat apps and the APIs of OpenAI, Anthropic, Google and Mistral used
+ *    by several departments, the APIs with long prompts, the apps with
+ *    documents now and then;
+ *  - plain HTTP to model servers inside: Ollama on an engineer's desk
+ *    (10.10.1.12:11434: GET /api/tags, POST /api/generate, POST /api/chat
+ *    streamed as chunked NDJSON), reached by address from engineering,
+ *    research and IT; IT's OpenAI-compatible server, llm.acme.internal
+ *    (10.0.0.70:8000: GET /v1/models, POST /v1/chat/completions,
+ *    POST /v1/completions, POST /v1/embeddings), from four departments; and
+ *    IT's reporting service, reports.acme.internal (10.0.0.81:8080: its page
+ *    GET /index.html, POST /api/generate-report, GET /api/reports/ID), which
+ *    is no model server.  All internal: none of
+ *    it is in the cells.
+ *
+ * TRUTH.json, all figures exact (addresses: distinct client addresses, the
+ * sensor's devices; up: from the client):
+ *  - date, seed, scale, packets, ip_bytes; client_addresses, client_macs;
+ *    services (the ids the day uses); dns {queries, names};
+ *    internal {flows, bytes}: what the sensor logs as internal and never counts;
+ *  - cells {dept: {service | "unclassified": {bytes_up, bytes_down, packets_up,
+ *    packets_down, flows, devices, addresses}}};
+ *  - unknown, visibility, encrypted_dns_devices (above);
+ *  - tenants {service: {own, other, none}} for each service of the day whose
+ *    catalog entry has templates, each class {bytes_up, bytes_down, flows,
+ *    addresses, departments: {dept: {bytes_up, bytes_down, flows,
+ *    addresses}}}, own and other also names: {tenant: {bytes_up, bytes_down,
+ *    flows, addresses}}.  A flow's class is that of the tenant its name
+ *    carries (the SNI, the Host, or without either the name its client looked
+ *    up, never a CNAME target): own when the policy names the tenant, other
+ *    for any other tenant, none when the name carries none.  The three add up
+ *    to the service's cells, department by department (checked here);
+ *  - tenant_hosts {name: {service, tenant (null for none), class}}: every name
+ *    of those services that a counted flow carried;
+ *  - genai_uses {dept: {vendor: {app, api: {bytes_up, bytes_down, flows,
+ *    addresses}}}}: every department, every vendor of the day's GenAI
+ *    services, both uses, zero or not; genai_services {service: {vendor,
+ *    use}} says how (GENAI_SERVICES);
+ *  - internal_ai_servers {"ADDRESS:PORT": {address, port, name (null when
+ *    reached by address), department (the server's), api ("ollama" |
+ *    "openai-compatible"), bytes_up, bytes_down, flows, addresses, clients:
+ *    {dept: {bytes_up, bytes_down, flows, addresses}}, requests: {"METHOD
+ *    path": count}}}; internal_not_ai the same without api: servers a
+ *    detector must not report.
+ *
  * The design:
  *  - Every choice comes from xoshiro256** generators seeded through splitmix64:
  *    one stream per device and per department for the plan, and one per job
@@ -46,7 +106,9 @@
  *    length, and up is from the side that opened the conversation.
  *  - The jobs added for the unknown-services and visibility views are planned
  *    after all others, from streams of their own and with client ports above
- *    the ones the rest of the day uses, so the rest of the day keeps its bytes.
+ *    the ones the rest of the day uses, so the rest of the day keeps its bytes;
+ *    those of the tenant, GenAI-use and internal-server views after them, the
+ *    same way, and their names after all other names.
  *  - Nothing is recognisable by address: servers live in the documentation
  *    ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32),
  *    one address set per name, so only SNI, Host or an earlier DNS answer can
@@ -54,6 +116,7 @@
  */
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -313,6 +376,9 @@ enum profile_id {
     PROF_MEETING, /* meeting web clients */
     PROF_REMOTE,  /* remote desktop relays */
     PROF_DNS,     /* DNS queries over DoH or DoT */
+    PROF_BULK_UP, /* bulk uploads: backups, a folder handed to another company */
+    PROF_GENAI_APP, /* a chat app: prompts, and now and then a document */
+    PROF_GENAI_API, /* programs calling a model API: long prompts with context */
 };
 
 static const struct profile PROFILES[] = {
@@ -326,6 +392,9 @@ static const struct profile PROFILES[] = {
     [PROF_MEETING] = {2000, 20000, 4000, 50000, 0, 6, 0, 0, 200000, 1000000},
     [PROF_REMOTE] = {3000, 25000, 8000, 100000, 0, 15, 0, 0, 300000, 1500000},
     [PROF_DNS] = {120, 900, 200, 3000, 0, 0, 0, 0, 0, 0},
+    [PROF_BULK_UP] = {600000, 1500000, 1500, 12000, 0, 0, 0, 0, 0, 0},
+    [PROF_GENAI_APP] = {800, 20000, 2000, 40000, 80, 10, 80000, 800000, 50000, 300000},
+    [PROF_GENAI_API] = {3000, 120000, 800, 16000, 100, 0, 150000, 800000, 0, 0},
 };
 
 struct service_def {
@@ -378,6 +447,13 @@ static const struct service_def SERVICES[] = {
     /* Reached by address alone, by the device that resolves through DoH: its
      * names are in ENCRYPTED_DNS, none is looked up. */
     {"cloudflare", PROF_DNS, {NULL, NULL}},
+    /* Reached only by the jobs planned last, through the names of LATE_HOSTS. */
+    {"aws", PROF_FILES, {NULL, NULL}},
+    {"azure", PROF_FILES, {NULL, NULL}},
+    {"anthropic-api", PROF_GENAI_API, {NULL, NULL}},
+    {"google-ai-studio", PROF_GENAI_API, {NULL, NULL}},
+    {"mistral-le-chat", PROF_GENAI_APP, {NULL, NULL}},
+    {"mistral-api", PROF_GENAI_API, {NULL, NULL}},
 };
 #define NSERVICES   ((int)(sizeof(SERVICES) / sizeof(SERVICES[0])))
 #define UNCLASSIFIED NSERVICES /* the cell column of unnamed external flows */
@@ -595,6 +671,246 @@ static const struct it_server INTRANET = {"10.0.0.80", "fd00:0:0:1::80",
 #define FILES_NAME    "files.acme.internal"
 #define INTRANET_NAME "intranet.acme.internal"
 
+/* ------------------------------------------------------------------------ */
+/* Tenants, the two uses of GenAI, model servers inside                     */
+/* ------------------------------------------------------------------------ */
+
+/* The organisation is Contoso; its Jira site is still the one from before the
+ * rename (the internal names say acme too).  Its own tenants, as in
+ * rules/policy.conf ("tenant ="): every other tenant a name carries is
+ * somebody else's instance of the service. */
+static const struct {
+    const char *service, *tenant;
+} OWN_TENANTS[] = {
+    {"microsoft-365", "contoso"}, {"salesforce", "contoso"},      {"atlassian", "contoso"},
+    {"atlassian", "acme"},        {"slack", "contoso"},           {"aws", "contoso-backups"},
+    {"azure", "contosoprod"},
+};
+
+/* The services of SERVICES whose catalog entry has "tenants" templates: their
+ * flows are counted again in the truth's "tenants", by the tenant their name
+ * carries. */
+static const char *const TEMPLATED_SERVICES[] = {
+    "microsoft-365", "slack", "atlassian", "salesforce", "github", "gitlab",
+    "box",           "notion", "cloudflare", "aws",       "azure",
+};
+
+/* The tenant of the older hosts that carry one (the rest carry none: app,
+ * www, login... are the vendor's labels, and the other names fit no template). */
+static const struct {
+    const char *name, *tenant;
+} OLD_HOST_TENANTS[] = {
+    {"acme.atlassian.net", "acme"},
+};
+
+/* A name the jobs planned last use: a service's, with the tenant the catalog's
+ * templates read in it (NULL for none), or an internal server's. */
+struct late_host_def {
+    const char *name;
+    const char *service;                 /* id in SERVICES; NULL for an internal server */
+    const char *tenant;
+    const char *cname[2];
+    const struct it_server *internal;    /* the internal server the name is of */
+};
+
+/* IT's servers that only the jobs planned last reach. */
+static const struct it_server LLM_SERVER = {"10.0.0.70", "fd00:0:0:1::70",
+                                            {0x52, 0x54, 0x00, 0x0a, 0x00, 0x46}};
+static const struct it_server REPORTS_SERVER = {"10.0.0.81", "fd00:0:0:1::81",
+                                                {0x52, 0x54, 0x00, 0x0a, 0x00, 0x51}};
+
+/* The CNAME targets carry no tenant (SharePoint's clump and farm names, S3's
+ * and Azure's front ends): the tenant is in the name the client asked for,
+ * which is the name the sensor keeps. */
+static const struct late_host_def LATE_HOSTS[] = {
+    {"contoso.sharepoint.com", "microsoft-365", "contoso",
+     {"5210-ipv4v6e.clump.dprodmgd104.aa-rt.sharepoint.com", "dual-spo-0005.spo-msedge.net"}, NULL},
+    {"contoso-my.sharepoint.com", "microsoft-365", "contoso",
+     {"5211-ipv4v6e.clump.dprodmgd104.aa-rt.sharepoint.com", "dual-spo-0005.spo-msedge.net"}, NULL},
+    {"fabrikam.sharepoint.com", "microsoft-365", "fabrikam",
+     {"3417-ipv4v6e.clump.dprodmgd108.aa-rt.sharepoint.com", "dual-spo-0002.spo-msedge.net"}, NULL},
+    {"fabrikam-my.sharepoint.com", "microsoft-365", "fabrikam",
+     {"3418-ipv4v6e.clump.dprodmgd108.aa-rt.sharepoint.com", "dual-spo-0002.spo-msedge.net"}, NULL},
+    {"northwind-my.sharepoint.com", "microsoft-365", "northwind",
+     {"977-ipv4v6e.clump.dprodmgd101.aa-rt.sharepoint.com", "dual-spo-0001.spo-msedge.net"}, NULL},
+    {"www.sharepoint.com", "microsoft-365", NULL, {"sharepoint.com.edgekey.net", NULL}, NULL},
+    {"contoso.slack.com", "slack", "contoso", {NULL, NULL}, NULL},
+    {"contoso.enterprise.slack.com", "slack", "contoso", {NULL, NULL}, NULL},
+    {"files.slack.com", "slack", NULL, {NULL, NULL}, NULL},
+    {"tailspin-dev.slack.com", "slack", "tailspin-dev", {NULL, NULL}, NULL},
+    {"northwind.slack.com", "slack", "northwind", {NULL, NULL}, NULL},
+    {"contoso.atlassian.net", "atlassian", "contoso", {NULL, NULL}, NULL},
+    {"fabrikam.atlassian.net", "atlassian", "fabrikam", {NULL, NULL}, NULL},
+    {"contoso.my.salesforce.com", "salesforce", "contoso", {NULL, NULL}, NULL},
+    {"contoso.lightning.force.com", "salesforce", "contoso", {NULL, NULL}, NULL},
+    {"northwind.my.site.com", "salesforce", "northwind", {NULL, NULL}, NULL},
+    {"contoso-backups.s3.eu-west-1.amazonaws.com", "aws", "contoso-backups",
+     {"s3-r-w.eu-west-1.amazonaws.com", NULL}, NULL},
+    {"assets.fabrikam.com.s3.us-east-1.amazonaws.com", "aws", "assets.fabrikam.com",
+     {"s3-1-w.amazonaws.com", NULL}, NULL},
+    {"wingtip-shared.s3.amazonaws.com", "aws", "wingtip-shared", {"s3-1-w.amazonaws.com", NULL},
+     NULL},
+    /* Path-style requests: the bucket is in the URL, not in the name. */
+    {"s3.eu-west-1.amazonaws.com", "aws", NULL, {"s3-r-w.eu-west-1.amazonaws.com", NULL}, NULL},
+    {"contosoprod.blob.core.windows.net", "azure", "contosoprod",
+     {"blob.ams07prdstr12a.store.core.windows.net", NULL}, NULL},
+    {"northwindexports.blob.core.windows.net", "azure", "northwindexports",
+     {"blob.dub09prdstr05a.store.core.windows.net", NULL}, NULL},
+    {"api.anthropic.com", "anthropic-api", NULL, {NULL, NULL}, NULL},
+    {"generativelanguage.googleapis.com", "google-ai-studio", NULL, {NULL, NULL}, NULL},
+    {"chat.mistral.ai", "mistral-le-chat", NULL, {NULL, NULL}, NULL},
+    {"api.mistral.ai", "mistral-api", NULL, {NULL, NULL}, NULL},
+    {"llm.acme.internal", NULL, NULL, {NULL, NULL}, &LLM_SERVER},
+    {"reports.acme.internal", NULL, NULL, {NULL, NULL}, &REPORTS_SERVER},
+};
+#define NLATE_HOSTS ((int)(sizeof(LATE_HOSTS) / sizeof(LATE_HOSTS[0])))
+
+/* Some devices' use of a name through the day: flows per device at scale 1,
+ * drawn in [flows_lo, flows_hi]; the share of TLS flows without SNI (named by
+ * the device's lookup alone) and of plain HTTP flows, per mille (with http,
+ * each device's first flow is plain HTTP). */
+struct name_use {
+    const char *host;
+    enum profile_id profile;
+    uint8_t flows_lo, flows_hi;
+    uint16_t nosni, http;
+    struct member users[9]; /* {-1, -1} ends the list */
+};
+
+#define END_OF_USERS {-1, -1}
+
+static const struct name_use TENANT_USES[] = {
+    {"contoso.sharepoint.com", PROF_WEB, 2, 5, 250, 0,
+     {{DEPT_IT, 0}, {DEPT_ENG, 2}, {DEPT_SALES, 0}, {DEPT_SALES, 3}, {DEPT_FINANCE, 1},
+      {DEPT_MARKETING, 1}, {DEPT_HR, 0}, {DEPT_RESEARCH, 1}, END_OF_USERS}},
+    {"contoso-my.sharepoint.com", PROF_FILES, 2, 5, 250, 0,
+     {{DEPT_IT, 1}, {DEPT_ENG, 0}, {DEPT_ENG, 4}, {DEPT_SALES, 2}, {DEPT_FINANCE, 0},
+      {DEPT_FINANCE, 3}, {DEPT_MARKETING, 3}, {DEPT_HR, 1}, END_OF_USERS}},
+    /* A partner's extranet, and finance's folder handed to it: the leak. */
+    {"fabrikam.sharepoint.com", PROF_WEB, 1, 3, 250, 0,
+     {{DEPT_SALES, 1}, {DEPT_SALES, 4}, {DEPT_SALES, 5}, {DEPT_MARKETING, 0}, END_OF_USERS}},
+    {"fabrikam-my.sharepoint.com", PROF_BULK_UP, 1, 2, 250, 0,
+     {{DEPT_FINANCE, 2}, {DEPT_FINANCE, 4}, END_OF_USERS}},
+    {"northwind-my.sharepoint.com", PROF_FILES, 1, 2, 250, 0, {{DEPT_HR, 3}, END_OF_USERS}},
+    {"www.sharepoint.com", PROF_WEB, 1, 2, 250, 0, {{DEPT_IT, 2}, END_OF_USERS}},
+    {"contoso.slack.com", PROF_CHAT, 3, 6, 250, 0,
+     {{DEPT_IT, 0}, {DEPT_ENG, 1}, {DEPT_ENG, 3}, {DEPT_ENG, 6}, {DEPT_MARKETING, 2},
+      {DEPT_RESEARCH, 0}, END_OF_USERS}},
+    {"contoso.enterprise.slack.com", PROF_WEB, 1, 2, 250, 0, {{DEPT_IT, 3}, END_OF_USERS}},
+    {"files.slack.com", PROF_FILES, 1, 2, 250, 0,
+     {{DEPT_ENG, 1}, {DEPT_MARKETING, 2}, END_OF_USERS}},
+    {"tailspin-dev.slack.com", PROF_CHAT, 2, 4, 250, 0,
+     {{DEPT_ENG, 5}, {DEPT_ENG, 7}, {DEPT_ENG, 9}, END_OF_USERS}},
+    {"northwind.slack.com", PROF_CHAT, 1, 3, 250, 0, {{DEPT_SALES, 6}, END_OF_USERS}},
+    {"contoso.atlassian.net", PROF_WEB, 2, 5, 250, 0,
+     {{DEPT_IT, 1}, {DEPT_ENG, 0}, {DEPT_ENG, 2}, {DEPT_ENG, 8}, {DEPT_RESEARCH, 3},
+      END_OF_USERS}},
+    {"fabrikam.atlassian.net", PROF_WEB, 1, 3, 250, 0,
+     {{DEPT_ENG, 10}, {DEPT_ENG, 11}, END_OF_USERS}},
+    {"contoso.my.salesforce.com", PROF_WEB, 2, 4, 250, 0,
+     {{DEPT_SALES, 0}, {DEPT_SALES, 2}, {DEPT_SALES, 7}, {DEPT_FINANCE, 1}, END_OF_USERS}},
+    {"contoso.lightning.force.com", PROF_WEB, 2, 5, 250, 0,
+     {{DEPT_SALES, 0}, {DEPT_SALES, 2}, {DEPT_SALES, 7}, END_OF_USERS}},
+    {"northwind.my.site.com", PROF_WEB, 1, 2, 250, 0,
+     {{DEPT_SALES, 3}, {DEPT_SALES, 5}, END_OF_USERS}},
+    /* IT's nightly backup, from one server's desk: big uploads to an own tenant. */
+    {"contoso-backups.s3.eu-west-1.amazonaws.com", PROF_BULK_UP, 1, 2, 250, 0,
+     {{DEPT_IT, 4}, END_OF_USERS}},
+    {"assets.fabrikam.com.s3.us-east-1.amazonaws.com", PROF_IMAGES, 1, 3, 250, 0,
+     {{DEPT_MARKETING, 4}, {DEPT_MARKETING, 5}, END_OF_USERS}},
+    {"wingtip-shared.s3.amazonaws.com", PROF_FILES, 1, 3, 250, 300,
+     {{DEPT_RESEARCH, 2}, {DEPT_RESEARCH, 5}, {DEPT_ENG, 9}, END_OF_USERS}},
+    {"s3.eu-west-1.amazonaws.com", PROF_FILES, 1, 2, 250, 0, {{DEPT_IT, 4}, END_OF_USERS}},
+    {"contosoprod.blob.core.windows.net", PROF_FILES, 1, 3, 250, 0,
+     {{DEPT_ENG, 6}, {DEPT_IT, 2}, END_OF_USERS}},
+    {"northwindexports.blob.core.windows.net", PROF_FILES, 1, 2, 250, 0,
+     {{DEPT_RESEARCH, 4}, {DEPT_MARKETING, 1}, END_OF_USERS}},
+};
+
+/* The chat apps and the model APIs of four vendors, by several departments. */
+static const struct name_use GENAI_USES[] = {
+    {"chatgpt.com", PROF_GENAI_APP, 2, 5, 0, 0,
+     {{DEPT_SALES, 1}, {DEPT_MARKETING, 0}, {DEPT_FINANCE, 2}, {DEPT_HR, 0}, END_OF_USERS}},
+    {"api.openai.com", PROF_GENAI_API, 2, 6, 0, 0,
+     {{DEPT_ENG, 3}, {DEPT_ENG, 8}, {DEPT_RESEARCH, 0}, {DEPT_MARKETING, 4}, END_OF_USERS}},
+    {"claude.ai", PROF_GENAI_APP, 2, 4, 0, 0,
+     {{DEPT_ENG, 2}, {DEPT_RESEARCH, 1}, {DEPT_FINANCE, 0}, {DEPT_MARKETING, 5}, END_OF_USERS}},
+    {"api.anthropic.com", PROF_GENAI_API, 3, 8, 0, 0,
+     {{DEPT_ENG, 0}, {DEPT_ENG, 4}, {DEPT_ENG, 6}, {DEPT_RESEARCH, 2}, END_OF_USERS}},
+    {"gemini.google.com", PROF_GENAI_APP, 2, 4, 0, 0,
+     {{DEPT_MARKETING, 1}, {DEPT_SALES, 3}, {DEPT_HR, 1}, END_OF_USERS}},
+    {"generativelanguage.googleapis.com", PROF_GENAI_API, 2, 5, 0, 0,
+     {{DEPT_RESEARCH, 3}, {DEPT_ENG, 10}, END_OF_USERS}},
+    {"chat.mistral.ai", PROF_GENAI_APP, 1, 3, 0, 0,
+     {{DEPT_HR, 3}, {DEPT_RESEARCH, 5}, END_OF_USERS}},
+    {"api.mistral.ai", PROF_GENAI_API, 2, 4, 0, 0, {{DEPT_ENG, 7}, END_OF_USERS}},
+};
+
+/* Every GenAI service of SERVICES, with its vendor as the catalog writes it
+ * and its use: "api" for a vendor's API and platform entry when the vendor
+ * also has a chat app in the catalog, "app" for everything else. */
+enum genai_use { USE_APP, USE_API, USE_COUNT };
+static const char *const USE_NAMES[USE_COUNT] = {"app", "api"};
+static const struct {
+    const char *service, *vendor;
+    enum genai_use use;
+} GENAI_SERVICES[] = {
+    {"chatgpt", "OpenAI", USE_APP},
+    {"openai-api", "OpenAI", USE_API},
+    {"claude", "Anthropic", USE_APP},
+    {"anthropic-api", "Anthropic", USE_API},
+    {"gemini", "Google LLC", USE_APP},
+    {"google-ai-studio", "Google LLC", USE_API},
+    {"mistral-le-chat", "Mistral AI", USE_APP},
+    {"mistral-api", "Mistral AI", USE_API},
+    {"github-copilot", "GitHub, Inc. (Microsoft)", USE_APP},
+    {"perplexity", "Perplexity AI, Inc.", USE_APP},
+    {"midjourney", "Midjourney, Inc.", USE_APP},
+    {"otter-ai", "Otter.ai, Inc.", USE_APP},
+    {"deepl", "DeepL SE", USE_APP},
+};
+#define NGENAI_SERVICES ((int)(sizeof(GENAI_SERVICES) / sizeof(GENAI_SERVICES[0])))
+
+/* Plain HTTP servers inside: an Ollama on an engineer's desk, reached by its
+ * address; IT's vLLM, OpenAI-compatible, reached by name; and, for a test
+ * that must not find a model server where there is none, IT's reporting
+ * service, whose paths only look like a model API's. */
+enum server_api { SERVER_API_NONE, SERVER_API_OLLAMA, SERVER_API_OPENAI };
+static const char *const SERVER_API_NAMES[] = {"none", "ollama", "openai-compatible"};
+
+#define MAX_REQUEST_KINDS 4
+/* The requests each kind of server answers, as "METHOD path"; {id} stands for
+ * an id that changes from request to request. */
+static const char *const SERVER_REQUESTS[][MAX_REQUEST_KINDS] = {
+    [SERVER_API_NONE] = {"GET /index.html", "POST /api/generate-report", "GET /api/reports/{id}",
+                         NULL},
+    [SERVER_API_OLLAMA] = {"GET /api/tags", "POST /api/generate", "POST /api/chat", NULL},
+    [SERVER_API_OPENAI] = {"GET /v1/models", "POST /v1/chat/completions", "POST /v1/completions",
+                           "POST /v1/embeddings"},
+};
+
+struct internal_http_def {
+    enum server_api api;
+    const struct it_server *it; /* one of IT's servers, or NULL for desk: */
+    struct member desk;         /* a device of the office */
+    const char *name;           /* what its clients look up; NULL: they use its address */
+    uint16_t port;
+    uint8_t flows_lo, flows_hi; /* per client and scale */
+    struct member users[8];     /* {-1, -1} ends the list */
+};
+
+static const struct internal_http_def INTERNAL_HTTP[] = {
+    {SERVER_API_OLLAMA, NULL, {DEPT_ENG, 1}, NULL, 11434, 2, 5,
+     {{DEPT_ENG, 3}, {DEPT_ENG, 5}, {DEPT_ENG, 9}, {DEPT_RESEARCH, 0}, {DEPT_RESEARCH, 4},
+      {DEPT_IT, 3}, END_OF_USERS}},
+    {SERVER_API_OPENAI, &LLM_SERVER, END_OF_USERS, "llm.acme.internal", 8000, 2, 5,
+     {{DEPT_ENG, 2}, {DEPT_ENG, 11}, {DEPT_RESEARCH, 1}, {DEPT_MARKETING, 3}, {DEPT_IT, 1},
+      END_OF_USERS}},
+    {SERVER_API_NONE, &REPORTS_SERVER, END_OF_USERS, "reports.acme.internal", 8080, 1, 4,
+     {{DEPT_FINANCE, 0}, {DEPT_FINANCE, 1}, {DEPT_SALES, 2}, {DEPT_IT, 0}, END_OF_USERS}},
+};
+#define NINTERNAL_HTTP ((int)(sizeof(INTERNAL_HTTP) / sizeof(INTERNAL_HTTP[0])))
+
 /* One router routes every department (router on a stick). */
 static const uint8_t ROUTER_MAC[6] = {0x00, 0x00, 0x5e, 0x00, 0x01, 0x0a};
 static const uint8_t BROADCAST_MAC[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
@@ -639,8 +955,9 @@ struct host {
     uint8_t v6[2][16];
     uint32_t ttl;           /* authoritative TTL; the resolver counts down from it */
     enum profile_id profile;
+    const char *tenant;     /* the tenant the name carries (TEMPLATED_SERVICES), or NULL */
 };
-#define MAX_HOSTS 64
+#define MAX_HOSTS 128
 
 /* ------------------------------------------------------------------------ */
 /* Jobs: what the day is made of                                            */
@@ -665,6 +982,7 @@ enum job_kind {
     JOB_ECH,           /* TLS with Encrypted Client Hello: unclassified */
     JOB_NAMELESS_TLS,  /* TLS without SNI to NAMELESS_TLS[addr]: unclassified */
     JOB_MIDSTREAM,     /* TCP without its handshake to MIDSTREAM_SERVERS[addr]: unclassified */
+    JOB_INTERNAL_HTTP, /* plain HTTP to INTERNAL_HTTP[addr]: internal */
 };
 
 struct job {
@@ -680,6 +998,7 @@ struct job {
     uint16_t cport;   /* the client's port */
     uint32_t ttl;     /* DNS: TTL of the answer */
     uint32_t delay;   /* DNS: µs from query to response */
+    int8_t profile;   /* TLS, HTTP: the sizes drawn; -1 for the host's profile */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -726,6 +1045,10 @@ struct volume {
     uint64_t bytes, flows;
 };
 
+/* What the tenant a flow's name carries is to the organisation. */
+enum tenant_class { TENANT_OWN, TENANT_OTHER, TENANT_NONE, TENANT_CLASSES };
+static const char *const TENANT_CLASS_NAMES[TENANT_CLASSES] = {"own", "other", "none"};
+
 struct truth {
     struct cell cells[NDEPTS][NSERVICES + 1];
     struct cell unknown[NUNKNOWN][NDEPTS]; /* the unknown domains' flows */
@@ -736,6 +1059,14 @@ struct truth {
     /* client addresses that have used an encrypted resolver: [device][family 6] */
     bool encrypted_dns[MAX_DEVICES][2];
     uint64_t internal_flows, internal_bytes;
+    /* The flows of TEMPLATED_SERVICES by the class of the tenant their name
+     * carries, and per name (the names of other tenants come from these). */
+    struct cell tenants[NSERVICES][TENANT_CLASSES][NDEPTS];
+    struct cell host_cells[MAX_HOSTS];
+    bool resolver_name_counted[2]; /* the SNI of ENCRYPTED_DNS[k] named a counted flow */
+    /* The internal HTTP servers' flows by client department, and their requests. */
+    struct cell internal_http[NINTERNAL_HTTP][NDEPTS];
+    uint64_t requests[NINTERNAL_HTTP][MAX_REQUEST_KINDS];
     uint64_t dns_queries;
     bool name_queried[MAX_HOSTS];
     uint64_t packets, ip_bytes;
@@ -769,11 +1100,14 @@ struct gen {
     int files_host, intranet_host;
 
     bool active[NDEPTS][MAX_MIX]; /* which mix entries the seed turned on */
+    bool templated[NSERVICES + 1];  /* the service is one of TEMPLATED_SERVICES */
+    int genai[NSERVICES + 1];       /* index in GENAI_SERVICES, -1 for other services */
 
     struct job *jobs;
     size_t njobs, capjobs;
 
     struct bytes stream;   /* scratch: the bytes one side sends next */
+    struct bytes body;     /* scratch: an HTTP body, before its headers */
     struct truth truth;
 };
 
@@ -842,6 +1176,51 @@ static uint32_t host_ttl(int index)
     return ttls[index % (int)(sizeof(ttls) / sizeof(ttls[0]))];
 }
 
+/* The names of LATE_HOSTS from hosts[n] on; returns the number of hosts.  Last,
+ * so that the others keep their addresses: a service's names alternately in
+ * the US and German blocks of the test GeoIP databases from .120 up (clear of
+ * the unknown domains' .100 to .114 and of the nameless servers from .180),
+ * IPv6 in the German block; an internal server's name has its address. */
+static int late_hosts_init(struct gen *g, int n)
+{
+    static const uint8_t blocks[2][3] = {{192, 0, 2}, {198, 51, 100}};
+    int p = 0;
+    for (int k = 0; k < NLATE_HOSTS; k++, n++) {
+        const struct late_host_def *def = &LATE_HOSTS[k];
+        struct host *h = &g->hosts[n];
+        if (n >= MAX_HOSTS) {
+            fputs("gen-sample: internal error: too many host names\n", stderr);
+            exit(1);
+        }
+        h->name = def->name;
+        h->unknown = -1;
+        h->tenant = def->tenant;
+        memcpy(h->cname, def->cname, sizeof(h->cname));
+        h->ttl = host_ttl(n);
+        if (def->internal) {
+            h->service = -1;
+            h->ttl = 3600;
+            h->nv4 = h->nv6 = 1;
+            parse_addr(def->internal->v4, h->v4[0], 4);
+            parse_addr(def->internal->v6, h->v6[0], 6);
+            continue;
+        }
+        h->service = find_service(def->service);
+        h->profile = SERVICES[h->service].profile;
+        h->nv4 = 1 + (p % 2 == 0);
+        h->nv6 = 1;
+        for (int a = 0; a < h->nv4; a++) {
+            memcpy(h->v4[a], blocks[(p + a) % 2], 3);
+            h->v4[a][3] = (uint8_t)(120 + p);
+        }
+        char text[NETADDR_STRLEN];
+        snprintf(text, sizeof(text), "2001:db8:%x::1", 0x2c0 + p);
+        parse_addr(text, h->v6[0], 6);
+        p++;
+    }
+    return n;
+}
+
 /* Names and their addresses: the same whatever the seed or the date. */
 static void hosts_init(struct gen *g)
 {
@@ -873,6 +1252,9 @@ static void hosts_init(struct gen *g)
             for (size_t c = 0; c < sizeof(CNAMES) / sizeof(CNAMES[0]); c++)
                 if (strcmp(CNAMES[c].name, h->name) == 0)
                     memcpy(h->cname, CNAMES[c].chain, sizeof(h->cname));
+            for (size_t c = 0; c < sizeof(OLD_HOST_TENANTS) / sizeof(OLD_HOST_TENANTS[0]); c++)
+                if (strcmp(OLD_HOST_TENANTS[c].name, h->name) == 0)
+                    h->tenant = OLD_HOST_TENANTS[c].tenant;
         }
     }
     const struct it_server *servers[2] = {&FILE_SERVER, &INTRANET};
@@ -914,7 +1296,7 @@ static void hosts_init(struct gen *g)
             parse_addr(text, h->v6[0], 6);
         }
     }
-    g->nhosts = n;
+    g->nhosts = late_hosts_init(g, n);
 }
 
 /* Which optional services the office uses: the seed alone decides, so that two
@@ -949,6 +1331,31 @@ static void mix_init(struct gen *g)
     }
 }
 
+/* Which services count again by tenant and which are GenAI; checks that the
+ * tables name services of SERVICES. */
+static void service_facts_init(struct gen *g)
+{
+    for (int s = 0; s <= NSERVICES; s++)
+        g->genai[s] = -1;
+    for (size_t k = 0; k < sizeof(TEMPLATED_SERVICES) / sizeof(TEMPLATED_SERVICES[0]); k++)
+        g->templated[find_service(TEMPLATED_SERVICES[k])] = true;
+    for (int k = 0; k < NGENAI_SERVICES; k++)
+        g->genai[find_service(GENAI_SERVICES[k].service)] = k;
+    for (size_t k = 0; k < sizeof(OWN_TENANTS) / sizeof(OWN_TENANTS[0]); k++)
+        if (!g->templated[find_service(OWN_TENANTS[k].service)]) {
+            fprintf(stderr,
+                    "gen-sample: internal error: own tenant of %s, which has no templates\n",
+                    OWN_TENANTS[k].service);
+            exit(1);
+        }
+    for (int h = 0; h < g->nhosts; h++)
+        if (g->hosts[h].tenant && (g->hosts[h].service < 0 || !g->templated[g->hosts[h].service])) {
+            fprintf(stderr, "gen-sample: internal error: %s has a tenant but no templates\n",
+                    g->hosts[h].name);
+            exit(1);
+        }
+}
+
 /* ------------------------------------------------------------------------ */
 /* Planning the day                                                         */
 /* ------------------------------------------------------------------------ */
@@ -968,6 +1375,7 @@ static struct job *job_new(struct gen *g, uint8_t kind, uint64_t start, int devi
     j->device = (int16_t)device;
     j->peer = -1;
     j->host = -1;
+    j->profile = -1;
     return j;
 }
 
@@ -1298,6 +1706,9 @@ enum late_use {
     LATE_ENCRYPTED_DNS = 3,
     LATE_ECH = 4,
     LATE_MIDSTREAM = 5,
+    LATE_TENANTS = 6,
+    LATE_GENAI = 7,
+    LATE_INTERNAL_HTTP = 8,
 };
 
 static void late_seed(const struct gen *g, struct rng *r, enum late_use use, int item, int device)
@@ -1432,8 +1843,92 @@ static void plan_ech_and_midstream(struct gen *g, struct ports *ports)
     }
 }
 
-/* The jobs of the unknown-services and visibility views, planned after the
- * rest of the day so that its jobs keep their numbers, hence their bytes. */
+static int find_host(const struct gen *g, const char *name)
+{
+    for (int h = 0; h < g->nhosts; h++)
+        if (strcmp(g->hosts[h].name, name) == 0)
+            return h;
+    fprintf(stderr, "gen-sample: internal error: no host %s\n", name);
+    exit(1);
+}
+
+/* n times in device d's day, in order. */
+static uint64_t *late_times(struct gen *g, struct rng *r, int d, size_t n)
+{
+    uint64_t *times = xrealloc(NULL, n * sizeof(*times));
+    for (size_t k = 0; k < n; k++)
+        times[k] = office_time(g, r, g->dev[d].in, g->dev[d].out);
+    qsort(times, n, sizeof(*times), u64_cmp);
+    return times;
+}
+
+/* Each use's devices look its name up at the internal resolver when they have
+ * no fresh answer, then talk TLS to it, with or without SNI, or plain HTTP. */
+static void plan_name_uses(struct gen *g, struct ports *ports, const struct name_use *uses,
+                           size_t nuses, enum late_use what)
+{
+    for (size_t u = 0; u < nuses; u++) {
+        const struct name_use *use = &uses[u];
+        int host = find_host(g, use->host);
+        for (int i = 0; use->users[i].rank >= 0; i++) {
+            int d = member_device(use->users[i]);
+            struct lookup cache[2] = {{0}};
+            struct rng r;
+            late_seed(g, &r, what, (int)u, d);
+            size_t n = (size_t)g->opt->scale * rng_between(&r, use->flows_lo, use->flows_hi);
+            uint64_t *times = late_times(g, &r, d, n);
+            for (size_t k = 0; k < n; k++) {
+                int family = g->dev[d].has_v6 && rng_chance(&r, 250) ? 6 : 4;
+                /* A name that sees plain HTTP sees it in each device's first flow. */
+                uint32_t x = k == 0 && use->http ? 0 : rng_below(&r, 1000);
+                uint8_t kind = x < use->http                ? JOB_HTTP
+                               : x < use->http + use->nosni ? JOB_NOSNI
+                                                            : JOB_TLS;
+                uint8_t addr = resolve(g, &r, &cache[family == 6], d, host, family, times[k],
+                                       &ports[d]);
+                struct job *j = job_new(g, kind, times[k], d);
+                j->family = (uint8_t)family;
+                j->host = (int16_t)host;
+                j->addr = addr;
+                j->profile = (int8_t)use->profile;
+                j->cport = next_port(&ports[d], &r);
+            }
+            free(times);
+        }
+    }
+}
+
+/* The internal HTTP servers' clients, over IPv4; a server with a name is
+ * looked up first. */
+static void plan_internal_http(struct gen *g, struct ports *ports)
+{
+    for (int s = 0; s < NINTERNAL_HTTP; s++) {
+        const struct internal_http_def *def = &INTERNAL_HTTP[s];
+        int host = def->name ? find_host(g, def->name) : -1;
+        for (int i = 0; def->users[i].rank >= 0; i++) {
+            int d = member_device(def->users[i]);
+            struct lookup cache = {0};
+            struct rng r;
+            late_seed(g, &r, LATE_INTERNAL_HTTP, s, d);
+            size_t n = (size_t)g->opt->scale * rng_between(&r, def->flows_lo, def->flows_hi);
+            uint64_t *times = late_times(g, &r, d, n);
+            for (size_t k = 0; k < n; k++) {
+                if (host >= 0)
+                    resolve(g, &r, &cache, d, host, 4, times[k], &ports[d]);
+                struct job *j = job_new(g, JOB_INTERNAL_HTTP, times[k], d);
+                j->addr = (uint8_t)s;
+                j->host = (int16_t)host;
+                j->cport = next_port(&ports[d], &r);
+            }
+            free(times);
+        }
+    }
+}
+
+/* The jobs of the unknown-services and visibility views, then those of the
+ * tenant, GenAI-use and internal-server views, planned after the rest of the
+ * day so that its jobs keep their numbers, hence their bytes; each group after
+ * the ones before it, so that these keep theirs. */
 static void plan_late(struct gen *g)
 {
     struct ports ports[MAX_DEVICES];
@@ -1445,6 +1940,10 @@ static void plan_late(struct gen *g)
     plan_unknown(g, ports);
     plan_encrypted_dns(g, ports);
     plan_ech_and_midstream(g, ports);
+    plan_name_uses(g, ports, TENANT_USES, sizeof(TENANT_USES) / sizeof(TENANT_USES[0]),
+                   LATE_TENANTS);
+    plan_name_uses(g, ports, GENAI_USES, sizeof(GENAI_USES) / sizeof(GENAI_USES[0]), LATE_GENAI);
+    plan_internal_http(g, ports);
     for (int d = 0; d < g->ndev; d++)
         if (ports[d].state >= LATE_PORTS_COUNT) {
             fprintf(stderr, "gen-sample: internal error: device %d ran out of client ports\n", d);
@@ -2141,11 +2640,17 @@ static void tls_connection(struct gen *g, struct conv *c, uint64_t start, const 
     tcp_close(&t, closer, last + rng_between(r, 100, 2000));
 }
 
+/* The sizes a job's flow draws from: its own profile, or its host's. */
+static const struct profile *job_profile(const struct gen *g, const struct job *j)
+{
+    return &PROFILES[j->profile >= 0 ? j->profile : (int)g->hosts[j->host].profile];
+}
+
 static void gen_tls(struct gen *g, const struct job *j, struct conv *c, bool sni)
 {
     const struct host *h = &g->hosts[j->host];
     setup_service_conv(g, j, c, 443);
-    tls_connection(g, c, j->start, sni ? h->name : NULL, false, &PROFILES[h->profile]);
+    tls_connection(g, c, j->start, sni ? h->name : NULL, false, job_profile(g, j));
 }
 
 /* TLS to an address given as text rather than by a name's answer: to a public
@@ -2262,7 +2767,7 @@ static void gen_http(struct gen *g, const struct job *j, struct conv *c)
     uint64_t ts = tcp_open(&t, j->start) + rng_between(r, 150, 1500);
 
     size_t up, down;
-    draw_sizes(r, &PROFILES[h->profile], &up, &down);
+    draw_sizes(r, job_profile(g, j), &up, &down);
     bool post = rng_chance(r, 400);
     uint64_t last = http_exchange(g, &t, h->name, post, up, post ? rng_between(r, 60, 600) : down,
                                   false, ts);
@@ -2271,6 +2776,610 @@ static void gen_http(struct gen *g, const struct job *j, struct conv *c)
         last = http_exchange(g, &t, h->name, false, 0, rng_logu(r, 500, 40000), true, ts);
     }
     tcp_close(&t, rng_chance(r, 600) ? 0 : 1, last + rng_between(r, 50000, 5 * US_PER_S));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Internal HTTP servers: model APIs, and one that only looks like one      */
+/* ------------------------------------------------------------------------ */
+
+/* Appends formatted text. */
+static void putf(struct bytes *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void putf(struct bytes *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n <= 0)
+        return;
+    char *p = (char *)bytes_grow(b, (size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len--; /* the NUL */
+}
+
+/* Words of an answer: text that is valid inside a JSON string. */
+static void put_words(struct bytes *b, struct rng *r, size_t n)
+{
+    static const char *const words[] = {
+        "the",     "function", "returns", "a",        "value",   "for",     "each",
+        "row",     "of",       "table",   "and",      "then",    "we",      "can",
+        "use",     "it",       "to",      "check",    "report",  "quarter", "customer",
+        "revenue", "this",     "is",      "because",  "model",   "test",    "should",
+        "first",   "second",   "query",   "index",    "summary", "points",  "meeting",
+        "team",    "next",     "steps",   "deadline", "review",  "draft",   "code",
+    };
+    for (size_t k = 0; k < n; k++) {
+        if (k)
+            putstr(b, k % 13 == 12 ? ". " : " ");
+        putstr(b, words[rng_below(r, sizeof(words) / sizeof(words[0]))]);
+    }
+}
+
+static void put_hex(struct bytes *b, struct rng *r, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    uint8_t *p = bytes_grow(b, n);
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint8_t)hex[rng_below(r, 16)];
+}
+
+/* A time as Go and Python print it in JSON: 2026-11-02T10:15:01.123456Z. */
+static void put_iso_time(struct bytes *b, uint64_t ts)
+{
+    time_t secs = (time_t)(ts / US_PER_S);
+    struct tm tm;
+    char text[32];
+    gmtime_r(&secs, &tm);
+    strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S", &tm);
+    putf(b, "%s.%06uZ", text, (unsigned)(ts % US_PER_S));
+}
+
+/* Sends head (a request or status line and headers, each ending in CRLF) with
+ * the length of g->body in length_field, the blank line, and g->body. */
+static uint64_t http_message(struct gen *g, struct tcp *t, int dir, const char *head,
+                             const char *length_field, uint64_t ts)
+{
+    struct bytes *b = &g->stream;
+    b->len = 0;
+    putstr(b, head);
+    putf(b, "%s: %zu\r\n\r\n", length_field, g->body.len);
+    putmem(b, g->body.p, g->body.len);
+    return tcp_send(t, dir, b->p, b->len, ts);
+}
+
+static const char *const PROMPTS[] = {
+    "Summarise the following meeting notes in five bullet points:",
+    "Explain what this Python function does and suggest a better name:",
+    "Write a unit test in C for the function below:",
+    "Translate this paragraph into German:",
+    "Draft a polite reply to this customer email:",
+    "Find the bug in this SQL query:",
+    "Rewrite this paragraph for a reader who is not technical:",
+};
+#define NPROMPTS (sizeof(PROMPTS) / sizeof(PROMPTS[0]))
+
+static const char *const OLLAMA_CLIENTS[] = {
+    "ollama-python/0.4.7 (x86_64 linux) Python/3.12.3",
+    "ollama-js/0.5.11 (x64 darwin Node.js/v20.18.0)",
+    "curl/8.5.0",
+};
+
+/* The models on the desk's Ollama: name, family, parameters, size on disk. */
+static const struct {
+    const char *name, *family, *parameters;
+    uint64_t size;
+} OLLAMA_MODELS[] = {
+    {"llama3.1:8b", "llama", "8.0B", 4920753328ULL},
+    {"qwen2.5-coder:7b", "qwen2", "7.6B", 4683087332ULL},
+    {"mistral:7b-instruct", "llama", "7.2B", 4113301824ULL},
+    {"nomic-embed-text:latest", "nomic-bert", "137M", 274302450ULL},
+};
+
+/* A prompt and, mostly, pasted context: text up to a few pages. */
+static void put_prompt(struct bytes *b, struct rng *r)
+{
+    putstr(b, PROMPTS[rng_below(r, NPROMPTS)]);
+    if (rng_chance(r, 800)) {
+        putstr(b, "\\n\\n");
+        puttext(b, r, rng_logu(r, 200, 24000));
+    }
+}
+
+/* What Ollama reports of a generation, durations in nanoseconds. */
+struct ollama_timings {
+    uint64_t total, load, prompt, eval;
+    unsigned prompt_tokens, tokens;
+};
+
+static struct ollama_timings ollama_timings(struct rng *r, unsigned prompt_tokens,
+                                            unsigned tokens)
+{
+    struct ollama_timings tm = {0, 0, 0, 0, prompt_tokens, tokens};
+    tm.load = rng_between(r, 2000000, 30000000);
+    tm.prompt = (uint64_t)prompt_tokens * rng_between(r, 300000, 900000);
+    tm.eval = (uint64_t)tokens * rng_between(r, 18000000, 40000000);
+    tm.total = tm.load + tm.prompt + tm.eval + rng_between(r, 100000, 900000);
+    return tm;
+}
+
+static void put_ollama_timings(struct bytes *b, const struct ollama_timings *tm)
+{
+    putf(b,
+         "\"total_duration\":%" PRIu64 ",\"load_duration\":%" PRIu64
+         ",\"prompt_eval_count\":%u,\"prompt_eval_duration\":%" PRIu64
+         ",\"eval_count\":%u,\"eval_duration\":%" PRIu64,
+         tm->total, tm->load, tm->prompt_tokens, tm->prompt, tm->tokens, tm->eval);
+}
+
+/* A model's digest: the same in every answer. */
+static void put_digest(struct bytes *b, size_t model)
+{
+    uint64_t x = 0x011a3a0000ULL + model;
+    for (int k = 0; k < 4; k++)
+        putf(b, "%016" PRIx64, splitmix64(&x));
+}
+
+/* GET /api/tags: the models the server has. */
+static uint64_t ollama_tags(struct gen *g, struct tcp *t, const char *host, const char *agent,
+                            uint64_t ts)
+{
+    struct rng *r = t->c->rng;
+    struct bytes *b = &g->body;
+    char head[512], date[64];
+    b->len = 0;
+    snprintf(head, sizeof(head),
+             "GET /api/tags HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\nAccept: application/json\r\n"
+             "\r\n",
+             host, agent);
+    uint64_t last = tcp_send(t, 0, (const uint8_t *)head, strlen(head), ts);
+    ts = last + tcp_turn(t, 1) + rng_between(r, 300, 3000);
+    putstr(b, "{\"models\":[");
+    for (size_t k = 0; k < sizeof(OLLAMA_MODELS) / sizeof(OLLAMA_MODELS[0]); k++) {
+        putf(b, "%s{\"name\":\"%s\",\"model\":\"%s\",\"modified_at\":\"2026-10-%02zuT1%zu:0%zu:"
+                "11.482913+01:00\",\"size\":%" PRIu64 ",\"digest\":\"",
+             k ? "," : "", OLLAMA_MODELS[k].name, OLLAMA_MODELS[k].name, 12 + k, k, k,
+             OLLAMA_MODELS[k].size);
+        put_digest(b, k);
+        putf(b, "\",\"details\":{\"parent_model\":\"\",\"format\":\"gguf\",\"family\":\"%s\","
+                "\"families\":[\"%s\"],\"parameter_size\":\"%s\",\"quantization_level\":"
+                "\"Q4_K_M\"}}",
+             OLLAMA_MODELS[k].family, OLLAMA_MODELS[k].family, OLLAMA_MODELS[k].parameters);
+    }
+    putstr(b, "]}");
+    http_date(ts, date, sizeof(date));
+    snprintf(head, sizeof(head),
+             "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nDate: %s\r\n",
+             date);
+    return http_message(g, t, 1, head, "Content-Length", ts);
+}
+
+/* POST /api/generate, not streamed: the answer comes whole once generated. */
+static uint64_t ollama_generate(struct gen *g, struct tcp *t, const char *host,
+                                const char *agent, uint64_t ts)
+{
+    struct rng *r = t->c->rng;
+    struct bytes *b = &g->body;
+    char head[512], date[64];
+    const char *model = OLLAMA_MODELS[rng_below(r, 3) == 1 ? 2 : 0].name;
+    b->len = 0;
+    putf(b, "{\"model\":\"%s\",\"prompt\":\"", model);
+    put_prompt(b, r);
+    putstr(b, "\",\"stream\":false,\"options\":{\"temperature\":0.2,\"num_ctx\":8192}}");
+    unsigned prompt_tokens = (unsigned)(b->len / 4);
+    snprintf(head, sizeof(head),
+             "POST /api/generate HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\n"
+             "Content-Type: application/json\r\nAccept: application/json\r\n",
+             host, agent);
+    uint64_t last = http_message(g, t, 0, head, "Content-Length", ts);
+
+    /* Not streamed: the answer leaves once generated. */
+    struct ollama_timings tm = ollama_timings(r, prompt_tokens, (unsigned)rng_logu(r, 40, 900));
+    uint64_t answer = last + tcp_turn(t, 1) + tm.total / 1000;
+    b->len = 0;
+    putf(b, "{\"model\":\"%s\",\"created_at\":\"", model);
+    put_iso_time(b, answer);
+    putstr(b, "\",\"response\":\"");
+    put_words(b, r, tm.tokens * 3 / 4);
+    putstr(b, "\",\"done\":true,\"done_reason\":\"stop\",");
+    put_ollama_timings(b, &tm);
+    putstr(b, "}");
+    http_date(answer, date, sizeof(date));
+    snprintf(head, sizeof(head),
+             "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nDate: %s\r\n",
+             date);
+    return http_message(g, t, 1, head, "Content-Length", answer);
+}
+
+/* One chunk of a chunked body. */
+static void put_chunk(struct bytes *b, const struct bytes *data)
+{
+    putf(b, "%zx\r\n", data->len);
+    putmem(b, data->p, data->len);
+    putstr(b, "\r\n");
+}
+
+/* POST /api/chat, streamed as Ollama streams by default: one JSON object per
+ * line per token, in HTTP chunks, a few tokens per segment as they come. */
+static uint64_t ollama_chat(struct gen *g, struct tcp *t, const char *host, const char *agent,
+                            uint64_t ts)
+{
+    struct rng *r = t->c->rng;
+    struct bytes *b = &g->body, line = {0};
+    char head[512], date[64];
+    const char *model = OLLAMA_MODELS[rng_chance(r, 600) ? 1 : 0].name;
+    b->len = 0;
+    putf(b, "{\"model\":\"%s\",\"messages\":[{\"role\":\"system\",\"content\":\"You are a "
+            "helpful coding assistant.\"},{\"role\":\"user\",\"content\":\"",
+         model);
+    put_prompt(b, r);
+    putstr(b, "\"}],\"stream\":true}");
+    unsigned prompt_tokens = (unsigned)(b->len / 4);
+    snprintf(head, sizeof(head),
+             "POST /api/chat HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\n"
+             "Content-Type: application/json\r\nAccept: application/x-ndjson\r\n",
+             host, agent);
+    uint64_t last = http_message(g, t, 0, head, "Content-Length", ts);
+
+    ts = last + tcp_turn(t, 1) + (uint64_t)prompt_tokens * rng_between(r, 300, 900) / 1000;
+    http_date(ts, date, sizeof(date));
+    b->len = 0; /* the stream, in g->body: the head first */
+    putf(b, "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nDate: %s\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n",
+         date);
+    unsigned tokens = (unsigned)rng_logu(r, 20, 250);
+    for (unsigned k = 0; k < tokens; k++) {
+        line.len = 0;
+        putf(&line, "{\"model\":\"%s\",\"created_at\":\"", model);
+        put_iso_time(&line, ts);
+        putstr(&line, "\",\"message\":{\"role\":\"assistant\",\"content\":\"");
+        put_words(&line, r, 1);
+        putstr(&line, " \"},\"done\":false}\n");
+        put_chunk(b, &line);
+        if (k % 4 == 3 || k + 1 == tokens) {
+            last = tcp_send(t, 1, b->p, b->len, ts);
+            b->len = 0;
+        }
+        ts += rng_between(r, 18000, 40000);
+    }
+    line.len = 0;
+    putf(&line, "{\"model\":\"%s\",\"created_at\":\"", model);
+    put_iso_time(&line, ts);
+    putstr(&line, "\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done_reason\":"
+                  "\"stop\",\"done\":true,");
+    struct ollama_timings tm = ollama_timings(r, prompt_tokens, tokens);
+    put_ollama_timings(&line, &tm);
+    putstr(&line, "}\n");
+    put_chunk(b, &line);
+    putstr(b, "0\r\n\r\n");
+    free(line.p);
+    return tcp_send(t, 1, b->p, b->len, ts);
+}
+
+static const char *const OPENAI_CLIENTS[] = {
+    "OpenAI/Python 1.54.4",
+    "OpenAI/JS 4.73.0",
+    "python-requests/2.32.3",
+};
+#define LLM_CHAT_MODEL  "meta-llama/Llama-3.1-8B-Instruct"
+#define LLM_EMBED_MODEL "BAAI/bge-m3"
+#define LLM_EMBED_DIM   1024
+
+/* What the OpenAI clients send beside the body. */
+static void openai_request_head(char *head, size_t n, const char *method, const char *path,
+                                const char *host, const char *agent)
+{
+    snprintf(head, n,
+             "%s %s HTTP/1.1\r\nHost: %s\r\nAccept-Encoding: gzip, deflate\r\n"
+             "Connection: keep-alive\r\nAccept: application/json\r\n%sUser-Agent: %s\r\n"
+             "Authorization: Bearer sk-acme-internal-7f3a9c\r\n",
+             method, path, host, method[0] == 'P' ? "Content-Type: application/json\r\n" : "",
+             agent);
+}
+
+/* uvicorn's response head, in its lower case. */
+static uint64_t openai_response(struct gen *g, struct tcp *t, uint64_t ts)
+{
+    char head[256], date[64];
+    http_date(ts, date, sizeof(date));
+    snprintf(head, sizeof(head),
+             "HTTP/1.1 200 OK\r\ndate: %s\r\nserver: uvicorn\r\ncontent-type: application/json\r\n",
+             date);
+    return http_message(g, t, 1, head, "content-length", ts);
+}
+
+static uint64_t openai_models(struct gen *g, struct tcp *t, const char *host, const char *agent,
+                              uint64_t ts)
+{
+    struct rng *r = t->c->rng;
+    struct bytes *b = &g->body;
+    char head[512];
+    openai_request_head(head, sizeof(head), "GET", "/v1/models", host, agent);
+    g->body.len = 0;
+    uint64_t last = http_message(g, t, 0, head, "Content-Length", ts);
+    ts = last + tcp_turn(t, 1) + rng_between(r, 500, 4000);
+    const char *models[2] = {LLM_CHAT_MODEL, LLM_EMBED_MODEL};
+    putstr(b, "{\"object\":\"list\",\"data\":[");
+    for (int k = 0; k < 2; k++) {
+        putf(b, "%s{\"id\":\"%s\",\"object\":\"model\",\"created\":%" PRIu64
+                ",\"owned_by\":\"vllm\",\"root\":\"%s\",\"parent\":null,\"max_model_len\":%d,"
+                "\"permission\":[{\"id\":\"modelperm-",
+             k ? "," : "", models[k], (uint64_t)(ts / US_PER_S), models[k], k ? 8192 : 32768);
+        put_hex(b, r, 32);
+        putf(b, "\",\"object\":\"model_permission\",\"created\":%" PRIu64
+                ",\"allow_create_engine\":false,\"allow_sampling\":true,\"allow_logprobs\":true,"
+                "\"allow_search_indices\":false,\"allow_view\":true,\"allow_fine_tuning\":false,"
+                "\"organization\":\"*\",\"group\":null,\"is_blocking\":false}]}",
+             (uint64_t)(ts / US_PER_S));
+    }
+    putstr(b, "]}");
+    return openai_response(g, t, ts);
+}
+
+static uint64_t openai_chat(struct gen *g, struct tcp *t, const char *host, const char *agent,
+                            uint64_t ts)
+{
+    struct rng *r = t->c->rng;
+    struct bytes *b = &g->body;
+    char head[512];
+    b->len = 0;
+    putstr(b, "{\"messages\":[{\"role\":\"system\",\"content\":\"You are the internal assistant "
+              "of Contoso.\"},{\"role\":\"user\",\"content\":\"");
+    put_prompt(b, r);
+    putf(b, "\"}],\"model\":\"%s\",\"max_tokens\":1024,\"temperature\":0.2}", LLM_CHAT_MODEL);
+    unsigned prompt_tokens = (unsigned)(b->len / 4);
+    openai_request_head(head, sizeof(head), "POST", "/v1/chat/completions", host, agent);
+    uint64_t last = http_message(g, t, 0, head, "Content-Length", ts);
+
+    unsigned tokens = (unsigned)rng_logu(r, 30, 1000);
+    ts = last + tcp_turn(t, 1) + (uint64_t)tokens * rng_between(r, 8000, 20000);
+    b->len = 0;
+    putstr(b, "{\"id\":\"chatcmpl-");
+    put_hex(b, r, 32);
+    putf(b, "\",\"object\":\"chat.completion\",\"created\":%" PRIu64 ",\"model\":\"%s\","
+            "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"",
+         (uint64_t)(ts / US_PER_S), LLM_CHAT_MODEL);
+    put_words(b, r, tokens * 3 / 4);
+    putf(b, "\",\"tool_calls\":[]},\"logprobs\":null,\"finish_reason\":\"stop\",\"stop_reason\":"
+            "null}],\"usage\":{\"prompt_tokens\":%u,\"total_tokens\":%u,\"completion_tokens\":"
+            "%u},\"prompt_logprobs\":null}",
+         prompt_tokens, prompt_tokens + tokens, tokens);
+    return openai_response(g, t, ts);
+}
+
+/* POST /v1/completions, the older text API that code-completion plugins still
+ * call: a prefix of code or text in, its continuation out. */
+static uint64_t openai_completions(struct gen *g, struct tcp *t, const char *host,
+                                   const char *agent, uint64_t ts)
+{
+    struct rng *r = t->c->rng;
+    struct bytes *b = &g->body;
+    char head[512];
+    b->len = 0;
+    putf(b, "{\"model\":\"%s\",\"prompt\":\"", LLM_CHAT_MODEL);
+    puttext(b, r, rng_logu(r, 300, 12000));
+    putstr(b, "\",\"max_tokens\":256,\"temperature\":0.1,\"stop\":[\"\\n\\n\"]}");
+    unsigned prompt_tokens = (unsigned)(b->len / 4);
+    openai_request_head(head, sizeof(head), "POST", "/v1/completions", host, agent);
+    uint64_t last = http_message(g, t, 0, head, "Content-Length", ts);
+
+    unsigned tokens = (unsigned)rng_logu(r, 8, 256);
+    ts = last + tcp_turn(t, 1) + (uint64_t)tokens * rng_between(r, 8000, 20000);
+    b->len = 0;
+    putstr(b, "{\"id\":\"cmpl-");
+    put_hex(b, r, 32);
+    putf(b, "\",\"object\":\"text_completion\",\"created\":%" PRIu64 ",\"model\":\"%s\","
+            "\"choices\":[{\"index\":0,\"text\":\"",
+         (uint64_t)(ts / US_PER_S), LLM_CHAT_MODEL);
+    put_words(b, r, tokens * 3 / 4);
+    putf(b, "\",\"logprobs\":null,\"finish_reason\":\"%s\",\"stop_reason\":null}],"
+            "\"usage\":{\"prompt_tokens\":%u,\"total_tokens\":%u,\"completion_tokens\":%u}}",
+         tokens == 256 ? "length" : "stop", prompt_tokens, prompt_tokens + tokens, tokens);
+    return openai_response(g, t, ts);
+}
+
+/* POST /v1/embeddings: a few chunks of a document in, a vector each out. */
+static uint64_t openai_embeddings(struct gen *g, struct tcp *t, const char *host,
+                                  const char *agent, uint64_t ts)
+{
+    struct rng *r = t->c->rng;
+    struct bytes *b = &g->body;
+    char head[512];
+    int inputs = 1 + (int)rng_below(r, 8);
+    b->len = 0;
+    putstr(b, "{\"input\":[");
+    for (int k = 0; k < inputs; k++) {
+        putstr(b, k ? ",\"" : "\"");
+        puttext(b, r, rng_between(r, 400, 2000));
+        putstr(b, "\"");
+    }
+    putf(b, "],\"model\":\"%s\",\"encoding_format\":\"float\"}", LLM_EMBED_MODEL);
+    unsigned prompt_tokens = (unsigned)(b->len / 4);
+    openai_request_head(head, sizeof(head), "POST", "/v1/embeddings", host, agent);
+    uint64_t last = http_message(g, t, 0, head, "Content-Length", ts);
+
+    ts = last + tcp_turn(t, 1) + (uint64_t)inputs * rng_between(r, 5000, 30000);
+    b->len = 0;
+    putstr(b, "{\"id\":\"embd-");
+    put_hex(b, r, 32);
+    putf(b, "\",\"object\":\"list\",\"created\":%" PRIu64 ",\"model\":\"%s\",\"data\":[",
+         (uint64_t)(ts / US_PER_S), LLM_EMBED_MODEL);
+    for (int k = 0; k < inputs; k++) {
+        putf(b, "%s{\"index\":%d,\"object\":\"embedding\",\"embedding\":[", k ? "," : "", k);
+        for (int i = 0; i < LLM_EMBED_DIM; i++) {
+            uint32_t v = rng_below(r, 200000);
+            putf(b, "%s%s0.%06u", i ? "," : "", v >= 100000 ? "-" : "", v % 100000);
+        }
+        putstr(b, "]}");
+    }
+    putf(b, "],\"usage\":{\"prompt_tokens\":%u,\"total_tokens\":%u,\"completion_tokens\":0}}",
+         prompt_tokens, prompt_tokens);
+    return openai_response(g, t, ts);
+}
+
+/* The reporting service's web page, GET /index.html: what a browser asks
+ * for first. */
+static uint64_t reports_index(struct gen *g, struct tcp *t, const char *host, uint64_t ts)
+{
+    struct rng *r = t->c->rng;
+    struct bytes *b = &g->body;
+    char head[512], date[64];
+    snprintf(head, sizeof(head),
+             "GET /index.html HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\n"
+             "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n"
+             "Accept-Language: en-GB,en;q=0.5\r\nConnection: keep-alive\r\n\r\n",
+             host, USER_AGENT);
+    uint64_t last = tcp_send(t, 0, (const uint8_t *)head, strlen(head), ts);
+    ts = last + tcp_turn(t, 1) + rng_between(r, 1000, 20000);
+    b->len = 0;
+    putstr(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+              "<title>Contoso reporting</title>"
+              "<link rel=\"stylesheet\" href=\"/static/app.css\"></head>\n"
+              "<body><h1>Reports</h1><form method=\"post\" action=\"/api/generate-report\">"
+              "<select name=\"template\"><option>monthly-close</option><option>ar-aging</option>"
+              "<option>headcount</option><option>pipeline</option></select></form>\n<p>");
+    put_words(b, r, rng_between(r, 200, 900));
+    putstr(b, "</p>\n<script src=\"/static/app.js\"></script></body></html>\n");
+    http_date(ts, date, sizeof(date));
+    snprintf(head, sizeof(head),
+             "HTTP/1.1 200 OK\r\nServer: gunicorn\r\nDate: %s\r\n"
+             "Content-Type: text/html; charset=utf-8\r\n",
+             date);
+    return http_message(g, t, 1, head, "Content-Length", ts);
+}
+
+/* The reporting service: POST /api/generate-report queues a report, GET
+ * /api/reports/ID downloads one.  Its paths share their beginnings with
+ * Ollama's (/api/generate) but it is no model server. */
+static uint64_t reports_exchange(struct gen *g, struct tcp *t, const char *host, bool generate,
+                                 uint32_t id, uint64_t ts)
+{
+    static const char *const templates[] = {"monthly-close", "ar-aging", "headcount", "pipeline"};
+    struct rng *r = t->c->rng;
+    struct bytes *b = &g->body;
+    char head[640], date[64];
+    const char *name = templates[id % 4];
+    b->len = 0;
+    if (generate) {
+        putf(b, "{\"template\":\"%s\",\"period\":\"2026-10\",\"entities\":[\"contoso-uk\","
+                "\"contoso-de\"],\"format\":\"pdf\"}",
+             name);
+        snprintf(head, sizeof(head),
+                 "POST /api/generate-report HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\n"
+                 "Accept: application/json\r\nContent-Type: application/json\r\n"
+                 "Origin: http://%s\r\n",
+                 host, USER_AGENT, host);
+    } else {
+        snprintf(head, sizeof(head),
+                 "GET /api/reports/rpt-%08x HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\n"
+                 "Accept: application/pdf,*/*\r\n",
+                 id, host, USER_AGENT);
+    }
+    uint64_t last = http_message(g, t, 0, head, "Content-Length", ts);
+    ts = last + tcp_turn(t, 1) + rng_between(r, 2000, 400000);
+    http_date(ts, date, sizeof(date));
+    b->len = 0;
+    if (generate) {
+        putf(b, "{\"report_id\":\"rpt-%08x\",\"status\":\"queued\",\"href\":\"/api/reports/"
+                "rpt-%08x\"}",
+             id, id);
+        snprintf(head, sizeof(head),
+                 "HTTP/1.1 202 ACCEPTED\r\nServer: gunicorn\r\nDate: %s\r\n"
+                 "Content-Type: application/json\r\n",
+                 date);
+    } else {
+        putstr(b, "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n");
+        putrand(b, r, rng_logu(r, 20000, 300000));
+        putstr(b, "\n%%EOF\n");
+        snprintf(head, sizeof(head),
+                 "HTTP/1.1 200 OK\r\nServer: gunicorn\r\nDate: %s\r\n"
+                 "Content-Type: application/pdf\r\n"
+                 "Content-Disposition: attachment; filename=\"%s-2026-10.pdf\"\r\n",
+                 date, name);
+    }
+    return http_message(g, t, 1, head, "Content-Length", ts);
+}
+
+/* The server's side of a flow to an internal server: the server itself on the
+ * client's segment, or the router forwarding for it. */
+static void ep_internal_server(const struct gen *g, struct endpoint *e, int d,
+                               const struct internal_http_def *def)
+{
+    if (def->it) {
+        ep_it_server(g, e, d, 4, def->it);
+        return;
+    }
+    int server = member_device(def->desk);
+    const struct device *sv = &g->dev[server], *cl = &g->dev[d];
+    if (sv->dept == cl->dept && sv->vlan == cl->vlan)
+        ep_device(g, e, server, 4);
+    else
+        ep_remote(g, e, d, 4, sv->v4, 63);
+}
+
+/* A keep-alive connection to an internal HTTP server with one to three
+ * requests; what it asked for is counted in the truth.  Each server's first
+ * request line is one of its own: a model API's for the model servers,
+ * mostly GET /index.html for the reporting service. */
+static void gen_internal_http(struct gen *g, const struct job *j, struct conv *c)
+{
+    const struct internal_http_def *def = &INTERNAL_HTTP[j->addr];
+    struct rng *r = c->rng;
+    struct tcp t;
+    char host[96];
+    ep_device(g, &c->ep[0], j->device, 4);
+    ep_internal_server(g, &c->ep[1], j->device, def);
+    c->port[0] = j->cport;
+    c->port[1] = def->port;
+    if (def->name)
+        snprintf(host, sizeof(host), "%s:%u", def->name, def->port);
+    else
+        snprintf(host, sizeof(host), "%u.%u.%u.%u:%u", c->ep[1].addr[0], c->ep[1].addr[1],
+                 c->ep[1].addr[2], c->ep[1].addr[3], def->port);
+    tcp_init(&t, c, (uint32_t)rng_between(r, 150, 900));
+    uint64_t ts = tcp_open(&t, j->start) + rng_between(r, 100, 800);
+    int requests = 1 + (int)rng_below(r, 3);
+    const char *ollama_agent = OLLAMA_CLIENTS[rng_below(r, 3)];
+    const char *openai_agent = OPENAI_CLIENTS[rng_below(r, 3)];
+    uint32_t report = 0;
+    int kind = -1;
+    for (int k = 0; k < requests; k++) {
+        int previous = kind;
+        uint64_t last;
+        switch (def->api) {
+        case SERVER_API_OLLAMA:
+            kind = k == 0 && rng_chance(r, 350) ? 0 : rng_chance(r, 500) ? 1 : 2;
+            last = kind == 0   ? ollama_tags(g, &t, host, ollama_agent, ts)
+                   : kind == 1 ? ollama_generate(g, &t, host, ollama_agent, ts)
+                               : ollama_chat(g, &t, host, ollama_agent, ts);
+            break;
+        case SERVER_API_OPENAI:
+            kind = k == 0 && rng_chance(r, 200) ? 0
+                   : rng_chance(r, 550)         ? 1
+                   : rng_chance(r, 400)         ? 2
+                                                : 3;
+            last = kind == 0   ? openai_models(g, &t, host, openai_agent, ts)
+                   : kind == 1 ? openai_chat(g, &t, host, openai_agent, ts)
+                   : kind == 2 ? openai_completions(g, &t, host, openai_agent, ts)
+                               : openai_embeddings(g, &t, host, openai_agent, ts);
+            break;
+        default: /* the page first, mostly; a report is queued, then fetched, or
+                  * earlier ones are fetched */
+            kind = k == 0 && rng_chance(r, 600) ? 0 : rng_chance(r, 550) ? 1 : 2;
+            if (kind == 0) {
+                last = reports_index(g, &t, host, ts);
+                break;
+            }
+            if (kind == 1 || previous != 1)
+                report = (uint32_t)rng_next(r);
+            last = reports_exchange(g, &t, host, kind == 1, report, ts);
+            break;
+        }
+        g->truth.requests[j->addr][kind]++;
+        ts = last + rng_between(r, 300000, 20 * US_PER_S);
+    }
+    tcp_close(&t, 0, ts);
 }
 
 static void put_le16(struct bytes *b, unsigned v)
@@ -2782,6 +3891,7 @@ struct flow_facts {
     enum evidence evidence; /* what names the service, when column is one */
     bool named;             /* it carries a host name: SNI, Host, a DNS answer */
     bool ech;               /* its SNI is the ECH provider's, not the service's */
+    const char *tenant;     /* the tenant that name carries, NULL for none */
 };
 
 /* DoH, DoT or DoQ to a known public resolver, or anything to port 853. */
@@ -2816,6 +3926,17 @@ static enum unnamed_reason unnamed_reason(const struct conv *c, const struct flo
     return UNNAMED_OTHER;
 }
 
+static enum tenant_class tenant_class(int service, const char *tenant)
+{
+    if (!tenant)
+        return TENANT_NONE;
+    for (size_t k = 0; k < sizeof(OWN_TENANTS) / sizeof(OWN_TENANTS[0]); k++)
+        if (strcmp(OWN_TENANTS[k].service, SERVICES[service].id) == 0 &&
+            strcmp(OWN_TENANTS[k].tenant, tenant) == 0)
+            return TENANT_OWN;
+    return TENANT_OTHER;
+}
+
 /* Records a counted flow: its cell, the evidence that named its service or why
  * nothing did, its unknown domain, and whether its client address has now used
  * an encrypted resolver.  Jobs are generated in start order, so "before" is
@@ -2841,6 +3962,11 @@ static void count_flow(struct gen *g, const struct job *j, const struct conv *c,
     }
     if (is_encrypted_dns(c))
         *encrypted_dns = true;
+    if (g->templated[f->column]) {
+        cell_add(&t->tenants[f->column][tenant_class(f->column, f->tenant)][dept], j->device, c);
+        if (j->host >= 0)
+            cell_add(&t->host_cells[j->host], j->device, c);
+    }
 }
 
 /* Internal flows (DNS, SMB, intranet, SSH) are not cloud usage: only their sum. */
@@ -2872,7 +3998,7 @@ static void gen_job(struct gen *g, const struct job *j, struct frames *out)
     }
     conv_init(&c, out, &r, family, proto);
 
-    struct flow_facts f = {UNCLASSIFIED, EVIDENCE_NONE, false, false};
+    struct flow_facts f = {UNCLASSIFIED, EVIDENCE_NONE, false, false, NULL};
     switch (j->kind) {
     case JOB_ARP:
         gen_arp(g, j, out, &r);
@@ -2895,12 +4021,14 @@ static void gen_job(struct gen *g, const struct job *j, struct frames *out)
         f.column = g->hosts[j->host].service;
         f.evidence = j->kind == JOB_TLS ? EVIDENCE_SNI : EVIDENCE_DNS;
         f.named = true;
+        f.tenant = g->hosts[j->host].tenant;
         break;
     case JOB_HTTP:
         gen_http(g, j, &c);
         f.column = g->hosts[j->host].service;
         f.evidence = EVIDENCE_HTTP_HOST;
         f.named = true;
+        f.tenant = g->hosts[j->host].tenant;
         break;
     case JOB_SMB:
         gen_smb(g, j, &c);
@@ -2932,6 +4060,7 @@ static void gen_job(struct gen *g, const struct job *j, struct frames *out)
         f.column = find_service("cloudflare");
         f.evidence = EVIDENCE_SNI;
         f.named = true;
+        g->truth.resolver_name_counted[j->addr] = true;
         break;
     case JOB_ECH:
         gen_addressed_tls(g, j, &c, j->family == 4 ? ECH_SERVER_V4 : ECH_SERVER_V6, 443,
@@ -2944,6 +4073,11 @@ static void gen_job(struct gen *g, const struct job *j, struct frames *out)
     case JOB_MIDSTREAM:
         gen_midstream(g, j, &c);
         break;
+    case JOB_INTERNAL_HTTP:
+        gen_internal_http(g, j, &c);
+        count_internal(g, &c);
+        cell_add(&g->truth.internal_http[j->addr][g->dev[j->device].dept], j->device, &c);
+        return;
     }
     count_flow(g, j, &c, &f);
 }
@@ -3369,9 +4503,272 @@ static int check_views(const struct truth *t)
     return ok ? 0 : -1;
 }
 
+/* Adds c to sum: traffic, and the devices and addresses that made it. */
+static void cell_merge(struct cell *sum, const struct cell *c)
+{
+    sum->bytes_up += c->bytes_up;
+    sum->bytes_down += c->bytes_down;
+    sum->packets_up += c->packets_up;
+    sum->packets_down += c->packets_down;
+    sum->flows += c->flows;
+    for (int k = 0; k < MAX_DEVICES; k++) {
+        sum->device[k] |= c->device[k];
+        sum->device_v4[k] |= c->device_v4[k];
+        sum->device_v6[k] |= c->device_v6[k];
+    }
+}
+
+static bool cell_equal(const struct cell *a, const struct cell *b)
+{
+    return a->bytes_up == b->bytes_up && a->bytes_down == b->bytes_down &&
+           a->packets_up == b->packets_up && a->packets_down == b->packets_down &&
+           a->flows == b->flows && memcmp(a->device_v4, b->device_v4, sizeof(a->device_v4)) == 0 &&
+           memcmp(a->device_v6, b->device_v6, sizeof(a->device_v6)) == 0;
+}
+
+/* bytes_up, bytes_down, flows and client addresses of a cell. */
+static json_t *usage_json(const struct gen *g, const struct cell *c)
+{
+    int devices;
+    json_t *o = traffic_json(c->bytes_up, c->bytes_down, c->flows);
+    json_object_set_new(o, "addresses", json_integer(cell_addresses(g, c, &devices)));
+    return o;
+}
+
+static bool service_used(const struct truth *t, int s)
+{
+    for (int d = 0; d < NDEPTS; d++)
+        if (t->cells[d][s].flows)
+            return true;
+    return false;
+}
+
+/* The tenants of service s's names in class cls, each with its traffic. */
+static json_t *tenant_names_json(const struct gen *g, int s, enum tenant_class cls)
+{
+    const struct truth *t = &g->truth;
+    json_t *names = json_object();
+    for (int h = 0; h < g->nhosts; h++) {
+        const struct host *hh = &g->hosts[h];
+        if (hh->service != s || !hh->tenant || tenant_class(s, hh->tenant) != cls ||
+            json_object_get(names, hh->tenant))
+            continue;
+        struct cell sum = {0};
+        for (int k = h; k < g->nhosts; k++)
+            if (g->hosts[k].service == s && g->hosts[k].tenant &&
+                strcmp(g->hosts[k].tenant, hh->tenant) == 0)
+                cell_merge(&sum, &t->host_cells[k]);
+        if (sum.flows)
+            json_object_set_new(names, hh->tenant, usage_json(g, &sum));
+    }
+    return names;
+}
+
+/* Per service with templates that the day uses: own, other and none, each in
+ * all and per department, own and other per tenant too. */
+static json_t *tenants_json(const struct gen *g)
+{
+    const struct truth *t = &g->truth;
+    json_t *all = json_object();
+    for (int s = 0; s < NSERVICES; s++) {
+        if (!g->templated[s] || !service_used(t, s))
+            continue;
+        json_t *service = json_object();
+        for (int cls = 0; cls < TENANT_CLASSES; cls++) {
+            struct cell sum = {0};
+            json_t *depts = json_object();
+            for (int d = 0; d < NDEPTS; d++) {
+                const struct cell *c = &t->tenants[s][cls][d];
+                if (c->flows)
+                    json_object_set_new(depts, DEPTS[d].id, usage_json(g, c));
+                cell_merge(&sum, c);
+            }
+            json_t *o = usage_json(g, &sum);
+            json_object_set_new(o, "departments", depts);
+            if (cls != TENANT_NONE)
+                json_object_set_new(o, "names", tenant_names_json(g, s, (enum tenant_class)cls));
+            json_object_set_new(service, TENANT_CLASS_NAMES[cls], o);
+        }
+        json_object_set_new(all, SERVICES[s].id, service);
+    }
+    return all;
+}
+
+static json_t *tenant_host_json(const char *service, const char *tenant, enum tenant_class cls)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "service", json_string(service));
+    json_object_set_new(o, "tenant", tenant ? json_string(tenant) : json_null());
+    json_object_set_new(o, "class", json_string(TENANT_CLASS_NAMES[cls]));
+    return o;
+}
+
+/* Every name of a service with templates that a counted flow carried, with the
+ * tenant the generator took it to carry. */
+static json_t *tenant_hosts_json(const struct gen *g)
+{
+    const struct truth *t = &g->truth;
+    json_t *o = json_object();
+    for (int h = 0; h < g->nhosts; h++) {
+        const struct host *hh = &g->hosts[h];
+        if (hh->service >= 0 && g->templated[hh->service] && t->host_cells[h].flows)
+            json_object_set_new(o, hh->name,
+                                tenant_host_json(SERVICES[hh->service].id, hh->tenant,
+                                                 tenant_class(hh->service, hh->tenant)));
+    }
+    for (size_t k = 0; k < sizeof(ENCRYPTED_DNS) / sizeof(ENCRYPTED_DNS[0]); k++)
+        if (t->resolver_name_counted[k])
+            json_object_set_new(o, ENCRYPTED_DNS[k].sni,
+                                tenant_host_json("cloudflare", NULL, TENANT_NONE));
+    return o;
+}
+
+/* The tenant classes of a service add up to its cells, department by
+ * department, and its own and other tenants to their classes. */
+static int check_tenants(const struct gen *g)
+{
+    const struct truth *t = &g->truth;
+    int rc = 0;
+    for (int s = 0; s < NSERVICES; s++) {
+        if (!g->templated[s])
+            continue;
+        struct cell classes[TENANT_CLASSES] = {{0}}, names[TENANT_CLASSES] = {{0}};
+        for (int d = 0; d < NDEPTS; d++) {
+            struct cell sum = {0};
+            for (int cls = 0; cls < TENANT_CLASSES; cls++) {
+                cell_merge(&sum, &t->tenants[s][cls][d]);
+                cell_merge(&classes[cls], &t->tenants[s][cls][d]);
+            }
+            if (!cell_equal(&sum, &t->cells[d][s])) {
+                fprintf(stderr,
+                        "gen-sample: internal error: tenants of %s in %s differ from its cell\n",
+                        SERVICES[s].id, DEPTS[d].id);
+                rc = -1;
+            }
+        }
+        for (int h = 0; h < g->nhosts; h++)
+            if (g->hosts[h].service == s && g->hosts[h].tenant)
+                cell_merge(&names[tenant_class(s, g->hosts[h].tenant)], &t->host_cells[h]);
+        for (int cls = TENANT_OWN; cls <= TENANT_OTHER; cls++)
+            if (!cell_equal(&names[cls], &classes[cls])) {
+                fprintf(stderr,
+                        "gen-sample: internal error: %s tenants of %s differ from their class\n",
+                        TENANT_CLASS_NAMES[cls], SERVICES[s].id);
+                rc = -1;
+            }
+    }
+    return rc;
+}
+
+/* Per department, per vendor of the day's GenAI services, per use (both
+ * listed, zero or not): the traffic; beside it, the vendor and use the
+ * generator gives each GenAI service of the day. */
+static json_t *genai_uses_json(const struct gen *g, json_t **services)
+{
+    const struct truth *t = &g->truth;
+    bool vendor_used[NGENAI_SERVICES] = {false}; /* indexed by the vendor's first entry */
+    *services = json_object();
+    for (int k = 0; k < NGENAI_SERVICES; k++) {
+        int s = find_service(GENAI_SERVICES[k].service);
+        if (!service_used(t, s))
+            continue;
+        int first = 0;
+        while (strcmp(GENAI_SERVICES[first].vendor, GENAI_SERVICES[k].vendor) != 0)
+            first++;
+        vendor_used[first] = true;
+        json_t *o = json_object();
+        json_object_set_new(o, "vendor", json_string(GENAI_SERVICES[k].vendor));
+        json_object_set_new(o, "use", json_string(USE_NAMES[GENAI_SERVICES[k].use]));
+        json_object_set_new(*services, SERVICES[s].id, o);
+    }
+    json_t *all = json_object();
+    for (int d = 0; d < NDEPTS; d++) {
+        json_t *dept = json_object();
+        for (int v = 0; v < NGENAI_SERVICES; v++) {
+            if (!vendor_used[v])
+                continue;
+            json_t *vendor = json_object();
+            for (int use = 0; use < USE_COUNT; use++) {
+                struct cell sum = {0};
+                for (int k = 0; k < NGENAI_SERVICES; k++)
+                    if ((int)GENAI_SERVICES[k].use == use &&
+                        strcmp(GENAI_SERVICES[k].vendor, GENAI_SERVICES[v].vendor) == 0)
+                        cell_merge(&sum, &t->cells[d][find_service(GENAI_SERVICES[k].service)]);
+                json_object_set_new(vendor, USE_NAMES[use], usage_json(g, &sum));
+            }
+            json_object_set_new(dept, GENAI_SERVICES[v].vendor, vendor);
+        }
+        json_object_set_new(all, DEPTS[d].id, dept);
+    }
+    return all;
+}
+
+/* One internal HTTP server: where it is, its clients per department, its
+ * traffic and the requests it answered. */
+static json_t *internal_server_json(const struct gen *g, int s, char *key, size_t keysz)
+{
+    const struct internal_http_def *def = &INTERNAL_HTTP[s];
+    const struct truth *t = &g->truth;
+    char address[NETADDR_STRLEN];
+    int dept = DEPT_IT;
+    if (def->it) {
+        snprintf(address, sizeof(address), "%s", def->it->v4);
+    } else {
+        const struct device *dv = &g->dev[member_device(def->desk)];
+        snprintf(address, sizeof(address), "%u.%u.%u.%u", dv->v4[0], dv->v4[1], dv->v4[2],
+                 dv->v4[3]);
+        dept = dv->dept;
+    }
+    snprintf(key, keysz, "%s:%u", address, def->port);
+    struct cell sum = {0};
+    json_t *clients = json_object(), *requests = json_object();
+    for (int d = 0; d < NDEPTS; d++) {
+        if (t->internal_http[s][d].flows)
+            json_object_set_new(clients, DEPTS[d].id, usage_json(g, &t->internal_http[s][d]));
+        cell_merge(&sum, &t->internal_http[s][d]);
+    }
+    for (int k = 0; k < MAX_REQUEST_KINDS && SERVER_REQUESTS[def->api][k]; k++)
+        json_object_set_new(requests, SERVER_REQUESTS[def->api][k], json_count(t->requests[s][k]));
+    json_t *o = usage_json(g, &sum);
+    json_object_set_new(o, "address", json_string(address));
+    json_object_set_new(o, "port", json_integer(def->port));
+    json_object_set_new(o, "name", def->name ? json_string(def->name) : json_null());
+    json_object_set_new(o, "department", json_string(DEPTS[dept].id));
+    if (def->api != SERVER_API_NONE)
+        json_object_set_new(o, "api", json_string(SERVER_API_NAMES[def->api]));
+    json_object_set_new(o, "clients", clients);
+    json_object_set_new(o, "requests", requests);
+    return o;
+}
+
+/* The internal HTTP servers, model servers apart; checks that their flows are
+ * among the internal ones (so out of the cells). */
+static int internal_servers_json(const struct gen *g, json_t *root)
+{
+    const struct truth *t = &g->truth;
+    json_t *ai = json_object(), *not_ai = json_object();
+    uint64_t flows = 0, bytes = 0;
+    for (int s = 0; s < NINTERNAL_HTTP; s++) {
+        char key[NETADDR_STRLEN + 8];
+        json_t *o = internal_server_json(g, s, key, sizeof(key));
+        json_object_set_new(INTERNAL_HTTP[s].api == SERVER_API_NONE ? not_ai : ai, key, o);
+        for (int d = 0; d < NDEPTS; d++) {
+            flows += t->internal_http[s][d].flows;
+            bytes += t->internal_http[s][d].bytes_up + t->internal_http[s][d].bytes_down;
+        }
+    }
+    json_object_set_new(root, "internal_ai_servers", ai);
+    json_object_set_new(root, "internal_not_ai", not_ai);
+    if (flows > t->internal_flows || bytes > t->internal_bytes) {
+        fputs("gen-sample: internal error: internal servers' flows are not all internal\n", stderr);
+        return -1;
+    }
+    return 0;
+}
+
 static int write_truth(struct gen *g)
 {
-    if (check_views(&g->truth) != 0)
+    if (check_views(&g->truth) != 0 || check_tenants(g) != 0)
         return -1;
     const struct truth *t = &g->truth;
     json_t *root = json_object();
@@ -3418,6 +4815,15 @@ static int write_truth(struct gen *g)
     json_object_set_new(internal, "flows", json_count(t->internal_flows));
     json_object_set_new(internal, "bytes", json_count(t->internal_bytes));
     json_object_set_new(root, "internal", internal);
+    if (internal_servers_json(g, root) != 0) {
+        json_decref(root);
+        return -1;
+    }
+    json_object_set_new(root, "tenants", tenants_json(g));
+    json_object_set_new(root, "tenant_hosts", tenant_hosts_json(g));
+    json_t *genai_services;
+    json_object_set_new(root, "genai_uses", genai_uses_json(g, &genai_services));
+    json_object_set_new(root, "genai_services", genai_services);
 
     char *names[MAX_HOSTS];
     size_t nnames = 0;
@@ -3613,6 +5019,7 @@ int main(int argc, char **argv)
     g->close = g->midnight + 18 * US_PER_H;
     office_init(g);
     hosts_init(g);
+    service_facts_init(g);
     mix_init(g);
     plan_day(g);
     plan_late(g);
@@ -3627,6 +5034,7 @@ int main(int argc, char **argv)
         rc = write_truth(g);
     free(g->jobs);
     free(g->stream.p);
+    free(g->body.p);
     free(g);
     return rc == 0 ? 0 : 1;
 }

@@ -516,6 +516,70 @@ TEST(many_errors_in_one_buffer_all_reported)
     diag_free(&d);
 }
 
+/* ---- the use of a generative-AI service ---- */
+
+#define GENAI(id, dom)                                                                             \
+    "[" id "]\nname = N\nvendor = V\ncategory = genai\nrisk = low\ndomains = " dom "\n"
+
+static enum service_use use_of(const struct catalog *c, const char *id)
+{
+    const struct service *s = catalog_service(c, catalog_find(c, id));
+    return s ? s->use : SERVICE_USE_COUNT;
+}
+
+TEST(genai_use)
+{
+    static const char text[] = GENAI("chat", "chat.example")         /* lines 1-6 */
+        "[chat-api]\nname = N\nvendor = V\nuse = api\n"              /* 7-10: before category */
+        "category = genai\nrisk = low\ndomains = api.chat.example\n" /* 11-13 */
+        GENAI("chat-app", "app.example") "use = app\n"               /* 14-20 */
+        BODY("drive", "drive.example");                              /* 21-26 */
+    struct diag d;
+    struct catalog *c = load(text, &d);
+    CHECK(c != NULL);
+    CHECK_INT(d.errors, 0);
+    dump(&d);
+    if (c) {
+        CHECK_INT(use_of(c, "chat"), SERVICE_USE_APP); /* the default of a genai service */
+        CHECK_INT(use_of(c, "chat-api"), SERVICE_USE_API);
+        CHECK_INT(use_of(c, "chat-app"), SERVICE_USE_APP);
+        CHECK_INT(use_of(c, "drive"), SERVICE_USE_NONE);
+    }
+    catalog_free(c);
+    diag_free(&d);
+
+    CHECK_STR(catalog_use_name(SERVICE_USE_APP), "app");
+    CHECK_STR(catalog_use_name(SERVICE_USE_API), "api");
+    CHECK(catalog_use_name(SERVICE_USE_NONE) == NULL);
+    CHECK(catalog_use_name(SERVICE_USE_COUNT) == NULL);
+
+    /* only for genai services, at the line of the key, whether it comes
+     * before or after the category */
+    expect_error(BODY("a", "a.example") "use = api\n", NAME ":7: ",
+                 "\"use\" is for generative-AI services only: service \"a\" is category "
+                 "\"other\", not genai");
+    expect_error("[a]\nname = N\nuse = app\nvendor = V\ncategory = file-sharing\nrisk = low\n"
+                 "domains = a.example\n",
+                 NAME ":3: ", "service \"a\" is category \"file-sharing\", not genai");
+    /* a bad value, whatever its case; empty; twice */
+    expect_error(GENAI("a", "a.example") "use = both\n", NAME ":7: ",
+                 "use must be app (people use the vendor's app or site) or api (programs call its "
+                 "models), not \"both\"");
+    expect_error(GENAI("a", "a.example") "use = API\n", NAME ":7: ", "not \"API\"");
+    expect_error(GENAI("a", "a.example") "use =\n", NAME ":7: ", "not \"\"");
+    expect_error(GENAI("a", "a.example") "use = api\nuse = app\n",
+                 NAME ":8: ", "\"use\" given twice for service \"a\"");
+    /* the errors of several entries are all reported */
+    struct catalog *bad =
+        load(BODY("a", "a.example") "use = app\n" GENAI("b", "b.example") "use = sometimes\n", &d);
+    CHECK(bad == NULL);
+    CHECK_INT(d.errors, 2);
+    CHECK_ERROR(&d, NAME ":7: ", "\"use\" is for generative-AI services only");
+    CHECK_ERROR(&d, NAME ":14: ", "not \"sometimes\"");
+    catalog_free(bad);
+    diag_free(&d);
+}
+
 TEST(file_errors)
 {
     struct diag d;
@@ -632,6 +696,89 @@ TEST(shipped_catalog)
     CHECK_STR(match_id(c, "www.dropbox.com"), "dropbox");
     CHECK_STR(match_id(c, "chatgpt.com"), "chatgpt");
     CHECK(catalog_find(c, "onedrive") >= 0);
+    catalog_free(c);
+    diag_free(&d);
+}
+
+/* The shipped catalog tells each vendor's app from its API where the host
+ * names allow, and gives every genai service a use and no other service one. */
+TEST(shipped_genai_uses)
+{
+    struct diag d;
+    struct catalog *c = load_shipped(&d);
+    CHECK(c != NULL);
+    if (!c) {
+        dump(&d);
+        diag_free(&d);
+        return;
+    }
+    static const struct {
+        const char *host, *service;
+        enum service_use use;
+    } pairs[] = {
+        {"chatgpt.com", "chatgpt", SERVICE_USE_APP},
+        {"openai.com", "chatgpt", SERVICE_USE_APP},
+        {"auth.openai.com", "chatgpt", SERVICE_USE_APP},
+        {"api.openai.com", "openai-api", SERVICE_USE_API},
+        {"platform.openai.com", "openai-api", SERVICE_USE_API},
+        {"claude.ai", "claude", SERVICE_USE_APP},
+        {"api.anthropic.com", "anthropic-api", SERVICE_USE_API},
+        {"platform.claude.com", "anthropic-api", SERVICE_USE_API},
+        {"gemini.google.com", "gemini", SERVICE_USE_APP},
+        {"generativelanguage.googleapis.com", "google-ai-studio", SERVICE_USE_API},
+        {"chat.mistral.ai", "mistral-le-chat", SERVICE_USE_APP},
+        {"api.mistral.ai", "mistral-api", SERVICE_USE_API},
+        {"www.perplexity.ai", "perplexity", SERVICE_USE_APP},
+        {"api.perplexity.ai", "perplexity-api", SERVICE_USE_API},
+        {"chat.deepseek.com", "deepseek", SERVICE_USE_APP},
+        {"api.deepseek.com", "deepseek-api", SERVICE_USE_API},
+        {"grok.com", "grok", SERVICE_USE_APP},
+        {"api.x.ai", "xai-api", SERVICE_USE_API},
+        {"kimi.moonshot.cn", "kimi", SERVICE_USE_APP},
+        {"api.moonshot.ai", "kimi-api", SERVICE_USE_API},
+        {"chat.qwen.ai", "qwen", SERVICE_USE_APP},
+        {"dashscope-intl.aliyuncs.com", "qwen-api", SERVICE_USE_API},
+        {"huggingface.co", "hugging-face", SERVICE_USE_APP},
+        {"router.huggingface.co", "hugging-face-inference", SERVICE_USE_API},
+        {"x.us-east-1.aws.endpoints.huggingface.cloud", "hugging-face-inference", SERVICE_USE_API},
+        {"copilot.microsoft.com", "microsoft-copilot", SERVICE_USE_APP},
+        {"contoso.openai.azure.com", "azure-openai", SERVICE_USE_API},
+        {"poe.com", "poe", SERVICE_USE_APP},
+        {"api.poe.com", "poe-api", SERVICE_USE_API},
+        {"www.meta.ai", "meta-ai", SERVICE_USE_APP},
+        {"api.llama.com", "meta-llama-api", SERVICE_USE_API},
+        {"www.deepl.com", "deepl", SERVICE_USE_APP},
+        {"api-free.deepl.com", "deepl-api", SERVICE_USE_API},
+        {"app.runwayml.com", "runway", SERVICE_USE_APP},
+        {"api.dev.runwayml.com", "runway-api", SERVICE_USE_API},
+        {"dreamstudio.ai", "stability-ai", SERVICE_USE_APP},
+        {"api.stability.ai", "stability-ai-api", SERVICE_USE_API},
+        {"ideogram.ai", "ideogram", SERVICE_USE_APP},
+        {"api.ideogram.ai", "ideogram-api", SERVICE_USE_API},
+        {"dream-machine.lumalabs.ai", "luma-ai", SERVICE_USE_APP},
+        {"api.lumalabs.ai", "luma-ai-api", SERVICE_USE_API},
+    };
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+        const char *id = match_id(c, pairs[i].host);
+        CHECK_STR(id, pairs[i].service);
+        CHECK_INT(use_of(c, pairs[i].service), pairs[i].use);
+    }
+    /* one vendor, two uses */
+    const struct service *app = catalog_service(c, catalog_find(c, "claude"));
+    const struct service *api = catalog_service(c, catalog_find(c, "anthropic-api"));
+    CHECK(app && api && strcmp(app->vendor, api->vendor) == 0);
+    size_t apis = 0;
+    int wrong = 0;
+    for (size_t i = 0; i < catalog_count(c); i++) {
+        const struct service *s = catalog_service(c, (int)i);
+        bool genai = s->category == CATEGORY_GENAI;
+        apis += s->use == SERVICE_USE_API;
+        if ((genai ? s->use == SERVICE_USE_NONE : s->use != SERVICE_USE_NONE) && wrong++ < 5)
+            fprintf(stderr, "    %s: use %d with category %s\n", s->id, (int)s->use,
+                    catalog_category_name(s->category));
+    }
+    CHECK_INT(wrong, 0);
+    CHECK(apis >= 15);
     catalog_free(c);
     diag_free(&d);
 }
@@ -1136,6 +1283,8 @@ int main(void)
     RUN(names_of_categories_risks_reasons);
     RUN(each_bad_line_with_its_position);
     RUN(many_errors_in_one_buffer_all_reported);
+    RUN(genai_use);
+    RUN(shipped_genai_uses);
     RUN(file_errors);
     RUN(shipped_catalog);
     RUN(lookup_rate_over_the_shipped_catalog);

@@ -3,12 +3,14 @@
  * files, every error with its file:line, the status of a service (default,
  * explicit, per-department exception) and its alternative, the organisation's
  * own tenants of a service and their errors; then the shipped rules folder
- * loaded as one unit with rules_load.
+ * loaded as one unit with rules_load, whose policy lists every generative-AI
+ * service explicitly, as its header promises.
  */
 #include "policy.h"
 
 #include <stdlib.h>
 
+#include "conf.h"
 #include "rules.h"
 #include "test.h"
 
@@ -354,6 +356,42 @@ static const char *dept_id(const struct rules *r, const char *text, uint16_t vla
     return i < 0 ? DEPARTMENT_UNASSIGNED : departments_get(r->departments, i)->id;
 }
 
+/* Marks, per catalog index, the services a policy file has a section for. */
+struct listed {
+    const struct catalog *c;
+    bool *seen;
+};
+
+static void on_policy_entry(void *ctx, const struct conf_entry *e, struct diag *d)
+{
+    struct listed *l = ctx;
+    int i = e->key ? -1 : catalog_find(l->c, e->section);
+    if (i >= 0)
+        l->seen[i] = true;
+}
+
+/* Every generative-AI service has its own section in the shipped policy:
+ * splitting a vendor's app from its API must not leave the new service to
+ * the default status unnoticed. */
+static void check_genai_listed(const struct catalog *c, const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/policy.conf", dir);
+    struct listed l = {c, calloc(catalog_count(c) + 1, sizeof(bool))};
+    struct diag d;
+    diag_init(&d);
+    CHECK_INT(conf_parse_file(path, on_policy_entry, &l, &d), 0);
+    int missing = 0;
+    for (size_t i = 0; l.seen && i < catalog_count(c); i++) {
+        const struct service *s = catalog_service(c, (int)i);
+        if (s->category == CATEGORY_GENAI && !l.seen[i] && missing++ < 5)
+            fprintf(stderr, "    genai service %s has no section in policy.conf\n", s->id);
+    }
+    CHECK_INT(missing, 0);
+    free(l.seen);
+    diag_free(&d);
+}
+
 TEST(shipped_rules_folder)
 {
     const char *src = getenv("SHADOWTAP_SOURCE_DIR");
@@ -393,6 +431,7 @@ TEST(shipped_rules_folder)
     CHECK_INT(policy_status(r->policy, teamviewer, sales), POLICY_PROHIBITED);
     CHECK_INT(policy_status(r->policy, teamviewer, -1), POLICY_PROHIBITED);
     CHECK_INT(policy_status(r->policy, teamviewer, it), POLICY_SANCTIONED);
+    check_genai_listed(c, dir);
 
     /* reference counting */
     CHECK(rules_retain(r) == r);

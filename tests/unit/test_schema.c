@@ -408,6 +408,46 @@ TEST(builds_and_parses_candidate_fields)
     CHECK_INT(schema_key_unknown_hosts(buf, sizeof(buf), "2026-11", "a:b"), -1);
 }
 
+TEST(builds_and_parses_tenant_names)
+{
+    CHECK(schema_key_tenants(buf, sizeof(buf), SCHEMA_MONTH, "2026-11") > 0);
+    CHECK_STR(buf, "shadowtap:tenants:month:2026-11");
+    CHECK(schema_key_tenant_devices(buf, sizeof(buf), SCHEMA_DAY, "2026-11-03", "finance|slack",
+                                    "other") > 0);
+    CHECK_STR(buf, "shadowtap:tenants:devices:day:2026-11-03:finance|slack|other");
+    CHECK_INT(schema_key_tenant_devices(buf, sizeof(buf), SCHEMA_DAY, "2026-11-03", "finance|slack",
+                                        "mine"),
+              -1);
+    CHECK(schema_key_tenant_names(buf, sizeof(buf), "2026-11", "aws") > 0);
+    CHECK_STR(buf, "shadowtap:tenants:names:2026-11:aws");
+    CHECK(schema_key_tenant_name(buf, sizeof(buf), "2026-11", "aws", "media.example-bucket") > 0);
+    CHECK_STR(buf, "shadowtap:tenants:name:2026-11:aws:media.example-bucket");
+    CHECK_INT(schema_key_tenant_name(buf, sizeof(buf), "2026-11", "aws", "a|b"), -1);
+    CHECK(schema_key_tenant_name_devices(buf, sizeof(buf), "2026-11", "it|aws", "x") > 0);
+    CHECK_STR(buf, "shadowtap:tenants:name:devices:2026-11:it|aws:x");
+    CHECK(schema_key_tenant_distinct(buf, sizeof(buf), "2026-11", "slack") > 0);
+    CHECK_STR(buf, "shadowtap:tenants:distinct:2026-11:slack");
+    CHECK(schema_key_tenant_upload(buf, sizeof(buf), "2026-11-03T10") > 0);
+    CHECK_STR(buf, "shadowtap:tenants:upload:2026-11-03T10");
+
+    CHECK_INT(schema_field_tenant(buf, sizeof(buf), "finance|microsoft-365", "own", SCHEMA_FLOWS),
+              31);
+    CHECK_STR(buf, "finance|microsoft-365|own|flows");
+    struct schema_field f;
+    size_t at, len;
+    CHECK(schema_field_tenant_parse(buf, strlen(buf), &f, &at, &len));
+    CHECK_INT(f.dept_len, 7);
+    CHECK_INT(f.cell_len, 21);
+    CHECK_INT(at, 22);
+    CHECK_INT(len, 3);
+    CHECK_INT(f.counter, SCHEMA_FLOWS);
+    CHECK(!schema_field_tenant_parse("finance|slack|flows", 19, &f, &at, &len));
+    CHECK(!schema_field_tenant_parse("finance|slack||flows", 20, &f, &at, &len));
+    CHECK(!schema_field_tenant_parse("slack|own|flows", 15, &f, &at, &len));
+    CHECK(!schema_field_tenant_parse("a|b|own|colour", 14, &f, &at, &len));
+    CHECK_INT(schema_field_tenant(buf, sizeof(buf), "finance", "own", SCHEMA_FLOWS), -1);
+}
+
 TEST(builds_and_parses_ai_server_names)
 {
     static const char server[] = "782150476351fc8b";
@@ -506,6 +546,7 @@ int main(void)
     RUN(refuses_bad_and_overlong_ids);
     RUN(refuses_names_longer_than_the_buffer);
     RUN(the_flush_script_names_keys_through_the_preamble);
+    RUN(builds_and_parses_tenant_names);
     RUN(builds_and_parses_ai_server_names);
     return test_report();
 }

@@ -69,7 +69,7 @@ TEST(round_trip)
     struct tally *t = tally_new();
     for (uint32_t i = 0; i < 5; i++) {
         struct tally_key k = {20759, symbol_intern("sales"), symbol_intern("dropbox"),
-                              (uint16_t)('D' << 8 | ('A' + i)), 0};
+                              (uint16_t)('D' << 8 | ('A' + i)), 0, 0};
         struct tally_cell *c = tally_cell(t, &k);
         c->bytes_up = 100 + i;
         c->flows = 1;

@@ -150,6 +150,69 @@ TEST(bound_and_overflow)
     tally_notes_free(NULL);
 }
 
+struct tenant_found {
+    size_t n;
+    uint64_t up, flows;
+    uint32_t devices;
+};
+
+static const char *want_service, *want_tenant;
+
+static void collect_tenant(void *ctx, const struct tally_unknown_note *u)
+{
+    struct tenant_found *f = ctx;
+    f->n++;
+    if (strcmp(u->domain, want_service) != 0 || strcmp(u->host, want_tenant) != 0)
+        return;
+    f->up += u->bytes_up;
+    f->flows += u->flows;
+    for (uint32_t i = 0; i < u->devices_cap; i++)
+        f->devices += u->devices[i] != 0;
+}
+
+static struct tenant_found find_tenant(const struct tally_notes *n, const char *service,
+                                       const char *tenant)
+{
+    struct tenant_found f = {0};
+    want_service = service;
+    want_tenant = tenant;
+    tally_notes_each_tenant(n, collect_tenant, &f);
+    return f;
+}
+
+/* Other tenants are kept per (day, department, service, tenant): the same
+ * tenant name under two services is two entries; merged tables add up; the
+ * bound drops new names (counted) and never touches the unknown notes. */
+TEST(other_tenants)
+{
+    struct tally_notes *a = tally_notes_new(), *b = tally_notes_new();
+    struct tally_unknown_note f = flow(7, 0, "microsoft-365", "fabrikam", 1000, 10);
+    CHECK_INT(tally_notes_add_tenant(a, &f, 0x1), 0);
+    CHECK_INT(tally_notes_add_tenant(a, &f, 0x2), 0);
+    struct tally_unknown_note s = flow(7, 0, "slack", "fabrikam", 5, 5);
+    CHECK_INT(tally_notes_add_tenant(a, &s, 0x1), 0);
+    CHECK_INT(tally_notes_add_tenant(b, &f, 0x3), 0);
+    CHECK_INT(tally_notes_merge(a, b), 0);
+    struct tenant_found m = find_tenant(a, "microsoft-365", "fabrikam");
+    CHECK_INT(m.n, 2);
+    CHECK_INT(m.up, 3000);
+    CHECK_INT(m.flows, 3);
+    CHECK_INT(m.devices, 3);
+    CHECK_INT(find_tenant(a, "slack", "fabrikam").up, 5);
+    CHECK_INT(find(a, NULL).n, 0); /* no unknown note */
+    char name[32];
+    for (unsigned i = 0; i < TALLY_NOTES_MAX_TENANTS + 10; i++) {
+        snprintf(name, sizeof(name), "t%u", i);
+        struct tally_unknown_note t = flow(8, 0, "aws", name, 1, 1);
+        tally_notes_add_tenant(b, &t, i + 1);
+    }
+    CHECK(tally_notes_dropped(b) >= 10);
+    CHECK(find_tenant(b, "aws", "t0").n <= TALLY_NOTES_MAX_TENANTS);
+    CHECK_INT(find(b, NULL).n, 0);
+    tally_notes_free(a);
+    tally_notes_free(b);
+}
+
 static void collect_asn(void *ctx, uint32_t asn, const char *org)
 {
     char *out = ctx;
@@ -175,5 +238,6 @@ int main(void)
     RUN(merge_keeps_counts_devices_and_times);
     RUN(bound_and_overflow);
     RUN(autonomous_systems);
+    RUN(other_tenants);
     return test_report();
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Candidate services over real traffic: the reference corpus's captures merged
+# Candidate services and tenants over real traffic: the reference corpus's captures merged
 # into one (pcap-multiply, one copy, a packet every 500 us, so that captures
 # share one timeline and one Redis as on a busy link), one sensor run, then the
 # `unknown` report of every month the flows touch:
@@ -10,7 +10,12 @@
 #  - the candidates plus what is counted apart equal, byte for byte and flow
 #    for flow, the flow log's unclassified flows that carried a name (its
 #    shadowtap.visibility "unknown"), month by month and per department;
-#  - the monthly report's visibility sums to its totals, and says the same.
+#  - the monthly report's visibility sums to its totals, and says the same;
+#  - tenants (issue 15): for every service with tenant templates, the monthly
+#    report's own, other and none equal the flow log's flows of that class
+#    (shadowtap.tenant.class), and sum to the service's totals; the other
+#    tenants' names (listed and hidden by privacy) cover every byte of the other
+#    class, and their number is the flow log's distinct tenant names.
 # Skipped without ../shared/corpus.
 . "$(dirname "$0")/lib.sh"
 [ -d "$CORPUS/pcap" ] || { say "skipped: no corpus at $CORPUS"; exit 0; }
@@ -95,3 +100,36 @@ bad=$(awk -F'\t' '$2 != $1 && substr($2, length($2) - length($1)) != "." $1' "$T
 bytes=$(awk -F'\t' '{s+=$3+$4} END {print s}' "$T/want.tsv")
 apart=$(jq -s '[.[].unknown_services.apart | to_entries[] | .value.bytes_up + .value.bytes_down] | add' "$T"/unknown-*.json)
 pass "merged corpus: $ndomains candidate domains, each its own registrable domain, none an IP literal or special-use name; candidates + apart (of which $apart bytes apart) = the flow log's $bytes unclassified named bytes, per month and department; visibility sums to the totals"
+
+
+# Tenants: the flow log's classes per month, service and class.
+jq -r 'select(.shadowtap.internal == false and .shadowtap.tenant.class != null) |
+       [.event.start[0:7], .shadowtap.service.id, .shadowtap.tenant.class, .source.bytes,
+        .destination.bytes] | @tsv' "$T/flows.json" |
+    awk -F'\t' '{k=$1"\t"$2"\t"$3; u[k]+=$4; d[k]+=$5; f[k]++} END {for (k in u) print k"\t"u[k]"\t"d[k]"\t"f[k]}' |
+    sort >"$T/want-tenants.tsv"
+[ -s "$T/want-tenants.tsv" ] || fail "no flow of a service with tenant templates in the corpus"
+jq -r 'select(.shadowtap.internal == false and .shadowtap.tenant.class == "other") |
+       [.event.start[0:7], .shadowtap.service.id, .shadowtap.tenant.name] | @tsv' "$T/flows.json" |
+    sort -u | cut -f1,2 | uniq -c | awk '{print $2"\t"$3"\t"$1}' >"$T/want-distinct.tsv"
+: >"$T/got-tenants.tsv"
+: >"$T/got-distinct.tsv"
+for m in $months; do
+    jq -r --arg m "$m" '.services[] | select(.tenants) | .id as $s | .tenants |
+        ["own", "other", "none"][] as $c | .[$c] | select(.flows > 0) |
+        [$m, $s, $c, .bytes_up, .bytes_down, .flows] | @tsv' "$T/monthly-$m.json" >>"$T/got-tenants.tsv"
+    jq -r --arg m "$m" '.services[] | select(.tenants.other.flows > 0) | [$m, .id, .tenants.other.tenants] | @tsv' \
+        "$T/monthly-$m.json" >>"$T/got-distinct.tsv"
+    jq -e '[.services[] | select(.tenants) | . as $s | .tenants |
+            select([.own, .other, .none] | map(.bytes_up) | add != $s.bytes_up) ] | length == 0' \
+        "$T/monthly-$m.json" >/dev/null || fail "$m: own + other + none differ from a service's bytes up"
+    jq -e '[.services[] | select(.tenants) | .tenants.other |
+            select(([.names[].bytes_up] | add // 0) + .names_hidden.bytes_up != .bytes_up or .unnamed.flows != 0)]
+           | length == 0' "$T/monthly-$m.json" >/dev/null ||
+        fail "$m: other tenants' names do not cover the other class"
+done
+sort -o "$T/got-tenants.tsv" "$T/got-tenants.tsv"
+diff -u "$T/want-tenants.tsv" "$T/got-tenants.tsv" >&2 || fail "tenant classes differ from the flow log"
+sort -o "$T/got-distinct.tsv" "$T/got-distinct.tsv"
+diff -u "$T/want-distinct.tsv" "$T/got-distinct.tsv" >&2 || fail "distinct other tenants differ from the flow log"
+pass "merged corpus: tenants of $(cut -f2 "$T/want-tenants.tsv" | sort -u | wc -l) services by class ($(cut -f3 "$T/want-tenants.tsv" | sort | uniq -c | tr -s ' ' | paste -sd, -)) equal the flow log; $(awk -F'\t' '{s+=$3} END {print s+0}' "$T/want-distinct.tsv") other tenants named"
