@@ -2,8 +2,8 @@
  * fuzz_departments.c - the departments file loader and its lookups.
  *
  * Input: a departments.conf.  When it loads, each department's id finds it
- * again, and look-ups of a spread of addresses and every VLAN id return a
- * department or -1.
+ * again, and look-ups of a spread of addresses and every VLAN id, and of
+ * devices by MAC and DHCP host name, return a department or -1.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,6 +19,27 @@ static void lookup(const struct departments *t, const struct netaddr *a, uint16_
     if (i < -1 || (i >= 0 && !departments_get(t, i)))
         abort();
     departments_is_internal(t, a);
+}
+
+static void devices(const struct departments *t)
+{
+    static const uint8_t macs[][6] = {{0x00, 0x1b, 0x63, 0x84, 0x45, 0xe6},
+                                      {0x02, 0, 0, 0, 0, 1},
+                                      {0, 0, 0, 0, 0, 0},
+                                      {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+    static const char *const names[] = {NULL,          "",      "FIN-laptop",
+                                        "bob-acct-eu", "lab3y", "ws-b7",
+                                        "a-b.c_d",     "*?[]",  "\xc3\xa9t\xc3\xa9"};
+    for (size_t m = 0; m <= sizeof(macs) / sizeof(macs[0]); m++) {
+        for (size_t n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
+            enum department_source how;
+            const uint8_t *mac = m < sizeof(macs) / sizeof(macs[0]) ? macs[m] : NULL;
+            int i = departments_match_device(t, names[n], mac, &how);
+            if (i < -1 || (i >= 0 && !departments_get(t, i)) ||
+                (i < 0) != (how == DEPARTMENT_SOURCE_NONE))
+                abort();
+        }
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -51,6 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (unsigned vlan = 0; vlan <= 4096; vlan += 7)
             lookup(t, &a, (uint16_t)vlan);
         lookup(t, &a, 0xffff);
+        devices(t);
         departments_free(t);
     } else if (!d.errors) {
         abort();

@@ -1,12 +1,15 @@
 /*
  * test_departments.c - the departments file: good files, every error with its
  * file:line, longest-prefix department look-up across departments, the VLAN
- * fallback, unassigned traffic and internal ranges; then the shipped sample.
+ * fallback, unassigned traffic and internal ranges; device rules (MACs and
+ * MAC prefixes, DHCP host-name patterns) with their precedence and errors,
+ * none of which quotes a MAC or a pattern; then the shipped sample.
  */
 #include "departments.h"
 
 #include <stdlib.h>
 
+#include "macaddr.h"
 #include "test.h"
 
 #define NAME "dep.conf"
@@ -232,7 +235,7 @@ TEST(each_error_with_its_position)
                  "VLAN 10 already belongs to \"a\" (line 1)");
     /* unknown keys, in a department and before the first */
     expect_error("[a]\nvlans = 10\nfloor = 3\n", NAME ":3: ",
-                 "unknown key \"floor\" (expected name, networks or vlans)");
+                 "unknown key \"floor\" (expected name, networks, vlans, macs or dhcp_names)");
     expect_error("internal = 10.0.0.0/8\nnetworks = 10.0.0.0/8\n[a]\nvlans = 3\n", NAME ":2: ",
                  "unknown key \"networks\" before the first [department]");
     /* the reserved id */
@@ -247,10 +250,11 @@ TEST(each_error_with_its_position)
                  "department \"a\" is defined twice (first at line 1)");
     /* a department with neither networks nor vlans, reported at its header */
     expect_error("[a]\nname = Nothing\n\n[b]\nvlans = 3\n", NAME ":1: ",
-                 "department \"a\" has neither \"networks\" nor \"vlans\"");
+                 "department \"a\" has none of \"networks\", \"vlans\", \"macs\" or "
+                 "\"dhcp_names\"");
     expect_error("[b]\nvlans = 3\n[last]\nname = Last\n", NAME ":3: ",
-                 "department \"last\" has neither");
-    expect_error("[a]\nnetworks =\n", NAME ":1: ", "department \"a\" has neither");
+                 "department \"last\" has none of");
+    expect_error("[a]\nnetworks =\n", NAME ":1: ", "department \"a\" has none of");
     /* name given twice, or empty */
     expect_error("[a]\nname = A\nname = B\nvlans = 3\n", NAME ":3: ", "\"name\" given twice");
     expect_error("[a]\nname =\nvlans = 3\n", NAME ":2: ", "\"name\" is empty");
@@ -279,12 +283,285 @@ TEST(several_errors_in_one_file)
     CHECK_ERROR(&d, NAME ":7: ", "\"5000\" is not a VLAN id");
     CHECK_ERROR(&d, NAME ":8: ", "unknown key \"colour\"");
     CHECK_ERROR(&d, NAME ":9: ", "reserved");
-    CHECK_ERROR(&d, NAME ":11: ", "has neither");
+    CHECK_ERROR(&d, NAME ":11: ", "has none of");
     CHECK_ERROR(&d, NAME ":13: ", "not a CIDR prefix");
     CHECK_INT(d.errors, 7);
     if (d.errors != 7)
         dump(&d);
     diag_free(&d);
+}
+
+/* ---- device rules ---- */
+
+static const char devices[] =
+    "[finance]\n"                             /* 1 */
+    "networks = 10.30.0.0/16\n"               /* 2 */
+    "dhcp_names = FIN-* *-acct-*\n"           /* 3 */
+    "macs = 00:1b:63\n"                       /* 4: an OUI */
+    "[sales]\n"                               /* 5 */
+    "dhcp_names = sales-??? *-acct-*-sales\n" /* 6: the second is finance's first */
+    "macs = 00:1b:63:84:45:e6, AA-BB-CC-DD\n" /* 7: a MAC inside finance's OUI */
+    "       00:1b:63:84:45:e6\n"              /* 8: again, harmless */
+    "[lab]\n"                                 /* 9 */
+    "vlans = 160\n"                           /* 10 */
+    "dhcp_names = lab[0-9][!x]* ws-[a-c]?\n"  /* 11 */
+    "macs = 02\n"                             /* 12: one octet */
+    "[wifi-only]\n"                           /* 13: device rules alone */
+    "dhcp_names = guest-*\n";                 /* 14 */
+
+static uint8_t mac_buf[MACADDR_LEN];
+
+static const uint8_t *mac(const char *text)
+{
+    if (macaddr_parse_prefix(text, mac_buf) != MACADDR_LEN)
+        abort();
+    return mac_buf;
+}
+
+/* "id/source" of a device, "unassigned/none" when no rule matches it. */
+static const char *device_of(const struct departments *t, const char *name, const uint8_t *m)
+{
+    static char buf[128];
+    enum department_source how = DEPARTMENT_SOURCE_VLAN; /* overwritten */
+    int i = departments_match_device(t, name, m, &how);
+    snprintf(buf, sizeof(buf), "%s/%s", i < 0 ? DEPARTMENT_UNASSIGNED : departments_get(t, i)->id,
+             department_source_name(how));
+    return buf;
+}
+
+TEST(device_rules_mac_then_name)
+{
+    struct diag d;
+    struct departments *t = load(devices, &d);
+    CHECK(t != NULL);
+    CHECK_INT(d.errors, 0);
+    dump(&d);
+    if (!t)
+        return;
+    CHECK(departments_has_device_rules(t));
+    CHECK_INT(departments_count(t), 4);
+    /* the longest MAC prefix wins: the whole MAC before its OUI */
+    CHECK_STR(device_of(t, NULL, mac("00:1b:63:84:45:e6")), "sales/dhcp-mac");
+    CHECK_STR(device_of(t, NULL, mac("00:1B:63:84:45:E7")), "finance/dhcp-mac");
+    CHECK_STR(device_of(t, NULL, mac("aa:bb:cc:dd:00:01")), "sales/dhcp-mac");
+    CHECK_STR(device_of(t, NULL, mac("aa:bb:cc:de:00:01")), "unassigned/none");
+    CHECK_STR(device_of(t, NULL, mac("02:00:00:00:00:01")), "lab/dhcp-mac");
+    CHECK_STR(device_of(t, NULL, mac("00:1b:64:00:00:00")), "unassigned/none");
+    CHECK_STR(device_of(t, NULL, mac("ff:ff:ff:ff:ff:ff")), "unassigned/none");
+    CHECK_STR(device_of(t, NULL, mac("00:00:00:00:00:00")), "unassigned/none");
+    /* a MAC rule before a name rule */
+    CHECK_STR(device_of(t, "FIN-laptop", mac("02:00:00:00:00:01")), "lab/dhcp-mac");
+    CHECK_STR(device_of(t, "FIN-laptop", mac("00:1b:64:00:00:00")), "finance/dhcp-name");
+    /* names: any case, '*' also empty, '?' exactly one, classes */
+    CHECK_STR(device_of(t, "fin-laptop-7", NULL), "finance/dhcp-name");
+    CHECK_STR(device_of(t, "FIN-", NULL), "finance/dhcp-name");
+    CHECK_STR(device_of(t, "fin", NULL), "unassigned/none");
+    CHECK_STR(device_of(t, "xfin-1", NULL), "unassigned/none");
+    CHECK_STR(device_of(t, "pc-ACCT-7", NULL), "finance/dhcp-name");
+    CHECK_STR(device_of(t, "-acct-", NULL), "finance/dhcp-name");
+    CHECK_STR(device_of(t, "pcacct-7", NULL), "unassigned/none");
+    /* the first department in file order whose pattern matches */
+    CHECK_STR(device_of(t, "bob-acct-eu-sales", NULL), "finance/dhcp-name");
+    CHECK_STR(device_of(t, "sales-123", NULL), "sales/dhcp-name");
+    CHECK_STR(device_of(t, "Sales-A1b", NULL), "sales/dhcp-name");
+    CHECK_STR(device_of(t, "sales-12", NULL), "unassigned/none");
+    CHECK_STR(device_of(t, "sales-1234", NULL), "unassigned/none");
+    CHECK_STR(device_of(t, "lab3y", NULL), "lab/dhcp-name");
+    CHECK_STR(device_of(t, "LAB3Yzz", NULL), "lab/dhcp-name");
+    CHECK_STR(device_of(t, "lab3x", NULL), "unassigned/none");
+    CHECK_STR(device_of(t, "labxy", NULL), "unassigned/none");
+    CHECK_STR(device_of(t, "ws-b7", NULL), "lab/dhcp-name");
+    CHECK_STR(device_of(t, "WS-C-", NULL), "lab/dhcp-name");
+    CHECK_STR(device_of(t, "ws-d7", NULL), "unassigned/none");
+    CHECK_STR(device_of(t, "ws-a", NULL), "unassigned/none");
+    CHECK_STR(device_of(t, "guest-phone", NULL), "wifi-only/dhcp-name");
+    /* nothing known, an empty name, a name with bytes no pattern has */
+    CHECK_STR(device_of(t, NULL, NULL), "unassigned/none");
+    CHECK_STR(device_of(t, "", NULL), "unassigned/none");
+    CHECK_STR(device_of(t, "fin-caf\xc3\xa9", NULL), "finance/dhcp-name");
+    CHECK_STR(device_of(t, "f\xc3\xa9n-1", NULL), "unassigned/none");
+    CHECK_INT(departments_match_device(t, "fin-1", NULL, NULL), departments_find(t, "finance"));
+    /* the address and VLAN lookups are untouched by device rules */
+    CHECK_STR(dept_of(t, "10.30.1.1", 0), "finance");
+    CHECK_STR(dept_of(t, "10.31.1.1", 160), "lab");
+    CHECK_INT(departments_lookup_network(t, &(struct netaddr){0}), -1);
+    struct netaddr a = addr("10.30.2.2");
+    CHECK_INT(departments_lookup_network(t, &a), departments_find(t, "finance"));
+    CHECK_INT(departments_lookup_vlan(t, 160), departments_find(t, "lab"));
+    CHECK_INT(departments_lookup_vlan(t, 0), -1);
+    CHECK_INT(departments_lookup_vlan(t, 161), -1);
+    CHECK_INT(departments_lookup_vlan(t, 4095), -1);
+    CHECK_INT(departments_lookup_vlan(t, 65535), -1);
+    departments_free(t);
+    diag_free(&d);
+}
+
+TEST(device_rules_bounds)
+{
+    struct diag d;
+    struct departments *t = load("[all]\ndhcp_names = *\n[pc]\ndhcp_names = pc-*\n", &d);
+    CHECK(t != NULL);
+    if (!t)
+        return;
+    char name[300];
+    memset(name, 'a', sizeof(name));
+    name[DEPARTMENT_HOSTNAME_MAX] = '\0';
+    CHECK_STR(device_of(t, name, NULL), "all/dhcp-name");
+    name[DEPARTMENT_HOSTNAME_MAX] = 'a';
+    name[DEPARTMENT_HOSTNAME_MAX + 1] = '\0';
+    CHECK_STR(device_of(t, name, NULL), "unassigned/none"); /* longer than a DHCP option */
+    departments_free(t);
+    diag_free(&d);
+    /* a pattern that backtracks much, against the longest name: still an answer */
+    t = load("[x]\ndhcp_names = *a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b\n",
+             &d);
+    CHECK(t != NULL);
+    if (t) {
+        name[DEPARTMENT_HOSTNAME_MAX] = '\0';
+        CHECK_STR(device_of(t, name, NULL), "unassigned/none");
+        name[DEPARTMENT_HOSTNAME_MAX - 1] = 'b';
+        CHECK_STR(device_of(t, name, NULL), "x/dhcp-name");
+        departments_free(t);
+    }
+    diag_free(&d);
+    /* no device rules */
+    t = load(good, &d);
+    CHECK(t != NULL);
+    if (t) {
+        CHECK(!departments_has_device_rules(t));
+        CHECK_STR(device_of(t, "fin-1", mac("00:1b:63:84:45:e6")), "unassigned/none");
+        departments_free(t);
+    }
+    diag_free(&d);
+    CHECK_STR(department_source_name(DEPARTMENT_SOURCE_NONE), "none");
+    CHECK_STR(department_source_name(DEPARTMENT_SOURCE_ASSIGNMENT), "assignment");
+    CHECK_STR(department_source_name(DEPARTMENT_SOURCE_DHCP_MAC), "dhcp-mac");
+    CHECK_STR(department_source_name(DEPARTMENT_SOURCE_DHCP_NAME), "dhcp-name");
+    CHECK_STR(department_source_name(DEPARTMENT_SOURCE_VLAN), "vlan");
+    CHECK_STR(department_source_name(DEPARTMENT_SOURCE_NETWORK), "network");
+    CHECK_STR(department_source_name((enum department_source)99), "none");
+}
+
+/* An error at prefix containing part, and no message quoting secret. */
+static void expect_private_error(const char *text, const char *prefix, const char *part,
+                                 const char *secret)
+{
+    struct diag d;
+    struct departments *t = load(text, &d);
+    CHECK(t == NULL);
+    departments_free(t);
+    CHECK_ERROR(&d, prefix, part);
+    for (size_t i = 0; i < d.kept; i++) {
+        CHECK(strstr(d.messages[i], secret) == NULL);
+        if (strstr(d.messages[i], secret))
+            fprintf(stderr, "    quotes \"%s\": %s\n", secret, d.messages[i]);
+    }
+    diag_free(&d);
+}
+
+TEST(device_rule_errors_quote_no_mac_or_pattern)
+{
+    static const char *const bad_macs[] = {
+        "de:ad:b",        "d:ad:be",      "de:ad-be",
+        "dead.beef.0001", "deadbeef0001", "de:ad:be:ef:00:01:02",
+        "de:ag:be",       "10.9.8.7",
+    };
+    char text[256];
+    for (size_t i = 0; i < sizeof(bad_macs) / sizeof(bad_macs[0]); i++) {
+        snprintf(text, sizeof(text), "[a]\nvlans = 3\nmacs = 00:1b:63 %s\n", bad_macs[i]);
+        expect_private_error(text, NAME ":3: ",
+                             "word 2 of \"macs\" is not a MAC or MAC prefix (expected like "
+                             "00:1b:63:84:45:e6, or 1 to 5 octets such as the OUI 00-1B-63)",
+                             bad_macs[i]);
+    }
+    expect_error("[a]\nvlans = 3\nmacs =\n", NAME ":3: ", "\"macs\" is empty");
+    /* a MAC or prefix given to two departments, in any spelling: both lines named */
+    expect_private_error("[a]\nmacs = 00:1b:63\n[b]\nvlans = 4\nmacs = 02 00-1B-63\n",
+                         NAME ":5: ", "word 2 of \"macs\" is already given to \"a\" (line 2)",
+                         "1b");
+    expect_private_error("[a]\nmacs = 00:1b:63:84:45:e6\n[b]\nmacs = 00:1b:63:84:45:E6\n",
+                         NAME ":4: ", "word 1 of \"macs\" is already given to \"a\" (line 2)",
+                         "e6");
+    /* patterns: length, characters, classes, each with its position */
+    char long_pattern[DEPARTMENT_PATTERN_MAX + 2];
+    memset(long_pattern, 'x', sizeof(long_pattern));
+    long_pattern[DEPARTMENT_PATTERN_MAX + 1] = '\0';
+    snprintf(text, sizeof(text), "[a]\ndhcp_names = ok-* %s\n", long_pattern);
+    expect_private_error(
+        text, NAME ":2: ", "pattern 2 of \"dhcp_names\" is longer than 63 characters", "xxxx");
+    long_pattern[DEPARTMENT_PATTERN_MAX] = '\0'; /* 63 characters: fine */
+    snprintf(text, sizeof(text), "[a]\ndhcp_names = %s\n", long_pattern);
+    struct diag d;
+    struct departments *t = load(text, &d);
+    CHECK(t != NULL);
+    departments_free(t);
+    diag_free(&d);
+    expect_private_error("[a]\ndhcp_names = fin/acct\n", NAME ":2: ",
+                         "pattern 1 of \"dhcp_names\" has '/', which cannot be in a host name "
+                         "(letters, digits, '-', '.', '_', and the wildcards '*', '?' and [...])",
+                         "fin");
+    expect_private_error("[a]\ndhcp_names = fin-* j\xc3\xb6rg-*\n",
+                         NAME ":2: ", "pattern 2 of \"dhcp_names\" has byte 0xc3, which cannot be",
+                         "rg-");
+    expect_private_error("[a]\ndhcp_names = fin@home\n", NAME ":2: ", "has '@'", "home");
+    expect_private_error("[a]\ndhcp_names = fin[a-\n",
+                         NAME ":2: ", "pattern 1 of \"dhcp_names\" has a '[' without its ']'",
+                         "fin");
+    expect_private_error("[a]\ndhcp_names = fin[]\n", NAME ":2: ", "has an empty [...]", "fin");
+    expect_private_error("[a]\ndhcp_names = fin[!]\n", NAME ":2: ", "has an empty [...]", "fin");
+    expect_private_error("[a]\ndhcp_names = fin[Z-a]\n",
+                         NAME ":2: ", "has a backwards range in a [...]", "fin");
+    expect_private_error("[a]\ndhcp_names = fin[a/]\n", NAME ":2: ", "has '/' in a [...]", "fin");
+    expect_error("[a]\nvlans = 3\ndhcp_names =\n", NAME ":3: ", "\"dhcp_names\" is empty");
+    expect_error("[a]\nvlans = 3\ndhcp_names = \"\"\n", NAME ":3: ", "\"dhcp_names\" is empty");
+    /* the same pattern (in any case) in two departments */
+    expect_private_error("[a]\ndhcp_names = FIN-*\n[b]\ndhcp_names = x-* fin-*\n", NAME ":4: ",
+                         "pattern 2 of \"dhcp_names\" is already given to \"a\" (line 2)", "fin");
+    /* ... but twice in one department, or overlapping prefixes, are fine */
+    t = load("[a]\ndhcp_names = fin-* FIN-*\nmacs = 00:1b 00:1b:63\n[b]\nmacs = 00:1b:63:01\n", &d);
+    CHECK(t != NULL);
+    CHECK_INT(d.errors, 0);
+    dump(&d);
+    departments_free(t);
+    diag_free(&d);
+}
+
+TEST(device_rule_limits)
+{
+    /* DEPARTMENTS_MAX_PATTERNS patterns, 128 to a line (lines 2 to 9), then one more */
+    size_t cap = (DEPARTMENTS_MAX_PATTERNS + 1) * 24 + 64;
+    char *text = malloc(cap);
+    size_t n = (size_t)snprintf(text, cap, "[a]");
+    for (int i = 0; i < DEPARTMENTS_MAX_PATTERNS; i++)
+        n += (size_t)snprintf(text + n, cap - n, "%sp%d-*", i % 128 ? " " : "\ndhcp_names = ", i);
+    n += (size_t)snprintf(text + n, cap - n, "\n");
+    struct diag d;
+    struct departments *t = load(text, &d);
+    CHECK(t != NULL);
+    dump(&d);
+    departments_free(t);
+    diag_free(&d);
+    snprintf(text + n, cap - n, "dhcp_names = one-more\n");
+    expect_error(text, NAME ":10: ", "more than 1024 \"dhcp_names\" patterns in the file");
+    free(text);
+    /* DEPARTMENTS_MAX_MACS MACs, 128 to a line (lines 2 to 513), then one more */
+    cap = (DEPARTMENTS_MAX_MACS + 1) * 24 + 64;
+    text = malloc(cap);
+    n = (size_t)snprintf(text, cap, "[a]");
+    for (unsigned i = 0; i < DEPARTMENTS_MAX_MACS; i++)
+        n += (size_t)snprintf(text + n, cap - n, "%s02:00:00:00:%02x:%02x",
+                              i % 128 ? " " : "\nmacs = ", i >> 8, i & 0xff);
+    n += (size_t)snprintf(text + n, cap - n, "\n");
+    t = load(text, &d);
+    CHECK(t != NULL);
+    dump(&d);
+    if (t)
+        CHECK_STR(device_of(t, NULL, mac("02:00:00:00:12:34")), "a/dhcp-mac");
+    departments_free(t);
+    diag_free(&d);
+    snprintf(text + n, cap - n, "macs = 04\n");
+    expect_error(text, NAME ":514: ", "more than 65536 \"macs\" entries in the file");
+    free(text);
 }
 
 TEST(shipped_sample)
@@ -320,6 +597,10 @@ int main(void)
     RUN(only_internal_or_only_vlans);
     RUN(each_error_with_its_position);
     RUN(several_errors_in_one_file);
+    RUN(device_rules_mac_then_name);
+    RUN(device_rules_bounds);
+    RUN(device_rule_errors_quote_no_mac_or_pattern);
+    RUN(device_rule_limits);
     RUN(shipped_sample);
     return test_report();
 }
