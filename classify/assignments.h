@@ -84,9 +84,9 @@ struct assignments *assignments_from_hash(const struct departments *deps,
 /* Fields skipped, all reasons together. */
 size_t assignments_hash_skipped(const struct assignments_hash_counts *c);
 /* One line for the log about the skipped fields of hash key, naming none of
- * them: "shadowtap:assignments: 3 of 120 entries skipped (2 bad address or
- * MAC, 1 unknown department)".  Writes "" and returns 0 when none was skipped;
- * else returns the length (truncated to len - 1). */
+ * them: "KEY: 3 of 120 entries skipped (2 bad address or MAC, 1 unknown
+ * department)".  Writes "" and returns 0 when none was skipped; else returns
+ * the length (truncated to len - 1). */
 size_t assignments_hash_describe(const struct assignments_hash_counts *c, const char *key,
                                  char *buf, size_t len);
 
