@@ -49,6 +49,9 @@ static const struct key_def keys[] = {
      "run in the background once capturing, logging to syslog (-D)"},
     {"rules", T_STRING, F(rules_dir), "/etc/shadowtap/rules", 0, 0,
      "folder with services.conf, departments.conf and policy.conf"},
+    {"departments.assignments", T_STRING, F(departments_assignments), "", 0, 0,
+     "assignment feed: lines ADDRESS-or-MAC DEPARTMENT [UNTIL] (docs/rules.md); read again on "
+     "SIGHUP and when it changes"},
     {"output.flow_log", T_STRING, F(flow_log), "", 0, 0,
      "flow log file, '-' for standard output (--flow-log)"},
     {"output.stats", T_STRING, F(stats_file), "", 0, 0,

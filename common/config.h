@@ -40,6 +40,7 @@ struct sensor_config {
     int daemonize;
     /* rules and outputs */
     char *rules_dir;
+    char *departments_assignments; /* the assignment feed file, "" for none */
     char *flow_log;
     char *stats_file;
     char *events_file;

@@ -86,6 +86,8 @@ struct sensor {
     unsigned nworkers;
     unsigned started; /* worker threads running */
     uint64_t reloads, reload_failures;
+    struct assignments_stamp feed_stamp;  /* the feed file when last read */
+    uint64_t feed_reloads, feed_failures; /* reads of a changed feed file */
     uint64_t started_unix;
     bool spool_waiting; /* spool files an earlier run left are not stored yet */
     char sensor_id[128];
@@ -107,19 +109,10 @@ static uint64_t mono_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static void reload_rules(struct sensor *s)
+/* Hands a new rule set to every part that reads one; the old set goes when
+ * the last of them lets go. */
+static void install_rules(struct sensor *s, struct rules *r)
 {
-    struct diag d;
-    diag_init(&d);
-    struct rules *r = rules_load(s->cfg->rules_dir, &d);
-    if (!r) {
-        diag_log(&d);
-        log_error("rules in %s have errors; keeping the rules in use", s->cfg->rules_dir);
-        s->reload_failures++;
-        diag_free(&d);
-        return;
-    }
-    diag_free(&d);
     for (unsigned i = 0; i < s->nworkers; i++)
         worker_send_rules(s->workers[i], rules_retain(r));
     dispatch_set_rules(s->dispatch, r);
@@ -127,9 +120,70 @@ static void reload_rules(struct sensor *s)
     s->rules = r;
     if (s->events)
         events_set_rules(s->events, r);
+}
+
+/* The rules folder and the assignment feed, as one set.  The feed's stamp is
+ * taken before it is read, so that a file changed during the read is read
+ * again by the next check_feed. */
+static struct rules *read_rules(struct sensor *s, struct diag *d)
+{
+    const char *feed = s->cfg->departments_assignments;
+    if (feed[0])
+        assignments_stamp_update(feed, &s->feed_stamp);
+    return rules_load_with(s->cfg->rules_dir, feed, d);
+}
+
+static void reload_rules(struct sensor *s)
+{
+    struct diag d;
+    diag_init(&d);
+    struct rules *r = read_rules(s, &d);
+    if (!r) {
+        diag_log(&d);
+        if (s->cfg->departments_assignments[0])
+            log_error("rules in %s or the assignment feed %s have errors; keeping the rules in use",
+                      s->cfg->rules_dir, s->cfg->departments_assignments);
+        else
+            log_error("rules in %s have errors; keeping the rules in use", s->cfg->rules_dir);
+        s->reload_failures++;
+        diag_free(&d);
+        return;
+    }
+    diag_free(&d);
+    install_rules(s, r);
     s->reloads++;
     log_info("rules reloaded from %s: %zu services, %zu departments", s->cfg->rules_dir,
              catalog_count(r->catalog), departments_count(r->departments));
+}
+
+/* At each flush interval: the assignment feed file, read again when it changed
+ * since it was last read (docs/rules.md).  A good one goes to the workers in a
+ * set that shares the rules in use; one with errors is logged once (it is not
+ * read again until it changes) and the feed in use is kept. */
+static void check_feed(struct sensor *s)
+{
+    const char *feed = s->cfg->departments_assignments;
+    if (!feed[0] || !assignments_stamp_update(feed, &s->feed_stamp))
+        return;
+    struct diag d;
+    diag_init(&d);
+    struct assignments *a = assignments_load(feed, s->rules->departments, &d);
+    size_t entries = assignments_count(a);
+    struct rules *r =
+        a ? rules_with_assignments(s->rules, a, assignments_retain(s->rules->assignments_hash))
+          : NULL;
+    if (r) {
+        install_rules(s, r);
+        s->feed_reloads++;
+        log_info("assignment feed %s read again: %zu entries", feed, entries);
+    } else {
+        diag_log(&d);
+        log_error("assignment feed %s %s; keeping the %zu entries in use", feed,
+                  a ? "cannot be used (out of memory)" : "has errors",
+                  assignments_count(s->rules->assignments));
+        s->feed_failures++;
+    }
+    diag_free(&d);
 }
 
 /* ---- statistics ---- */
@@ -177,6 +231,10 @@ static int collect_view(struct sensor *s, struct view *g, bool threads_done)
     v->stun_notes = peers_notes(s->peers);
     v->stun_notes_dropped = peers_dropped(s->peers);
     v->reload_failures = s->reload_failures;
+    v->feed_entries =
+        assignments_count(s->rules->assignments) + assignments_count(s->rules->assignments_hash);
+    v->feed_reloads = s->feed_reloads;
+    v->feed_failures = s->feed_failures;
     v->workers = g->workers;
     v->nworkers = s->nworkers;
     v->dns = s->dns ? &g->dns : NULL;
@@ -279,6 +337,7 @@ static void run_timers(struct sensor *s, struct loop_timers *t)
          * of its end, not when a buffer happens to fill. */
         if (s->flowlog)
             flowlog_flush(s->flowlog);
+        check_feed(s);
         t->next_flush = now + cfg->flush_interval * 1000u;
     }
     if (now >= t->next_stats) {
@@ -373,7 +432,7 @@ static int load_rules(struct sensor *s)
 {
     struct diag d;
     diag_init(&d);
-    s->rules = rules_load(s->cfg->rules_dir, &d);
+    s->rules = read_rules(s, &d);
     if (!s->rules)
         diag_print(&d, stderr);
     diag_free(&d);
@@ -827,7 +886,7 @@ int sensor_check_config(const struct sensor_config *cfg)
     struct diag d;
     diag_init(&d);
     config_check(cfg, &d);
-    struct rules *r = rules_load(cfg->rules_dir, &d);
+    struct rules *r = rules_load_with(cfg->rules_dir, cfg->departments_assignments, &d);
     struct redis_target t;
     char err[512];
     if (redis_target_parse(cfg->redis_url, &t, err, sizeof(err)) != 0)
@@ -843,6 +902,10 @@ int sensor_check_config(const struct sensor_config *cfg)
     if (r) {
         printf("rules in %s: %zu services, %zu departments\n", cfg->rules_dir,
                catalog_count(r->catalog), departments_count(r->departments));
+        if (r->assignments_file)
+            printf("assignment feed %s: %zu addresses, %zu MACs\n", r->assignments_file,
+                   assignments_count_addresses(r->assignments),
+                   assignments_count_macs(r->assignments));
     }
     if (status == SENSOR_EXIT_OK)
         printf("configuration OK\n");

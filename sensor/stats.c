@@ -141,6 +141,9 @@ static json_t *build(const struct stats_view *v)
     json_object_set_new(
         out, "reloads",
         json_pack("{s:o, s:o}", "done", u64(v->reloads), "failed", u64(v->reload_failures)));
+    json_object_set_new(out, "assignments",
+                        json_pack("{s:o, s:o, s:o}", "entries", u64(v->feed_entries), "reloads",
+                                  u64(v->feed_reloads), "failed", u64(v->feed_failures)));
     return out;
 }
 

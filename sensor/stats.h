@@ -26,6 +26,8 @@ struct stats_view {
     const struct capture_counters *capture;
     const struct dispatch_stats *dispatch; /* the capture thread's packet step */
     uint64_t reloads, reload_failures;     /* of the rules, on SIGHUP */
+    uint64_t feed_entries;                 /* assignment feed entries in use */
+    uint64_t feed_reloads, feed_failures;  /* reads of a changed feed file */
     const struct worker_stats *workers;
     unsigned nworkers;
     const struct dns_cache_stats *dns;
