@@ -46,6 +46,7 @@
 #define ALERTED    "alerted"
 #define UPLOAD     "upload"
 #define ASN        "asn"
+#define ASSIGNED   "assignments"
 #define UNMATCHED  "unmatched"
 #define VISIBILITY "visibility"
 #define EDNS       "edns"
@@ -83,6 +84,7 @@ const char schema_key_last_seen[] = PREFIX LAST_SEEN;
 const char schema_key_sensors[] = PREFIX SENSORS;
 const char schema_key_events[] = PREFIX EVENTS;
 const char schema_key_asn[] = PREFIX ASN;
+const char schema_key_assignments[] = PREFIX ASSIGNED;
 
 const char schema_field_seq[] = SEQ;
 const char schema_field_last_flush[] = LAST_FLUSH;
@@ -429,6 +431,7 @@ static const struct {
     {SENSORS, SCHEMA_KEY_SENSORS},
     {EVENTS, SCHEMA_KEY_EVENTS},
     {ASN, SCHEMA_KEY_ASN},
+    {ASSIGNED, SCHEMA_KEY_ASSIGNMENTS},
 };
 
 bool schema_key_parse(const char *key, size_t len, struct schema_key *out)

@@ -64,6 +64,10 @@ extern const char schema_key_last_seen[];  /* hash: the same fields -> last seco
 extern const char schema_key_sensors[];    /* set: every sensor id that flushed */
 extern const char schema_key_events[];     /* stream: docs/events.md */
 extern const char schema_key_asn[];        /* hash: schema_field_asn() -> organisation */
+/* Hash of the assignment feed that an organisation's own script keeps
+ * (classify/assignments.h): field an address or a MAC, value "DEPARTMENT
+ * [UNTIL]".  Read by sensors, never written by shadowtap. */
+extern const char schema_key_assignments[];
 
 /* Hash of counter fields (schema_field_counter) of a day or month. */
 int schema_key_counts(char *buf, size_t len, enum schema_span span, const char *date);
@@ -142,6 +146,7 @@ enum schema_key_kind {
     SCHEMA_KEY_UPLOAD,
     SCHEMA_KEY_ASN,
     SCHEMA_KEY_UNMATCHED,
+    SCHEMA_KEY_ASSIGNMENTS,
 };
 
 /* A key taken apart.  Parts a kind does not have are NULL and 0. */

@@ -31,6 +31,7 @@ TEST(builds_every_key)
     CHECK_STR(schema_key_sensors, "shadowtap:sensors");
     CHECK_STR(schema_key_events, "shadowtap:events");
     CHECK_STR(schema_key_asn, "shadowtap:asn");
+    CHECK_STR(schema_key_assignments, "shadowtap:assignments");
     CHECK_INT(schema_key_counts(buf, sizeof(buf), SCHEMA_DAY, "2026-11-02"), 24);
     CHECK_STR(buf, "shadowtap:day:2026-11-02");
     CHECK_INT(schema_key_counts(buf, sizeof(buf), SCHEMA_MONTH, "2026-11"), 23);
@@ -109,6 +110,7 @@ TEST(parses_every_key_back)
         {schema_key_sensors, SCHEMA_KEY_SENSORS},
         {schema_key_events, SCHEMA_KEY_EVENTS},
         {schema_key_asn, SCHEMA_KEY_ASN},
+        {schema_key_assignments, SCHEMA_KEY_ASSIGNMENTS},
     };
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
         CHECK(schema_key_parse(fixed[i].key, strlen(fixed[i].key), &k));
