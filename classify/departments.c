@@ -359,7 +359,7 @@ static bool class_has(const char *p, char c, const char **end)
     if (negate)
         p++;
     do {
-        char lo = *p, hi = *p;
+        char lo = *p, hi = lo;
         if (p[1] == '-' && p[2] && p[2] != ']') {
             hi = p[2];
             p += 2;
