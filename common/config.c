@@ -51,6 +51,9 @@ static const struct key_def keys[] = {
      "folder with services.conf, departments.conf and policy.conf"},
     {"output.flow_log", T_STRING, F(flow_log), "", 0, 0,
      "flow log file, '-' for standard output (--flow-log)"},
+    {"output.flow_log_device_names", T_BOOL, F(flow_log_device_names), "no", 0, 1,
+     "put the names devices give themselves (DHCP host name, NetBIOS, mDNS, LLMNR) in the flow "
+     "log; they often name a person"},
     {"output.stats", T_STRING, F(stats_file), "", 0, 0,
      "statistics file, rewritten every interval and at exit (--stats)"},
     {"output.events", T_STRING, F(events_file), "", 0, 0, "events file (--events)"},

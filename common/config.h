@@ -41,6 +41,7 @@ struct sensor_config {
     /* rules and outputs */
     char *rules_dir;
     char *flow_log;
+    int flow_log_device_names; /* self-given device names in the flow log */
     char *stats_file;
     char *events_file;
     char *spool_dir;

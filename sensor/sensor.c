@@ -645,6 +645,7 @@ static int make_workers(struct sensor *s)
         .sensor_id = s->sensor_id,
         .device_key = s->device_key,
         .dns_bypass = s->dns_bypass,
+        .log_device_names = cfg->flow_log_device_names != 0,
     };
     for (unsigned i = 0; i < s->nworkers; i++) {
         s->workers[i] =

@@ -736,6 +736,14 @@ static const char *end_reason_name(enum flow_end_reason why)
     return (unsigned)why < FLOW_END_REASON_COUNT ? names[why] : "idle";
 }
 
+/* Names a device gives itself or asks for on the local network: a DHCP host
+ * name ("FIRSTNAME-imac"), NetBIOS, mDNS, LLMNR.  They often name a person. */
+static bool is_device_name(enum dpi_name_source s)
+{
+    return s == DPI_NAME_DHCP || s == DPI_NAME_NETBIOS || s == DPI_NAME_MDNS ||
+           s == DPI_NAME_LLMNR;
+}
+
 static void write_flow_log(struct worker *w, const struct flow *f, enum flow_end_reason why)
 {
     const struct rules *r = w->rules;
@@ -751,6 +759,10 @@ static void write_flow_log(struct worker *w, const struct flow *f, enum flow_end
     pseudonym_format(pseudonym_device(&w->cfg.device_key, client_of(f)), device);
     struct dpi_result res = {.master = f->ndpi_master, .app = f->ndpi_app};
     dpi_label(w->dpi, &res, label, sizeof(label));
+    enum dpi_name_source other_source = names_other_source(f->name);
+    const char *other_name = names_other(f->name);
+    if (is_device_name(other_source) && !w->cfg.log_device_names)
+        other_name = NULL;
     char tenant[CATALOG_TENANT_MAX + 1];
     enum tally_tenant tclass = (f->flags & FLOW_F_INTERNAL)
                                    ? TALLY_TENANT_NA
@@ -777,8 +789,8 @@ static void write_flow_log(struct worker *w, const struct flow *f, enum flow_end
         .packets_up = f->packets[0],
         .packets_down = f->packets[1],
         .domain = names_domain(f->name),
-        .other_name = names_other(f->name),
-        .other_name_source = dpi_name_source_name(names_other_source(f->name)),
+        .other_name = other_name,
+        .other_name_source = dpi_name_source_name(other_source),
         .sensor = w->cfg.sensor_id,
         .department = symbol_name(f->dept_sym),
         .device = device,
