@@ -44,7 +44,10 @@ const struct department *departments_get(const struct departments *t, int idx);
 int departments_find(const struct departments *t, const char *id); /* -1 if none */
 
 /* Index of the client's department, or -1 for unassigned.  vlan is the 802.1Q id
- * of the packet, 0 when untagged. */
+ * of the packet, 0 when untagged.  A listed VLAN decides before the networks
+ * (the longest prefix); *by_vlan says whether it did. */
+int departments_lookup_how(const struct departments *t, const struct netaddr *client, uint16_t vlan,
+                           bool *by_vlan);
 int departments_lookup(const struct departments *t, const struct netaddr *client, uint16_t vlan);
 /* True when a is in a department network or an "internal" range. */
 bool departments_is_internal(const struct departments *t, const struct netaddr *a);
