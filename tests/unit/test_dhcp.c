@@ -89,8 +89,9 @@ static struct netaddr addr(const char *text)
     return a;
 }
 
-static const uint8_t MAC1[6] = {0x02, 0x00, 0x5e, 0x10, 0x20, 0x31};
-static const uint8_t MAC2[6] = {0x02, 0x00, 0x5e, 0x10, 0x20, 0x32};
+/* MACs in a chaddr field's 16 bytes, so a header with any hlen can copy them. */
+static const uint8_t MAC1[16] = {0x02, 0x00, 0x5e, 0x10, 0x20, 0x31};
+static const uint8_t MAC2[16] = {0x02, 0x00, 0x5e, 0x10, 0x20, 0x32};
 
 /* --- DHCPv4 --- */
 
@@ -109,7 +110,7 @@ struct v4_header {
     unsigned op, htype, hlen;
     uint32_t xid;
     const char *ciaddr, *yiaddr, *giaddr;
-    const uint8_t *chaddr; /* hlen bytes */
+    const uint8_t *chaddr; /* hlen bytes (at most 16 read) */
 };
 
 /* The BOOTP header and the magic cookie; options follow. */
@@ -518,7 +519,8 @@ TEST(v4_relayed_and_other_hardware)
     CHECK_INT(d.mac_source, DHCP_MAC_NONE);
     CHECK_INT(d.htype, 32);
     /* Ethernet type with another length: not a MAC either. */
-    struct v4_header odd = {OP_REQUEST, 1, 8, 7, NULL, NULL, NULL, MAC1};
+    static const uint8_t eui64[16] = {0x02, 0x00, 0x5e, 0xff, 0xfe, 0x10, 0x20, 0x31};
+    struct v4_header odd = {OP_REQUEST, 1, 8, 7, NULL, NULL, NULL, eui64};
     v4_begin(&m, &odd);
     v4_opt8(&m, 53, DISCOVER);
     put8(&m, 255);
