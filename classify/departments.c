@@ -632,14 +632,22 @@ int departments_find(const struct departments *t, const char *id)
     return -1;
 }
 
+int departments_lookup_how(const struct departments *t, const struct netaddr *client, uint16_t vlan,
+                           bool *by_vlan)
+{
+    *by_vlan = false;
+    if (vlan > 0 && vlan < VLAN_IDS && t->vlan[vlan] >= 0) {
+        *by_vlan = true;
+        return t->vlan[vlan];
+    }
+    int32_t idx = lpm_lookup(t->networks, client);
+    return idx >= 0 ? idx : -1;
+}
+
 int departments_lookup(const struct departments *t, const struct netaddr *client, uint16_t vlan)
 {
-    int32_t idx = lpm_lookup(t->networks, client);
-    if (idx >= 0)
-        return idx;
-    if (vlan > 0 && vlan < VLAN_IDS)
-        return t->vlan[vlan];
-    return -1;
+    bool by_vlan;
+    return departments_lookup_how(t, client, vlan, &by_vlan);
 }
 
 int departments_lookup_network(const struct departments *t, const struct netaddr *client)

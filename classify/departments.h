@@ -5,9 +5,9 @@
  * networks (IPv4 and IPv6 CIDR prefixes), VLAN ids, and device rules: MACs or
  * MAC prefixes ("macs") and patterns of DHCP host names ("dhcp_names"), matched
  * against what a client's DHCP lease says of it.  departments_lookup answers
- * from the address and VLAN: the longest prefix holding the address, else the
- * VLAN if listed, else "unassigned".  departments_match_device answers from the
- * device rules.  How the answers of these and of the assignment feed
+ * from the VLAN and the address: the VLAN if listed, else the longest prefix
+ * holding the address, else "unassigned".  departments_match_device answers
+ * from the device rules.  How the answers of these and of the assignment feed
  * (assignments.h) are ranked is rules_department's (rules.h).  Department
  * networks, and the extra ranges listed under "internal", are internal: a flow
  * between two internal addresses is not cloud usage.
@@ -69,10 +69,13 @@ const struct department *departments_get(const struct departments *t, int idx);
 int departments_find(const struct departments *t, const char *id); /* -1 if none */
 
 /* Index of the client's department, or -1 for unassigned.  vlan is the 802.1Q id
- * of the packet, 0 when untagged. */
+ * of the packet, 0 when untagged.  A listed VLAN decides before the networks
+ * (the longest prefix); *by_vlan says whether it did. */
+int departments_lookup_how(const struct departments *t, const struct netaddr *client, uint16_t vlan,
+                           bool *by_vlan);
 int departments_lookup(const struct departments *t, const struct netaddr *client, uint16_t vlan);
-/* The department of the longest "networks" prefix holding client, or -1.  No
- * VLAN fallback: departments_lookup's first half. */
+/* The department of the longest "networks" prefix holding client, or -1,
+ * whatever the VLAN: departments_lookup's second half. */
 int departments_lookup_network(const struct departments *t, const struct netaddr *client);
 /* The department that lists VLAN id vlan, or -1 (also for 0, untagged, and ids
  * above 4094). */

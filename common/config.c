@@ -38,8 +38,7 @@ static const struct key_def keys[] = {
     {"capture.promiscuous", T_BOOL, F(promiscuous), "yes", 0, 1, "promiscuous mode"},
     {"sensor.id", T_STRING, F(sensor_id), "", 0, 0,
      "this sensor's name in Redis and logs (default: host name)"},
-    {"sensor.user", T_STRING, F(user), "", 0, 0,
-     "user to switch to once capture is open (-Z)"},
+    {"sensor.user", T_STRING, F(user), "", 0, 0, "user to switch to once capture is open (-Z)"},
     {"sensor.workers", T_UINT, F(workers), "0", 0, 64, "worker threads, 0 = one per core"},
     {"sensor.ring_size", T_SIZE, F(ring_bytes), "4M", 1 << 16, GB,
      "packet ring between the capture thread and each worker"},
@@ -54,6 +53,9 @@ static const struct key_def keys[] = {
      "SIGHUP and when it changes"},
     {"output.flow_log", T_STRING, F(flow_log), "", 0, 0,
      "flow log file, '-' for standard output (--flow-log)"},
+    {"output.flow_log_device_names", T_BOOL, F(flow_log_device_names), "no", 0, 1,
+     "put the names devices give themselves (DHCP host name, NetBIOS, mDNS, LLMNR) in the flow "
+     "log; they often name a person"},
     {"output.stats", T_STRING, F(stats_file), "", 0, 0,
      "statistics file, rewritten every interval and at exit (--stats)"},
     {"output.events", T_STRING, F(events_file), "", 0, 0, "events file (--events)"},
@@ -111,6 +113,11 @@ static const struct key_def keys[] = {
      "answers with a shorter TTL are kept this long"},
     {"dns.grace", T_SECONDS, F(dns_grace), "600", 0, 86400,
      "time an answer is kept beyond its TTL"},
+    {"dhcp.max_leases", T_UINT, F(dhcp_max_leases), "16384", 0, 10000000,
+     "DHCP and DHCPv6 leases kept in memory (about 340 bytes each, allocated at start), for "
+     "the departments of DHCP rules (0 = DHCP not read)"},
+    {"dhcp.lease_time", T_SECONDS, F(dhcp_lease_time), "86400", 60, 2592000,
+     "how long a lease whose message gives no lease time lasts"},
     {"privacy.key_file", T_STRING, F(device_key_file), "/var/lib/shadowtap/device.key", 0, 0,
      "secret key for device pseudonyms (created, mode 0600, if missing)"},
     {"geoip.country_db", T_STRING, F(geoip_country_db), "", 0, 0,
@@ -276,6 +283,6 @@ int config_check(const struct sensor_config *cfg, struct diag *d)
 void config_print_keys(FILE *out)
 {
     for (size_t i = 0; i < NKEYS; i++)
-        fprintf(out, "  %-28s %-22s %s\n", keys[i].key,
-                keys[i].def[0] ? keys[i].def : "(none)", keys[i].doc);
+        fprintf(out, "  %-28s %-22s %s\n", keys[i].key, keys[i].def[0] ? keys[i].def : "(none)",
+                keys[i].doc);
 }

@@ -42,6 +42,7 @@ struct sensor_config {
     char *rules_dir;
     char *departments_assignments; /* the assignment feed file, "" for none */
     char *flow_log;
+    int flow_log_device_names; /* self-given device names in the flow log */
     char *stats_file;
     char *events_file;
     char *spool_dir;
@@ -64,6 +65,7 @@ struct sensor_config {
     uint64_t dpi_max_packets, dpi_max_bytes, dpi_memory_cap;
     /* DNS correlation */
     uint64_t dns_max_entries, dns_min_ttl, dns_grace;
+    uint64_t dhcp_max_leases, dhcp_lease_time;
     /* privacy and GeoIP */
     char *device_key_file;
     char *geoip_country_db, *geoip_asn_db;

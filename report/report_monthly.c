@@ -22,6 +22,7 @@
 #include "report_candidates.h"
 #include "report_data.h"
 #include "report_dates.h"
+#include "report_dept_sources.h"
 #include "report_genai.h"
 #include "report_json.h"
 #include "report_section.h"
@@ -310,17 +311,24 @@ json_t *report_monthly(const struct report_request *rq, char *err, size_t errlen
                                                    cur->first_day, cur->last_day, NULL, rq->rules,
                                                    rq->opt.min_devices, services, err, errlen)
                           : NULL;
-    if (!uploads) {
+    json_t *sources = uploads
+                          ? report_dept_sources_section(c, cur->period.parts, cur->period.nparts,
+                                                        rq->opt.min_devices, err, errlen)
+                          : NULL;
+    if (!sources) {
         json_decref(vis);
         json_decref(unknown);
         json_decref(genai);
         json_decref(services);
+        json_decref(uploads);
         goto done;
     }
     size_t new_services = 0;
     json_t *added = new_section(cur, &seen, &new_services);
     out = report_section_head("monthly", c, cur->first_day, cur->last_day, &cur->view);
-    json_object_set_new(out, "totals", totals_section(cur, new_services));
+    json_t *totals = totals_section(cur, new_services);
+    json_object_set_new(totals, "department_sources", sources);
+    json_object_set_new(out, "totals", totals);
     json_object_set_new(out, "visibility", vis);
     json_object_set_new(out, "services", services);
     json_object_set_new(out, "departments", departments_section(cur, &seen));

@@ -15,11 +15,13 @@
 #include <netinet/tcp.h>
 #include <stdlib.h>
 
+#include "dhcp.h"
 #include "dns.h"
 #include "dns_cache.h"
 #include "flow.h"
 #include "fragment.h"
 #include "hostname.h"
+#include "leases.h"
 #include "peers.h"
 #include "proto_names.h"
 #include "rules.h"
@@ -32,6 +34,7 @@ struct dispatch {
     struct fragment_table *fragments;
     struct dns_cache *dns;
     struct peers *peers;
+    struct leases *leases;     /* NULL: DHCP not read */
     const struct rules *rules; /* the catalog that names STUN realms, or NULL */
     struct peers *dns_bypass;  /* devices that used encrypted DNS, or NULL */
     struct worker *const *workers;
@@ -73,6 +76,11 @@ void dispatch_set_dns_bypass(struct dispatch *d, struct peers *table)
     d->dns_bypass = table;
 }
 
+void dispatch_set_leases(struct dispatch *d, struct leases *leases)
+{
+    d->leases = leases;
+}
+
 void dispatch_set_rules(struct dispatch *d, const struct rules *rules)
 {
     d->rules = rules;
@@ -109,6 +117,8 @@ static void set_horizon(struct dispatch *d)
     }
     if (d->dns)
         dns_cache_set_horizon(d->dns, horizon);
+    if (d->leases)
+        leases_set_horizon(d->leases, horizon);
     peers_set_horizon(d->peers, horizon);
     if (d->dns_bypass)
         peers_set_horizon(d->dns_bypass, horizon);
@@ -165,6 +175,31 @@ static void sniff_dns(struct dispatch *d, const struct packet *p, uint64_t ts_us
     set_horizon(d);
     if (dns_parse_response(msg, len, on_dns_answer, &ctx) < 0)
         d->stats.dns_errors++;
+}
+
+/* ---- DHCP: which device holds an address ---- */
+
+/* A DHCP or DHCPv6 message of a whole datagram goes into the lease table;
+ * nothing of it (MAC, host name) is logged or counted but its kind. */
+static void sniff_dhcp(struct dispatch *d, const struct packet *p, uint64_t ts_us)
+{
+    if (p->l4_proto != IPPROTO_UDP || !p->payload || p->l4_caplen < 8)
+        return;
+    enum dhcp_kind kind = dhcp_kind_of_ports(p->sport, p->dport);
+    if (kind == DHCP_KIND_NONE)
+        return;
+    uint16_t udp_len = (uint16_t)(p->l4[4] << 8 | p->l4[5]);
+    if (udp_len < 8 || p->payload_caplen < (uint32_t)udp_len - 8)
+        return; /* cut by the capture: not read rather than read wrong */
+    struct dhcp_message m;
+    d->stats.dhcp_messages++;
+    if (dhcp_parse(kind, p->payload, (size_t)udp_len - 8, &m) < 0) {
+        d->stats.dhcp_errors++;
+        return;
+    }
+    set_horizon(d);
+    if (leases_update(d->leases, &m, ts_us, d->seq) != LEASES_UNCHANGED)
+        d->stats.dhcp_changes++;
 }
 
 /* ---- STUN requests ---- */
@@ -227,6 +262,8 @@ void dispatch_tick(struct dispatch *d, uint64_t now_us)
     }
     if (d->dns)
         dns_cache_expire(d->dns, oldest);
+    if (d->leases)
+        leases_expire(d->leases, oldest);
 }
 
 void dispatch_packet(struct dispatch *d, const struct capture_packet *cp)
@@ -244,6 +281,8 @@ void dispatch_packet(struct dispatch *d, const struct capture_packet *cp)
         d->stats.fragments_unmatched++; /* counted under a port-less flow */
     if (d->dns)
         sniff_dns(d, &p, cp->ts_us);
+    if (d->leases && p.fragment != FRAGMENT_LATER)
+        sniff_dhcp(d, &p, cp->ts_us);
     if (d->dns_bypass && d->rules && starts_encrypted_dns(d, &p)) {
         set_horizon(d);
         peers_note(d->dns_bypass, &p.src, 0, &p.dst, NULL, cp->ts_us, d->seq);

@@ -28,6 +28,8 @@
 #include "capture.h"
 #include "decode.h"
 
+struct leases;
+
 struct dns_cache;
 struct peers;
 struct rules;
@@ -46,6 +48,9 @@ struct dispatch_stats {
     uint64_t dns_responses;               /* DNS messages from port 53 read */
     uint64_t dns_answers;                 /* addresses they named, into the DNS cache */
     uint64_t dns_errors;                  /* messages the DNS parser refused */
+    uint64_t dhcp_messages;               /* DHCP and DHCPv6 messages read (ports 67/68, 546/547) */
+    uint64_t dhcp_errors;                 /* messages the DHCP parser refused */
+    uint64_t dhcp_changes;                /* leases granted, renewed, released or renamed */
 };
 
 struct dispatch;
@@ -63,6 +68,10 @@ void dispatch_free(struct dispatch *d);
  * noted under port 0 with the resolver as the server); the rules' resolvers
  * (resolvers.h) say which flows those are.  NULL (the default): not noted. */
 void dispatch_set_dns_bypass(struct dispatch *d, struct peers *table);
+
+/* The lease table DHCP and DHCPv6 messages go into (classify/leases.h),
+ * shared with the workers; NULL (the default): DHCP is not read. */
+void dispatch_set_leases(struct dispatch *d, struct leases *leases);
 
 /* The rules whose catalog names the services of STUN realms (peers.h); the
  * caller keeps them alive until it sets others.  NULL (the default): realms are

@@ -141,7 +141,7 @@ static void end_flow(struct flow_table *t, uint32_t idx, enum flow_end_reason wh
 
 static bool is_idle(const struct flow_table *t, const struct flow *f, uint64_t now_us)
 {
-    return now_us > f->last_us && now_us - f->last_us > t->timeout_us[f->state];
+    return now_us > f->last_us && now_us - f->last_us > t->timeout_us[FLOW_STATE(f)];
 }
 
 static void evict_one(struct flow_table *t)
@@ -244,7 +244,7 @@ void flow_table_end_all(struct flow_table *t)
 void flow_note_tcp_flags(struct flow *f, uint8_t tcp_flags)
 {
     if (tcp_flags & (TH_FIN | TH_RST))
-        f->state = FLOW_STATE_TCP_CLOSING;
+        f->state = (uint8_t)((f->state & 0xf0u) | FLOW_STATE_TCP_CLOSING);
 }
 
 void flow_table_get_stats(const struct flow_table *t, struct flow_table_stats *out)

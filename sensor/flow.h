@@ -84,7 +84,7 @@ struct flow {
     uint16_t ndpi_app;
     uint8_t ndpi_category;
     uint8_t match;        /* FLOW_MATCH and FLOW_VIS below */
-    uint8_t state;        /* enum flow_state */
+    uint8_t state;        /* enum flow_state (FLOW_STATE), and the department's source */
     uint8_t flags;        /* FLOW_F_* */
     uint16_t tally_epoch; /* epoch of the tally table the cell pointer belongs to */
     uint16_t country;     /* destination country, two ASCII letters, 0 if unknown */
@@ -100,14 +100,22 @@ struct flow {
 
 #define FLOW_NIL 0xffffffffu
 
+/* state holds two things: the enum flow_state (low four bits) and what gave
+ * the client its department, an enum tally_dept_source set when the flow
+ * starts (high four). */
+#define FLOW_STATE(f)       ((unsigned)(f)->state & 0x0fu)
+#define FLOW_DEPT_SOURCE(f) ((unsigned)(f)->state >> 4)
+#define FLOW_SET_DEPT_SOURCE(f, s)                                                                 \
+    ((f)->state = (uint8_t)(((f)->state & 0x0fu) | ((unsigned)(s) << 4)))
+
 enum flow_flags {
     FLOW_F_IN_USE = 1u << 0,
-    FLOW_F_CLIENT_IS_1 = 1u << 1,  /* the client is key.addr[1] */
-    FLOW_F_DECIDED = 1u << 2,      /* classification final */
-    FLOW_F_INTERNAL = 1u << 3,     /* the server is internal: not cloud usage */
-    FLOW_F_TALLIED = 1u << 4,      /* the flow has been counted in a tally cell */
-    FLOW_F_DNS_FALLBACK = 1u << 5, /* a name from DNS answers was kept for this flow */
-    FLOW_F_MIDSTREAM = 1u << 6,    /* TCP, and its first packet seen was no SYN */
+    FLOW_F_CLIENT_IS_1 = 1u << 1,   /* the client is key.addr[1] */
+    FLOW_F_DECIDED = 1u << 2,       /* classification final */
+    FLOW_F_INTERNAL = 1u << 3,      /* the server is internal: not cloud usage */
+    FLOW_F_TALLIED = 1u << 4,       /* the flow has been counted in a tally cell */
+    FLOW_F_DNS_FALLBACK = 1u << 5,  /* a name from DNS answers was kept for this flow */
+    FLOW_F_MIDSTREAM = 1u << 6,     /* TCP, and its first packet seen was no SYN */
     FLOW_F_ENCRYPTED_DNS = 1u << 7, /* the flow is DoH, DoT, DoQ or DNSCrypt (worker.c) */
 };
 

@@ -151,6 +151,8 @@ static json_t *build(const struct flowlog_record *r)
     }
     set_path(o, "observer.name", json_string(r->sensor));
     set_path(o, "shadowtap.department", json_string(r->department));
+    if (r->department_source)
+        set_path(o, "shadowtap.department_source", json_string(r->department_source));
     set_path(o, "shadowtap.device", json_string(r->device));
     set_path(o, "shadowtap.service.id", str_or_null(r->service_id));
     set_path(o, "shadowtap.service.name", str_or_null(r->service_name));

@@ -30,6 +30,7 @@ struct flowlog_record {
     const char *other_name_source; /* where other_name came from ("netbios", ...) */
     const char *sensor;
     const char *department;
+    const char *department_source; /* what gave it: tally_dept_source_name() */
     const char *device;     /* pseudonym */
     const char *service_id; /* NULL when unclassified */
     const char *service_name;

@@ -40,6 +40,7 @@
 #include "flowlog.h"
 #include "flusher.h"
 #include "geo.h"
+#include "leases.h"
 #include "log.h"
 #include "metrics.h"
 #include "peers.h"
@@ -73,6 +74,7 @@ struct sensor {
     struct capture *capture;
     struct siphash_key device_key;
     struct dns_cache *dns;
+    struct leases *leases; /* DHCP leases, NULL when dhcp.max_leases is 0 */
     struct peers *peers;
     struct peers *dns_bypass; /* devices that used encrypted DNS (port 0 notes) */
     struct dispatch *dispatch;
@@ -194,6 +196,7 @@ struct view {
     struct worker_stats *workers; /* freed by the caller */
     struct capture_counters capture;
     struct dns_cache_stats dns;
+    struct leases_stats leases;
     struct store_stats store;
     struct flusher_stats flusher;
 };
@@ -213,6 +216,8 @@ static int collect_view(struct sensor *s, struct view *g, bool threads_done)
     capture_get_counters(s->capture, &g->capture);
     if (s->dns)
         dns_cache_get_stats(s->dns, &g->dns);
+    if (s->leases)
+        leases_get_stats(s->leases, &g->leases);
     flusher_get_stats(s->flusher, &g->flusher);
     /* The store belongs to the flusher thread: while it runs, use the copy it
      * publishes after each send. */
@@ -238,6 +243,7 @@ static int collect_view(struct sensor *s, struct view *g, bool threads_done)
     v->workers = g->workers;
     v->nworkers = s->nworkers;
     v->dns = s->dns ? &g->dns : NULL;
+    v->leases = s->leases ? &g->leases : NULL;
     v->store = &g->store;
     v->flusher = &g->flusher;
     v->dpi_memory = dpi_memory_in_use();
@@ -602,12 +608,18 @@ static int make_capture_tables(struct sensor *s)
         siphash24(&s->device_key, bypass_purpose, sizeof(bypass_purpose) - 1),
         siphash24(&s->device_key, bypass_purpose, sizeof(bypass_purpose))};
     s->dns_bypass = peers_new(DNS_BYPASS_SLOTS, DNS_BYPASS_LIFETIME_S, &bypass_key);
+    if (cfg->dhcp_max_leases) {
+        struct leases_config lc = {(size_t)cfg->dhcp_max_leases, (uint32_t)cfg->dhcp_lease_time};
+        s->leases = leases_new(&lc);
+    }
     s->dispatch = dispatch_new(s->dns, s->peers, DISPATCH_TO_RINGS);
     if (s->dispatch) {
         dispatch_set_rules(s->dispatch, s->rules);
         dispatch_set_dns_bypass(s->dispatch, s->dns_bypass);
+        dispatch_set_leases(s->dispatch, s->leases);
     }
-    if (!s->dns || !s->dispatch || !s->peers || !s->dns_bypass) {
+    if (!s->dns || !s->dispatch || !s->peers || !s->dns_bypass ||
+        (cfg->dhcp_max_leases && !s->leases)) {
         log_error("out of memory");
         return SENSOR_EXIT_FAILURE;
     }
@@ -704,6 +716,8 @@ static int make_workers(struct sensor *s)
         .sensor_id = s->sensor_id,
         .device_key = s->device_key,
         .dns_bypass = s->dns_bypass,
+        .leases = s->leases,
+        .log_device_names = cfg->flow_log_device_names != 0,
     };
     for (unsigned i = 0; i < s->nworkers; i++) {
         s->workers[i] =
@@ -854,6 +868,7 @@ static void teardown(struct sensor *s)
     peers_free(s->peers);
     peers_free(s->dns_bypass);
     dns_cache_free(s->dns);
+    leases_free(s->leases);
     capture_close(s->capture);
     rules_release(s->rules);
 }

@@ -101,6 +101,19 @@ static json_t *build(const struct stats_view *v)
     json_object_set_new(dns, "stun_notes", u64(v->stun_notes));
     json_object_set_new(dns, "stun_notes_dropped", u64(v->stun_notes_dropped));
 
+    /* DHCP: counts only; what a lease holds (MAC, host name) never leaves. */
+    json_t *dhcp = json_pack("{s:o, s:o, s:o}", "messages", u64(r->dhcp_messages), "parse_errors",
+                             u64(r->dhcp_errors), "lease_changes", u64(r->dhcp_changes));
+    if (v->leases) {
+        json_object_set_new(dhcp, "leases", u64(v->leases->entries));
+        json_object_set_new(dhcp, "leases_peak", u64(v->leases->entries_peak));
+        json_object_set_new(dhcp, "leases_bytes", u64(v->leases->memory_bytes));
+        json_object_set_new(dhcp, "leases_evicted", u64(v->leases->evicted));
+        json_object_set_new(dhcp, "leases_expired", u64(v->leases->expired));
+        json_object_set_new(dhcp, "lookups", u64(v->leases->lookups));
+        json_object_set_new(dhcp, "hits", u64(v->leases->hits));
+    }
+
     json_t *redis = json_object();
     if (v->store) {
         json_object_set_new(redis, "batches_applied", u64(v->store->batches_applied));
@@ -134,6 +147,7 @@ static json_t *build(const struct stats_view *v)
     json_object_set_new(out, "flows", flows);
     json_object_set_new(out, "dpi", dpi);
     json_object_set_new(out, "dns", dns);
+    json_object_set_new(out, "dhcp", dhcp);
     json_object_set_new(out, "redis", redis);
     json_object_set_new(
         out, "flow_log",

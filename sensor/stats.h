@@ -14,6 +14,7 @@
 #include "capture.h"
 #include "dispatch.h"
 #include "dns_cache.h"
+#include "leases.h"
 #include "flusher.h"
 #include "store.h"
 #include "worker.h"
@@ -31,6 +32,7 @@ struct stats_view {
     const struct worker_stats *workers;
     unsigned nworkers;
     const struct dns_cache_stats *dns;
+    const struct leases_stats *leases; /* NULL when DHCP is not read */
     uint64_t stun_notes, stun_notes_dropped; /* the STUN peers table (peers.h) */
     const struct store_stats *store;
     const struct flusher_stats *flusher;

@@ -246,7 +246,8 @@ static struct tally_cell *cell_for(struct worker *w, struct flow *f, uint32_t ho
         return c;
     char tenant[CATALOG_TENANT_MAX + 1];
     enum tally_tenant tclass = tenant_of_flow(w, f, tenant, sizeof(tenant));
-    struct tally_key k = {hour, f->dept_sym, f->service_sym, f->country, (uint8_t)tclass, 0};
+    struct tally_key k = {hour,       f->dept_sym,     f->service_sym,
+                          f->country, (uint8_t)tclass, (uint8_t)FLOW_DEPT_SOURCE(f)};
     c = tally_cell(w->tally, &k);
     if (!c) {
         w->stats.tally_failures++;
@@ -461,9 +462,13 @@ static void start_flow(struct worker *w, struct flow *f, const struct record_pac
         f->flags |= FLOW_F_CLIENT_IS_1;
 
     const struct rules *r = w->rules;
-    int dept = departments_lookup(r->departments, client_of(f), k->vlan);
+    bool by_vlan;
+    int dept = departments_lookup_how(r->departments, client_of(f), k->vlan, &by_vlan);
     const struct department *d = departments_get(r->departments, dept);
     f->dept_sym = d ? d->sym : w->sym_unassigned;
+    FLOW_SET_DEPT_SOURCE(f, !d        ? TALLY_DEPT_UNASSIGNED
+                            : by_vlan ? TALLY_DEPT_VLAN
+                                      : TALLY_DEPT_NETWORK);
     if (departments_is_internal(r->departments, server_of(f)) || netaddr_is_private(server_of(f)))
         f->flags |= FLOW_F_INTERNAL;
 
@@ -667,7 +672,7 @@ static void handle_packet(struct worker *w, const struct record_packet *rp, cons
 {
     bool created;
     struct flow *f = flow_table_get(w->flows, &rp->key, rp->hash, rp->ts_us, &created);
-    if (!created && f->state == FLOW_STATE_TCP_CLOSING &&
+    if (!created && FLOW_STATE(f) == FLOW_STATE_TCP_CLOSING &&
         (rp->tcp_flags & (TH_SYN | TH_ACK)) == TH_SYN) {
         /* A new connection reusing the 5-tuple of one that just closed. */
         flow_table_end(w->flows, f, FLOW_END_IDLE);
@@ -736,6 +741,13 @@ static const char *end_reason_name(enum flow_end_reason why)
     return (unsigned)why < FLOW_END_REASON_COUNT ? names[why] : "idle";
 }
 
+/* Names a device gives itself or asks for on the local network: a DHCP host
+ * name ("FIRSTNAME-imac"), NetBIOS, mDNS, LLMNR.  They often name a person. */
+static bool is_device_name(enum dpi_name_source s)
+{
+    return s == DPI_NAME_DHCP || s == DPI_NAME_NETBIOS || s == DPI_NAME_MDNS || s == DPI_NAME_LLMNR;
+}
+
 static void write_flow_log(struct worker *w, const struct flow *f, enum flow_end_reason why)
 {
     const struct rules *r = w->rules;
@@ -751,6 +763,10 @@ static void write_flow_log(struct worker *w, const struct flow *f, enum flow_end
     pseudonym_format(pseudonym_device(&w->cfg.device_key, client_of(f)), device);
     struct dpi_result res = {.master = f->ndpi_master, .app = f->ndpi_app};
     dpi_label(w->dpi, &res, label, sizeof(label));
+    enum dpi_name_source other_source = names_other_source(f->name);
+    const char *other_name = names_other(f->name);
+    if (is_device_name(other_source) && !w->cfg.log_device_names)
+        other_name = NULL;
     char tenant[CATALOG_TENANT_MAX + 1];
     enum tally_tenant tclass = (f->flags & FLOW_F_INTERNAL)
                                    ? TALLY_TENANT_NA
@@ -777,10 +793,11 @@ static void write_flow_log(struct worker *w, const struct flow *f, enum flow_end
         .packets_up = f->packets[0],
         .packets_down = f->packets[1],
         .domain = names_domain(f->name),
-        .other_name = names_other(f->name),
-        .other_name_source = dpi_name_source_name(names_other_source(f->name)),
+        .other_name = other_name,
+        .other_name_source = dpi_name_source_name(other_source),
         .sensor = w->cfg.sensor_id,
         .department = symbol_name(f->dept_sym),
+        .department_source = tally_dept_source_name((enum tally_dept_source)FLOW_DEPT_SOURCE(f)),
         .device = device,
         .service_id = svc ? svc->id : NULL,
         .service_name = svc ? svc->name : NULL,

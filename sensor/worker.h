@@ -45,6 +45,12 @@ struct worker_config {
     /* Devices that used an encrypted-DNS resolver, noted by the capture thread
      * under port 0 (dispatch.h); NULL: not looked at. */
     struct peers *dns_bypass;
+    /* DHCP leases the capture thread keeps (classify/leases.h): the device
+     * behind a client address, for departments' DHCP rules; NULL: none. */
+    struct leases *leases;
+    /* The names devices give themselves (DHCP, NetBIOS, mDNS, LLMNR) often
+     * name a person: kept out of the flow log unless this is set. */
+    bool log_device_names;
 };
 
 struct worker_stats {

@@ -57,6 +57,7 @@
 #define NAMES      "names"
 #define NAME       "name"
 #define DISTINCT   "distinct"
+#define DEPTSOURCE "deptsource"
 #define BYTES      "bytes"
 #define AISERVERS  "aiservers"
 
@@ -350,6 +351,25 @@ int schema_key_tenant_upload(char *buf, size_t len, const char *hour)
     if (!shaped(hour, strlen(hour), HOUR_SHAPE))
         return refuse(buf, len);
     return join(buf, len, PREFIX TENANTS SEP UPLOAD SEP, hour, NULL);
+}
+
+/* ---- where departments came from ---- */
+
+int schema_key_dept_sources(char *buf, size_t len, enum schema_span span, const char *date)
+{
+    if (!span_ok(span) || !shaped(date, strlen(date), span_shape[span]))
+        return refuse(buf, len);
+    return join(buf, len, PREFIX DEPTSOURCE SEP, span_name[span], SEP, date, NULL);
+}
+
+int schema_key_dept_source_devices(char *buf, size_t len, enum schema_span span, const char *date,
+                                   const char *dept, const char *source)
+{
+    if (!span_ok(span) || !shaped(date, strlen(date), span_shape[span]) || !part_ok(dept) ||
+        !part_ok(source))
+        return refuse(buf, len);
+    return join(buf, len, PREFIX DEPTSOURCE SEP DEVICES SEP, span_name[span], SEP, date, SEP, dept,
+                BAR, source, NULL);
 }
 
 /* ---- taking keys apart ---- */
@@ -893,6 +913,13 @@ static const char lua_preamble[] =
     "end\n"
     "function schema.key_tenant_upload(hour) return '" PREFIX TENANTS SEP UPLOAD SEP
     "' .. hour end\n"
+    "function schema.key_dept_sources(span, date)\n"
+    "  return '" PREFIX DEPTSOURCE SEP "' .. span .. '" SEP "' .. date\n"
+    "end\n"
+    "function schema.key_dept_source_devices(span, date, dept, source)\n"
+    "  return '" PREFIX DEPTSOURCE SEP DEVICES SEP "' .. span .. '" SEP "' .. date .. '" SEP
+    "' .. dept .. '" BAR "' .. source\n"
+    "end\n"
     "function schema.field_tenant(cell, class, counter)\n"
     "  return cell .. '" BAR "' .. class .. '" BAR "' .. counter\n"
     "end\n"

@@ -131,6 +131,15 @@ int schema_key_tenant_name_devices(char *buf, size_t len, const char *month, con
 int schema_key_tenant_distinct(char *buf, size_t len, const char *month, const char *service);
 int schema_key_tenant_upload(char *buf, size_t len, const char *hour);
 
+/* What gave clients their department (tally.h's sources: "unassigned",
+ * "network", "vlan", "dhcp", "assignment"): a hash of a day's or month's
+ * bytes and flows per department and source, fields schema_field_apart
+ * ({dept}|{source}|{counter}: bytes_up, bytes_down, flows); and a
+ * HyperLogLog of the devices of each department and source. */
+int schema_key_dept_sources(char *buf, size_t len, enum schema_span span, const char *date);
+int schema_key_dept_source_devices(char *buf, size_t len, enum schema_span span, const char *date,
+                                   const char *dept, const char *source);
+
 enum schema_key_kind {
     SCHEMA_KEY_COUNTS,
     SCHEMA_KEY_GEO,

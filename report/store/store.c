@@ -711,11 +711,79 @@ static void each_edns(struct notes_builder *nb)
     tally_notes_each_edns(notes_of(nb), add_edns_note, nb);
 }
 
+/* ---- what gave clients their department ---- */
+
+static int by_dept_source(const void *a, const void *b)
+{
+    const struct tally_cell *x = *(const struct tally_cell *const *)a;
+    const struct tally_cell *y = *(const struct tally_cell *const *)b;
+    uint32_t dx = tally_day_of_hour(x->key.hour), dy = tally_day_of_hour(y->key.hour);
+    if (dx != dy)
+        return dx < dy ? -1 : 1;
+    if (x->key.dept_sym != y->key.dept_sym)
+        return x->key.dept_sym < y->key.dept_sym ? -1 : 1;
+    return (int)x->key.dept_source - (int)y->key.dept_source;
+}
+
+/* One (day, department, source): the cells list[0, n) summed, their devices
+ * united. */
+static void add_dept_source(struct builder *bd, const struct tally_cell *const *list, size_t n)
+{
+    uint64_t up = 0, down = 0, flows = 0, *devices = NULL;
+    uint32_t ndev = 0, cap = 0;
+    for (size_t i = 0; i < n; i++) {
+        up += list[i]->bytes_up;
+        down += list[i]->bytes_down;
+        flows += list[i]->flows;
+        for (uint32_t j = 0; j < list[i]->devices_cap; j++) {
+            if (list[i]->devices[j] &&
+                tally_device_set_add(&devices, &ndev, &cap, list[i]->devices[j]) != 0)
+                bd->failed = 1;
+        }
+    }
+    const char *dept = symbol_name(list[0]->key.dept_sym);
+    const char *src = tally_dept_source_name((enum tally_dept_source)list[0]->key.dept_source);
+    if (!src)
+        src = tally_dept_source_name(TALLY_DEPT_UNASSIGNED);
+    if (bd->failed || push_day(bd, tally_day_of_hour(list[0]->key.hour)) ||
+        push_arg(bd, dept, strlen(dept)) || push_arg(bd, src, strlen(src)) || push_u64(bd, up) ||
+        push_u64(bd, down) || push_u64(bd, flows) || push_u64(bd, ndev) ||
+        push_devices(bd, devices, cap))
+        bd->failed = 1;
+    free(devices);
+}
+
+/* The cells again per (day, department, source): their count, then each. */
+static void add_dept_sources(struct builder *bd, const struct cell_list *cells)
+{
+    const struct tally_cell **list = calloc(cells->n + 1, sizeof(*list));
+    if (!list) {
+        bd->failed = 1;
+        return;
+    }
+    memcpy(list, cells->cells, cells->n * sizeof(*list));
+    qsort(list, cells->n, sizeof(*list), by_dept_source);
+    int at = bd->b->argc;
+    size_t count = 0;
+    if (push_arg(bd, "0", 1))
+        bd->failed = 1;
+    for (size_t i = 0, j; i < cells->n && !bd->failed; i = j) {
+        for (j = i + 1; j < cells->n && by_dept_source(&list[i], &list[j]) == 0; j++)
+            ;
+        add_dept_source(bd, list + i, j - i);
+        count++;
+    }
+    free(list);
+    if (!bd->failed)
+        set_arg(bd, at, count);
+}
+
 /* Appends the notes to the batch being built (one with no cells if none is),
  * in the order store_script.lua reads them: the autonomous systems, the host
  * names of older sensors (none), visibility, encrypted-DNS devices, the
  * unclassified flows with a host name, the tenant cells, the other
- * tenants' names, and the flows to model servers inside. */
+ * tenants' names, the flows to model servers inside, and the cells' bytes,
+ * flows and devices by what gave them their department. */
 static void add_notes(struct builder *bd, const struct tally_notes *notes,
                       const struct cell_list *cells)
 {
@@ -762,6 +830,7 @@ static void add_notes(struct builder *bd, const struct tally_notes *notes,
     if (!bd->failed)
         set_arg(bd, at, nb.count);
     add_section(bd, each_ai_server, &nb);
+    add_dept_sources(bd, cells);
 }
 
 static const struct tally_notes *notes_of(const struct notes_builder *nb)

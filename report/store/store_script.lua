@@ -391,6 +391,37 @@ if ARGV[i] then
     i = i + 12 + ndev
   end
 end
+-- What gave the clients their department (assignment, dhcp, vlan, network,
+-- unassigned): bytes, flows and devices per day, month, department and source.
+if ARGV[i] then
+  local nsrc = tonumber(ARGV[i])
+  i = i + 1
+  local C = schema.counter
+  for _ = 1, nsrc do
+    local day, day_exp, month_exp, dept, src = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3],
+                                               ARGV[i + 4]
+    local ndev = tonumber(ARGV[i + 8])
+    for _, p in ipairs({{schema.span_day, day, day_exp},
+                        {schema.span_month, string.sub(day, 1, 7), month_exp}}) do
+      local h = schema.key_dept_sources(p[1], p[2])
+      incr(h, schema.field_apart(dept, src, C.bytes_up), ARGV[i + 5])
+      incr(h, schema.field_apart(dept, src, C.bytes_down), ARGV[i + 6])
+      incr(h, schema.field_apart(dept, src, C.flows), ARGV[i + 7])
+      touch(h, p[3])
+      if ndev > 0 then
+        local d = schema.key_dept_source_devices(p[1], p[2], dept, src)
+        local j, last = i + 9, i + 8 + ndev
+        while j <= last do
+          local k = math.min(j + 499, last)
+          redis.call('PFADD', d, unpack(ARGV, j, k))
+          j = k + 1
+        end
+        touch(d, p[3])
+      end
+    end
+    i = i + 9 + ndev
+  end
+end
 redis.call('HSET', skey, schema.field_seq, ARGV[2], schema.field_last_flush, now)
 redis.call('SADD', schema.key_sensors, sensor)
 for month, at in pairs(months) do

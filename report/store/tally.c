@@ -28,7 +28,7 @@ static uint64_t key_hash(const struct tally_key *k)
 {
     uint64_t h = ((uint64_t)k->hour << 32) ^ k->dept_sym;
     h ^= ((uint64_t)k->service_sym << 16) ^ ((uint64_t)k->country << 48) ^
-         ((uint64_t)k->tenant << 40);
+         ((uint64_t)k->tenant << 40) ^ ((uint64_t)k->dept_source << 44);
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdULL;
     h ^= h >> 33;
@@ -126,7 +126,6 @@ struct tally_cell *tally_cell(struct tally *t, const struct tally_key *key)
         return NULL;
     }
     c->key = *key;
-    c->key.pad = 0;
     c->next = t->buckets[b];
     t->buckets[b] = c;
     t->count++;
@@ -225,6 +224,13 @@ const char *tally_vis_name(enum tally_vis v)
         "sni",      "quic-sni", "http-host", "dns",           "ip-range",     "stun",    "ndpi",
         "protocol", "unknown",  "ech",       "encrypted-dns", "no-handshake", "ip-only", "other"};
     return (unsigned)v < TALLY_VIS_COUNT ? names[v] : NULL;
+}
+
+const char *tally_dept_source_name(enum tally_dept_source s)
+{
+    static const char *const names[TALLY_DEPT_SOURCE_COUNT] = {"unassigned", "network", "vlan",
+                                                               "dhcp", "assignment"};
+    return (unsigned)s < TALLY_DEPT_SOURCE_COUNT ? names[s] : NULL;
 }
 
 const char *tally_tenant_name(enum tally_tenant t)

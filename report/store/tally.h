@@ -27,8 +27,20 @@ struct tally_key {
     uint32_t dept_sym;
     uint32_t service_sym;
     uint16_t country; /* two ASCII letters ('U' << 8 | 'S'), 0 when unknown */
-    uint8_t tenant;   /* enum tally_tenant */
-    uint8_t pad;      /* zero */
+    uint8_t tenant;      /* enum tally_tenant */
+    uint8_t dept_source; /* enum tally_dept_source */
+};
+
+/* What gave the client its department (docs/rules.md, precedence): an entry
+ * of the assignment feed, a DHCP rule (the lease's MAC or host name), the
+ * VLAN, the client's network, or nothing (unassigned). */
+enum tally_dept_source {
+    TALLY_DEPT_UNASSIGNED = 0,
+    TALLY_DEPT_NETWORK,
+    TALLY_DEPT_VLAN,
+    TALLY_DEPT_DHCP,
+    TALLY_DEPT_ASSIGNMENT,
+    TALLY_DEPT_SOURCE_COUNT
 };
 
 /* Whose instance of the service the traffic went to, for services whose host
@@ -126,6 +138,8 @@ uint64_t tally_alloc_failures(const struct tally *t);
  * "protocol", "unknown", "ech", "encrypted-dns", "no-handshake", "ip-only",
  * "other" (docs/redis-schema.md); NULL out of range. */
 const char *tally_vis_name(enum tally_vis v);
+/* "unassigned", "network", "vlan", "dhcp", "assignment"; NULL out of range. */
+const char *tally_dept_source_name(enum tally_dept_source s);
 /* "none", "own", "other"; NULL for TALLY_TENANT_NA and out of range. */
 const char *tally_tenant_name(enum tally_tenant t);
 

@@ -7,6 +7,9 @@
  *
  *   decode   [link][frame...]
  *   dns      the DNS message as carried in UDP
+ *   dhcp     records [kind:1][delta:1][length:2][message...], big-endian: kind
+ *            bit 0 set for DHCPv6, else DHCPv4; delta seconds since the
+ *            previous record; a length past the input's end takes what is left
  *   flow     [link][options] then records [delta:2][length:2][frame...],
  *            big-endian; delta < 0x8000 is milliseconds since the previous
  *            packet, otherwise (delta & 0x7fff) seconds, so a few bytes reach
@@ -63,6 +66,10 @@ static inline int fuzz_link_index(int linktype)
 
 #define FUZZ_SPOOL_FIX_END 0x01
 #define FUZZ_SPOOL_SENSOR  "fuzz" /* the sensor id of the spool target and its seeds */
+
+/* DHCP record kinds. */
+#define FUZZ_DHCP_V6          0x01
+#define FUZZ_DHCP_MAX_RECORDS 64 /* records read from one input */
 
 /* The base of flow time: 2026-11-02 08:00:00 UTC, in microseconds. */
 #define FUZZ_FLOW_T0_US (1793606400ULL * 1000000ULL)

@@ -3,6 +3,8 @@
 #  - no function over 120 lines (scripts/function-lengths);
 #  - the Redis schema spelled in one module: no "shadowtap:" key literal in
 #    product code outside report/store/schema.[ch];
+#  - the modules that hold what names a device (DHCP: MACs, host names,
+#    client ids; issue 16) neither log nor print: classify/dhcp.c, leases.c;
 #  - no function of sensor/ copied into tests/: the fuzz targets and seed tools
 #    call the capture thread's packet step (sensor/dispatch.h), they do not
 #    carry their own.
@@ -20,3 +22,11 @@ spelled=$(cd "$SRC" && grep -rn --include='*.c' --include='*.h' --include='*.lua
 [ -z "$spelled" ] || fail "Redis key literals outside report/store/schema.[ch]:
 $spelled"
 pass "the Redis schema is spelled in report/store/schema.[ch] only"
+
+# MACs, DHCP host names and client identifiers never leave the sensor: the
+# modules that read and keep them have no way to write them anywhere.
+said=$(cd "$SRC" && grep -nE '#include "log\.h"|\blog_(msg|error|warning|info|debug)\b|printf|\bputs\b|fputs|fwrite|syslog' \
+    classify/dhcp.c classify/dhcp.h classify/leases.c classify/leases.h || true)
+[ -z "$said" ] || fail "DHCP modules that log or print (MACs and host names stay in memory):
+$said"
+pass "classify/dhcp and classify/leases neither log nor print"

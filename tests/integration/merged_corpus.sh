@@ -15,7 +15,10 @@
 #    report's own, other and none equal the flow log's flows of that class
 #    (shadowtap.tenant.class), and sum to the service's totals; the other
 #    tenants' names (listed and hidden by privacy) cover every byte of the other
-#    class, and their number is the flow log's distinct tenant names.
+#    class, and their number is the flow log's distinct tenant names;
+#  - the names devices give themselves (DHCP, NetBIOS, mDNS, LLMNR), which
+#    often name a person, are in no default flow-log line, and are there with
+#    output.flow_log_device_names (issue 16).
 # Skipped without ../shared/corpus.
 . "$(dirname "$0")/lib.sh"
 [ -d "$CORPUS/pcap" ] || { say "skipped: no corpus at $CORPUS"; exit 0; }
@@ -133,3 +136,13 @@ diff -u "$T/want-tenants.tsv" "$T/got-tenants.tsv" >&2 || fail "tenant classes d
 sort -o "$T/got-distinct.tsv" "$T/got-distinct.tsv"
 diff -u "$T/want-distinct.tsv" "$T/got-distinct.tsv" >&2 || fail "distinct other tenants differ from the flow log"
 pass "merged corpus: tenants of $(cut -f2 "$T/want-tenants.tsv" | sort -u | wc -l) services by class ($(cut -f3 "$T/want-tenants.tsv" | sort | uniq -c | tr -s ' ' | paste -sd, -)) equal the flow log; $(awk -F'\t' '{s+=$3} END {print s+0}' "$T/want-distinct.tsv") other tenants named"
+
+# Names devices give themselves stay out of the default flow log.
+bad=$(jq -r 'select(.shadowtap.name_source | IN("dhcp", "netbios", "mdns", "llmnr")) |
+             .shadowtap.name_source' "$T/flows.json" | sort | uniq -c | tr -s ' ' | paste -sd, -)
+[ -z "$bad" ] || fail "device names in the default flow log: $bad"
+sensor -r "$CORPUS/pcap/netbios.pcap" --rules "$RULES" --redis "$REDIS_URL?db=3" --flow-log "$T/names.json" \
+    --set output.flow_log_device_names=yes 2>"$T/names.err" || fail "sensor on netbios.pcap: $(tail -2 "$T/names.err")"
+n=$(jq -r 'select(.shadowtap.name_source == "netbios") | .shadowtap.name' "$T/names.json" | wc -l)
+[ "$n" -gt 0 ] || fail "output.flow_log_device_names=yes puts no NetBIOS name in the flow log"
+pass "merged corpus: no device name (DHCP, NetBIOS, mDNS, LLMNR) in the default flow log; $n NetBIOS names with output.flow_log_device_names"

@@ -67,3 +67,18 @@ jq -rs 'map(select(.shadowtap.internal == false)) | group_by(.shadowtap.service.
 jq -r '.services[] | [.id, .bytes_up, .bytes_down] | @tsv' "$T/report-1.json" | sort >"$T/rep.tsv"
 diff "$T/log.tsv" "$T/rep.tsv" >/dev/null || fail "flow log and report disagree per service"
 pass "flow log sums equal report per service"
+
+# What gave the clients their department (issue 16): per source, the report's
+# bytes, flows and devices equal the flow log's non-internal flows, and sum to
+# the totals.
+jq -rs 'map(select(.shadowtap.internal == false)) | group_by(.shadowtap.department_source) |
+        map([.[0].shadowtap.department_source, (map(.source.bytes) | add), (map(.destination.bytes) | add),
+             length, (map(.source.ip) | unique | length)] | @tsv) | .[]' "$T/flows-1.json" | sort >"$T/log-src.tsv"
+jq -r '.totals.department_sources | to_entries[] | select(.value.flows > 0) |
+       [.key, .value.bytes_up, .value.bytes_down, .value.flows, .value.devices] | @tsv' "$T/report-1.json" |
+    sort >"$T/rep-src.tsv"
+diff -u "$T/log-src.tsv" "$T/rep-src.tsv" >&2 || fail "department sources differ from the flow log"
+expect_eq "department sources sum to the totals" \
+    "$(jq -c '[.totals.department_sources[]] | [(map(.bytes_up) | add), (map(.flows) | add)]' "$T/report-1.json")" \
+    "$(jq -c '[.totals.bytes_up, .totals.flows]' "$T/report-1.json")"
+pass "department sources ($(cut -f1 "$T/rep-src.tsv" | paste -sd, -)) equal the flow log and sum to the totals"

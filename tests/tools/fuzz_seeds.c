@@ -14,6 +14,10 @@
  *       - tls_hello: TCP payloads that start a ClientHello record, as a stream
  *         (mode 0) and as the handshake message alone (mode 1).
  *       MAX bounds the seeds of each kind (default 64).
+ *   fuzz-seeds dhcp CAPTURE OUTDIR [MAX]
+ *       writes into OUTDIR/dhcp each DHCP message of the whole capture alone
+ *       (at most MAX), and all of them (up to FUZZ_DHCP_MAX_RECORDS) in order
+ *       as one sequence, so the lease table sees the capture's exchanges.
  *   fuzz-seeds spool OUTDIR
  *       writes spool files made by spool_write into OUTDIR/spool, each as is
  *       (mode 0) and without its end line (mode 1, the target appends it).
@@ -35,6 +39,7 @@
 
 #include "../fuzz/fuzz.h"
 #include "decode.h"
+#include "dhcp.h"
 #include "dispatch.h"
 #include "flow.h"
 #include "spool.h"
@@ -50,6 +55,7 @@
 static int usage(void)
 {
     fprintf(stderr, "usage: fuzz-seeds packets CAPTURE OUTDIR [MAX]\n"
+                    "       fuzz-seeds dhcp CAPTURE OUTDIR [MAX]\n"
                     "       fuzz-seeds spool OUTDIR\n");
     return 2;
 }
@@ -137,7 +143,9 @@ struct cutter {
     const char *outdir, *prefix;
     int link_index;
     unsigned max;
-    unsigned decode_seeds, dns_seeds, flow_seeds, window_seeds, windows, tls_seeds;
+    unsigned decode_seeds, dns_seeds, flow_seeds, window_seeds, windows, tls_seeds, dhcp_seeds;
+    struct bytes dhcp_sequence; /* every DHCP message, as fuzz.h's dhcp records */
+    uint64_t dhcp_last_us;
     uint32_t kinds_seen[1024]; /* a small set of decode kinds */
     struct tracked_flow *flows;
     size_t nflows;
@@ -216,6 +224,33 @@ static void cut_tls(struct cutter *c, const struct packet *p)
     seed[5] = 1; /* the handshake message alone */
     write_seed(c->outdir, "tls_hello", c->prefix, seed + 5, len + 1 - 5);
     free(seed);
+}
+
+/* A DHCP message (by its ports): a seed of its own, and a record of the
+ * capture's sequence. */
+static void cut_dhcp(struct cutter *c, const struct packet *p, uint64_t ts_us)
+{
+    enum dhcp_kind kind = dhcp_kind_of_ports(p->sport, p->dport);
+    if (p->l4_proto != IPPROTO_UDP || !p->payload || kind == DHCP_KIND_NONE)
+        return;
+    struct bytes *seq = &c->dhcp_sequence;
+    uint64_t gap_s = seq->packets ? (ts_us - c->dhcp_last_us) / 1000000u : 0;
+    size_t len = p->payload_caplen > MAX_FRAME ? MAX_FRAME : p->payload_caplen;
+    uint8_t head[4] = {kind == DHCP_KIND_V6 ? FUZZ_DHCP_V6 : 0,
+                       (uint8_t)(gap_s > 255 ? 255 : gap_s), (uint8_t)(len >> 8), (uint8_t)len};
+    if (seq->packets < FUZZ_DHCP_MAX_RECORDS && bytes_put(seq, head, 4) == 0 &&
+        bytes_put(seq, p->payload, len) == 0) {
+        seq->packets++;
+        c->dhcp_last_us = ts_us;
+    }
+    if (c->dhcp_seeds >= c->max)
+        return;
+    head[1] = 0;
+    struct bytes one = {0};
+    if (bytes_put(&one, head, 4) == 0 && bytes_put(&one, p->payload, len) == 0 &&
+        write_seed(c->outdir, "dhcp", c->prefix, one.p, one.len) == 0)
+        c->dhcp_seeds++;
+    free(one.p);
 }
 
 static void write_flow_seed(struct cutter *c, struct bytes *b, unsigned *count)
@@ -350,6 +385,48 @@ static int cut_packets(const char *capture, const char *outdir, unsigned max)
     return 0;
 }
 
+/* Every DHCP message of the whole capture (cut_dhcp), read to its end: DHCP
+ * is rare and may come late. */
+static int cut_dhcp_capture(const char *capture, const char *outdir, unsigned max)
+{
+    char errbuf[PCAP_ERRBUF_SIZE], dir[4096];
+    pcap_t *pc = pcap_open_offline(capture, errbuf);
+    if (!pc) {
+        fprintf(stderr, "fuzz-seeds: %s: %s\n", capture, errbuf);
+        return 1;
+    }
+    snprintf(dir, sizeof(dir), "%s/dhcp", outdir);
+    if (make_dir(dir) != 0) {
+        pcap_close(pc);
+        return 1;
+    }
+    const char *base = strrchr(capture, '/');
+    base = base ? base + 1 : capture;
+    char prefix[64];
+    snprintf(prefix, sizeof(prefix), "%.*s", (int)strcspn(base, "."), base);
+    struct cutter c;
+    memset(&c, 0, sizeof(c));
+    c.outdir = outdir;
+    c.prefix = prefix;
+    c.max = max;
+    int link = pcap_datalink(pc);
+    struct pcap_pkthdr *h;
+    const uint8_t *frame;
+    while (pcap_next_ex(pc, &h, &frame) == 1) {
+        struct packet p;
+        if (decode_packet(link, frame, h->caplen, &p) == DECODE_OK)
+            cut_dhcp(&c, &p, (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec);
+    }
+    pcap_close(pc);
+    if (c.dhcp_sequence.packets > 1 &&
+        write_seed(outdir, "dhcp", prefix, c.dhcp_sequence.p, c.dhcp_sequence.len) == 0)
+        c.dhcp_seeds++;
+    free(c.dhcp_sequence.p);
+    if (c.dhcp_seeds)
+        printf("%s: %u dhcp seeds\n", capture, c.dhcp_seeds);
+    return 0;
+}
+
 /* ---- spool files ---- */
 
 static int read_file(const char *path, struct bytes *b)
@@ -445,6 +522,10 @@ int main(int argc, char **argv)
     if (argc >= 4 && strcmp(argv[1], "packets") == 0) {
         unsigned max = argc >= 5 ? (unsigned)strtoul(argv[4], NULL, 10) : 64;
         return cut_packets(argv[2], argv[3], max ? max : 64);
+    }
+    if (argc >= 4 && strcmp(argv[1], "dhcp") == 0) {
+        unsigned max = argc >= 5 ? (unsigned)strtoul(argv[4], NULL, 10) : 64;
+        return cut_dhcp_capture(argv[2], argv[3], max ? max : 64);
     }
     if (argc == 3 && strcmp(argv[1], "spool") == 0)
         return make_spools(argv[2]);

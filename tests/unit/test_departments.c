@@ -118,7 +118,7 @@ TEST(parses_a_good_file)
     diag_free(&d);
 }
 
-TEST(longest_prefix_then_vlan_then_unassigned)
+TEST(vlan_then_longest_prefix_then_unassigned)
 {
     struct diag d;
     struct departments *t = load(good, &d);
@@ -132,9 +132,11 @@ TEST(longest_prefix_then_vlan_then_unassigned)
     CHECK_STR(dept_of(t, "10.0.6.1", 0), "it");
     CHECK_STR(dept_of(t, "10.0.255.255", 0), "it");
     CHECK_STR(dept_of(t, "2001:db8:5:1::9", 0), "noc");
-    /* a prefix wins over the VLAN, whatever the tag */
-    CHECK_STR(dept_of(t, "10.0.1.1", 160), "it");
-    CHECK_STR(dept_of(t, "10.0.5.1", 1), "noc");
+    /* a listed VLAN wins over the prefix (docs/rules.md, precedence); an
+     * unlisted one does not count */
+    CHECK_STR(dept_of(t, "10.0.1.1", 160), "lab");
+    CHECK_STR(dept_of(t, "10.0.5.1", 1), "guest-wifi_2");
+    CHECK_STR(dept_of(t, "10.0.5.1", 3000), "noc");
     /* no prefix: the VLAN decides, if listed */
     CHECK_STR(dept_of(t, "10.9.9.9", 160), "lab");
     CHECK_STR(dept_of(t, "10.9.9.9", 161), "lab");
@@ -592,7 +594,7 @@ TEST(shipped_sample)
 int main(void)
 {
     RUN(parses_a_good_file);
-    RUN(longest_prefix_then_vlan_then_unassigned);
+    RUN(vlan_then_longest_prefix_then_unassigned);
     RUN(internal_ranges);
     RUN(only_internal_or_only_vlans);
     RUN(each_error_with_its_position);

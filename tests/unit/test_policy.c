@@ -414,7 +414,7 @@ TEST(shipped_rules_folder)
     CHECK_STR(dept_id(r, "fd00:20::1", 0), "sales");
     CHECK_STR(dept_id(r, "192.168.77.7", 160), "research");
     CHECK_STR(dept_id(r, "198.51.100.7", 160), "research");
-    CHECK_STR(dept_id(r, "10.10.1.5", 160), "engineering"); /* listed address: prefix wins */
+    CHECK_STR(dept_id(r, "10.10.1.5", 160), "research"); /* a listed VLAN wins over the prefix */
     CHECK_STR(dept_id(r, "192.168.77.7", 0), "unassigned");
 
     /* policy */
