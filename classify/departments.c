@@ -691,9 +691,9 @@ int departments_match_device(const struct departments *t, const char *dhcp_name,
 const char *department_source_name(enum department_source s)
 {
     static const char *const names[DEPARTMENT_SOURCES] = {
-        [DEPARTMENT_SOURCE_NONE] = "none",         [DEPARTMENT_SOURCE_ASSIGNMENT] = "assignment",
-        [DEPARTMENT_SOURCE_DHCP_MAC] = "dhcp-mac", [DEPARTMENT_SOURCE_DHCP_NAME] = "dhcp-name",
-        [DEPARTMENT_SOURCE_VLAN] = "vlan",         [DEPARTMENT_SOURCE_NETWORK] = "network",
+        [DEPARTMENT_SOURCE_NONE] = "unassigned", [DEPARTMENT_SOURCE_ASSIGNMENT] = "assignment",
+        [DEPARTMENT_SOURCE_DHCP_MAC] = "dhcp",   [DEPARTMENT_SOURCE_DHCP_NAME] = "dhcp",
+        [DEPARTMENT_SOURCE_VLAN] = "vlan",       [DEPARTMENT_SOURCE_NETWORK] = "network",
     };
     return (unsigned)s < DEPARTMENT_SOURCES ? names[s] : names[DEPARTMENT_SOURCE_NONE];
 }

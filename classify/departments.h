@@ -36,7 +36,7 @@
 /* What gave a client its department, strongest first (docs/rules.md,
  * "Precedence").  The flow log's shadowtap.department_source is its name. */
 enum department_source {
-    DEPARTMENT_SOURCE_NONE,       /* nothing: "unassigned" */
+    DEPARTMENT_SOURCE_NONE,       /* nothing: unassigned */
     DEPARTMENT_SOURCE_ASSIGNMENT, /* an entry of the assignment feed (assignments.h) */
     DEPARTMENT_SOURCE_DHCP_MAC,   /* a "macs" rule, against the MAC of the client's lease */
     DEPARTMENT_SOURCE_DHCP_NAME,  /* a "dhcp_names" rule, against the lease's host name */
@@ -45,8 +45,9 @@ enum department_source {
 };
 #define DEPARTMENT_SOURCES 6 /* how many */
 
-/* "none", "assignment", "dhcp-mac", "dhcp-name", "vlan", "network"; "none" for
- * a value out of range. */
+/* The word the flow log and Redis use for a source (report/store/tally.h's
+ * tally_dept_source_name): "unassigned", "assignment", "dhcp" (for both DHCP
+ * sources), "vlan", "network"; "unassigned" for a value out of range. */
 const char *department_source_name(enum department_source s);
 
 struct department {

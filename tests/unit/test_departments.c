@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "macaddr.h"
+#include "tally.h"
 #include "test.h"
 
 #define NAME "dep.conf"
@@ -311,6 +312,18 @@ static const char devices[] =
     "[wifi-only]\n"                           /* 13: device rules alone */
     "dhcp_names = guest-*\n";                 /* 14 */
 
+/* The test's words for each source: finer than department_source_name's,
+ * which names both DHCP sources "dhcp". */
+static const char *source_word(enum department_source how)
+{
+    static const char *const words[DEPARTMENT_SOURCES] = {
+        [DEPARTMENT_SOURCE_NONE] = "none",         [DEPARTMENT_SOURCE_ASSIGNMENT] = "assignment",
+        [DEPARTMENT_SOURCE_DHCP_MAC] = "dhcp-mac", [DEPARTMENT_SOURCE_DHCP_NAME] = "dhcp-name",
+        [DEPARTMENT_SOURCE_VLAN] = "vlan",         [DEPARTMENT_SOURCE_NETWORK] = "network",
+    };
+    return (unsigned)how < DEPARTMENT_SOURCES ? words[how] : "?";
+}
+
 static uint8_t mac_buf[MACADDR_LEN];
 
 static const uint8_t *mac(const char *text)
@@ -327,7 +340,7 @@ static const char *device_of(const struct departments *t, const char *name, cons
     enum department_source how = DEPARTMENT_SOURCE_VLAN; /* overwritten */
     int i = departments_match_device(t, name, m, &how);
     snprintf(buf, sizeof(buf), "%s/%s", i < 0 ? DEPARTMENT_UNASSIGNED : departments_get(t, i)->id,
-             department_source_name(how));
+             source_word(how));
     return buf;
 }
 
@@ -435,13 +448,22 @@ TEST(device_rules_bounds)
         departments_free(t);
     }
     diag_free(&d);
-    CHECK_STR(department_source_name(DEPARTMENT_SOURCE_NONE), "none");
+    /* the flow log's and Redis's words (report/store/tally.h) */
+    CHECK_STR(department_source_name(DEPARTMENT_SOURCE_NONE), "unassigned");
     CHECK_STR(department_source_name(DEPARTMENT_SOURCE_ASSIGNMENT), "assignment");
-    CHECK_STR(department_source_name(DEPARTMENT_SOURCE_DHCP_MAC), "dhcp-mac");
-    CHECK_STR(department_source_name(DEPARTMENT_SOURCE_DHCP_NAME), "dhcp-name");
+    CHECK_STR(department_source_name(DEPARTMENT_SOURCE_DHCP_MAC), "dhcp");
+    CHECK_STR(department_source_name(DEPARTMENT_SOURCE_DHCP_NAME), "dhcp");
     CHECK_STR(department_source_name(DEPARTMENT_SOURCE_VLAN), "vlan");
     CHECK_STR(department_source_name(DEPARTMENT_SOURCE_NETWORK), "network");
-    CHECK_STR(department_source_name((enum department_source)99), "none");
+    CHECK_STR(department_source_name((enum department_source)99), "unassigned");
+    /* every word is one of the tally's, so the flow log and Redis speak one language */
+    for (int i = 0; i < DEPARTMENT_SOURCES; i++) {
+        bool known = false;
+        for (int k = 0; k < TALLY_DEPT_SOURCE_COUNT; k++)
+            known = known || strcmp(department_source_name((enum department_source)i),
+                                    tally_dept_source_name((enum tally_dept_source)k)) == 0;
+        CHECK(known);
+    }
 }
 
 /* An error at prefix containing part, and no message quoting secret. */

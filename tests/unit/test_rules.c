@@ -100,6 +100,18 @@ static void remove_folder(void)
     rmdir(dir);
 }
 
+/* The test's words for each source: finer than department_source_name's,
+ * which names both DHCP sources "dhcp". */
+static const char *source_word(enum department_source how)
+{
+    static const char *const words[DEPARTMENT_SOURCES] = {
+        [DEPARTMENT_SOURCE_NONE] = "none",         [DEPARTMENT_SOURCE_ASSIGNMENT] = "assignment",
+        [DEPARTMENT_SOURCE_DHCP_MAC] = "dhcp-mac", [DEPARTMENT_SOURCE_DHCP_NAME] = "dhcp-name",
+        [DEPARTMENT_SOURCE_VLAN] = "vlan",         [DEPARTMENT_SOURCE_NETWORK] = "network",
+    };
+    return (unsigned)how < DEPARTMENT_SOURCES ? words[how] : "?";
+}
+
 static uint8_t mac_buf[MACADDR_LEN];
 
 static const uint8_t *mac(const char *text)
@@ -124,7 +136,7 @@ static const char *dept(const struct rules *r, const char *address, uint16_t vla
     int i = rules_department(r, &q, &how);
     snprintf(out, sizeof(out), "%s/%s",
              i < 0 ? DEPARTMENT_UNASSIGNED : departments_get(r->departments, i)->id,
-             department_source_name(how));
+             source_word(how));
     return out;
 }
 
