@@ -22,6 +22,7 @@
 
 #include "classify.h"
 #include "geo.h"
+#include "leases.h"
 #include "log.h"
 #include "model_api.h"
 #include "plaintext.h"
@@ -444,6 +445,42 @@ static bool is_server_port(uint16_t port)
     return port > 0 && port < 1024;
 }
 
+/* The department of a client (docs/rules.md, precedence): the assignment
+ * feed, the DHCP rules for the device holding the address now (its lease's
+ * MAC and host name, which stay here), the VLAN, the network. */
+static int department_of_client(const struct worker *w, const struct netaddr *client, uint16_t vlan,
+                                const struct record_packet *rp, enum department_source *how)
+{
+    const struct rules *r = w->rules;
+    struct department_query q = {client, vlan, NULL, NULL, rp->ts_us / 1000000u};
+    struct lease lease;
+    if (w->cfg.leases &&
+        (departments_has_device_rules(r->departments) || r->assignments || r->assignments_hash) &&
+        leases_lookup(w->cfg.leases, client, rp->ts_us, rp->seq, &lease)) {
+        q.mac = lease.has_mac ? lease.mac : NULL;
+        q.dhcp_name = lease.hostname[0] ? lease.hostname : NULL;
+    }
+    return rules_department(r, &q, how);
+}
+
+static enum tally_dept_source tally_source_of(enum department_source how)
+{
+    switch (how) {
+    case DEPARTMENT_SOURCE_ASSIGNMENT:
+        return TALLY_DEPT_ASSIGNMENT;
+    case DEPARTMENT_SOURCE_DHCP_MAC:
+    case DEPARTMENT_SOURCE_DHCP_NAME:
+        return TALLY_DEPT_DHCP;
+    case DEPARTMENT_SOURCE_VLAN:
+        return TALLY_DEPT_VLAN;
+    case DEPARTMENT_SOURCE_NETWORK:
+        return TALLY_DEPT_NETWORK;
+    case DEPARTMENT_SOURCE_NONE:
+        break;
+    }
+    return TALLY_DEPT_UNASSIGNED;
+}
+
 /* Sets up a new flow: who is the client, which department, internal or not,
  * and what the DNS answers seen so far say about the server. */
 static void start_flow(struct worker *w, struct flow *f, const struct record_packet *rp)
@@ -462,13 +499,11 @@ static void start_flow(struct worker *w, struct flow *f, const struct record_pac
         f->flags |= FLOW_F_CLIENT_IS_1;
 
     const struct rules *r = w->rules;
-    bool by_vlan;
-    int dept = departments_lookup_how(r->departments, client_of(f), k->vlan, &by_vlan);
+    enum department_source how;
+    int dept = department_of_client(w, client_of(f), k->vlan, rp, &how);
     const struct department *d = departments_get(r->departments, dept);
     f->dept_sym = d ? d->sym : w->sym_unassigned;
-    FLOW_SET_DEPT_SOURCE(f, !d        ? TALLY_DEPT_UNASSIGNED
-                            : by_vlan ? TALLY_DEPT_VLAN
-                                      : TALLY_DEPT_NETWORK);
+    FLOW_SET_DEPT_SOURCE(f, d ? tally_source_of(how) : TALLY_DEPT_UNASSIGNED);
     if (departments_is_internal(r->departments, server_of(f)) || netaddr_is_private(server_of(f)))
         f->flags |= FLOW_F_INTERNAL;
 
