@@ -50,6 +50,7 @@
 #include "pseudonym.h"
 #include "rules.h"
 #include "spool.h"
+#include "schema.h"
 #include "stats.h"
 #include "store.h"
 #include "worker.h"
@@ -88,7 +89,16 @@ struct sensor {
     unsigned nworkers;
     unsigned started; /* worker threads running */
     uint64_t reloads, reload_failures;
-    struct assignments_stamp feed_stamp;  /* the feed file when last read */
+    struct assignments_stamp feed_stamp; /* the feed file when last read */
+    /* The feed's Redis hash: read through a connection of the capture
+     * thread's own (the store's belongs to the flusher), installed when what
+     * it holds changed (feed_digest: SipHash of its fields; 0: install the
+     * next read). */
+    struct redis_target feed_target;
+    bool feed_target_ok;
+    redisContext *feed_redis;
+    uint64_t feed_digest;
+    struct assignments_hash_counts feed_counts;
     uint64_t feed_reloads, feed_failures; /* reads of a changed feed file */
     uint64_t started_unix;
     bool spool_waiting; /* spool files an earlier run left are not stored yet */
@@ -153,6 +163,7 @@ static void reload_rules(struct sensor *s)
     }
     diag_free(&d);
     install_rules(s, r);
+    s->feed_digest = 0; /* the new set has no hash table: read it again */
     s->reloads++;
     log_info("rules reloaded from %s: %zu services, %zu departments", s->cfg->rules_dir,
              catalog_count(r->catalog), departments_count(r->departments));
@@ -186,6 +197,68 @@ static void check_feed(struct sensor *s)
         s->feed_failures++;
     }
     diag_free(&d);
+}
+
+/* The fields of an HGETALL reply, and their digest; NULL out of memory. */
+static struct assignments_field *hash_fields(const struct sensor *s, const redisReply *r, size_t *n,
+                                             uint64_t *digest)
+{
+    struct assignments_field *f = calloc(r->elements / 2 + 1, sizeof(*f));
+    *n = 0;
+    *digest = 1;
+    for (size_t i = 0; f && i + 1 < r->elements; i += 2) {
+        const redisReply *k = r->element[i], *v = r->element[i + 1];
+        if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
+            continue;
+        f[(*n)++] = (struct assignments_field){k->str, k->len, v->str, v->len};
+        /* order-independent: Redis may list a hash in any order */
+        *digest += siphash24(&s->device_key, k->str, k->len) ^
+                   (siphash24(&s->device_key, v->str, v->len) * 0x9e3779b97f4a7c15ULL);
+    }
+    return f;
+}
+
+/* At each flush interval: the assignment feed's Redis hash, which an
+ * organisation's own script keeps (docs/rules.md).  Installed in a set that
+ * shares the rules in use when it changed; Redis away: the table in use is
+ * kept.  Skipped fields are counted and logged when their counts change,
+ * never named. */
+static void check_feed_hash(struct sensor *s)
+{
+    char err[256];
+    if (!s->feed_target_ok)
+        return;
+    if (!s->feed_redis &&
+        !(s->feed_redis = redis_target_connect(&s->feed_target, err, sizeof(err))))
+        return;
+    redisReply *r = redisCommand(s->feed_redis, "HGETALL %s", schema_key_assignments);
+    if (!r || r->type != REDIS_REPLY_ARRAY) {
+        if (r)
+            freeReplyObject(r);
+        redisFree(s->feed_redis); /* connect again next time */
+        s->feed_redis = NULL;
+        return;
+    }
+    size_t n;
+    uint64_t digest;
+    struct assignments_field *fields = hash_fields(s, r, &n, &digest);
+    struct assignments_hash_counts counts = {0};
+    struct assignments *a = fields && digest != s->feed_digest
+                                ? assignments_from_hash(s->rules->departments, fields, n, &counts)
+                                : NULL;
+    struct rules *nr =
+        a ? rules_with_assignments(s->rules, assignments_retain(s->rules->assignments), a) : NULL;
+    if (nr) {
+        install_rules(s, nr);
+        s->feed_digest = digest;
+        char line[256];
+        if (memcmp(&counts, &s->feed_counts, sizeof(counts)) != 0 &&
+            assignments_hash_describe(&counts, schema_key_assignments, line, sizeof(line)))
+            log_warning("%s", line);
+        s->feed_counts = counts;
+    }
+    free(fields);
+    freeReplyObject(r);
 }
 
 /* ---- statistics ---- */
@@ -344,6 +417,7 @@ static void run_timers(struct sensor *s, struct loop_timers *t)
         if (s->flowlog)
             flowlog_flush(s->flowlog);
         check_feed(s);
+        check_feed_hash(s);
         t->next_flush = now + cfg->flush_interval * 1000u;
     }
     if (now >= t->next_stats) {
@@ -642,6 +716,8 @@ static int open_store(struct sensor *s)
         snprintf(sc.target.password, sizeof(sc.target.password), "%s", cfg->redis_password);
     sc.target.connect_timeout_ms = (int)cfg->redis_connect_timeout_ms;
     sc.target.command_timeout_ms = (int)cfg->redis_command_timeout_ms;
+    s->feed_target = sc.target;
+    s->feed_target_ok = true;
     snprintf(sc.sensor_id, sizeof(sc.sensor_id), "%s", s->sensor_id);
     sc.day_retention_days = (uint32_t)cfg->day_retention_days;
     sc.month_retention_days = (uint32_t)cfg->month_retention_days;
@@ -789,6 +865,7 @@ static int run_capture(struct sensor *s)
         log_error("cannot start worker threads");
         return -1;
     }
+    check_feed_hash(s); /* the feed's Redis hash counts from the first packet */
     if (report_stats(s, false, false) != 0) {
         log_error("%s: its folder must be writable by the user the sensor runs as; not "
                   "starting without statistics",
@@ -859,6 +936,8 @@ static void teardown(struct sensor *s)
     metrics_stop(s->metrics);
     flusher_free(s->flusher);
     store_free(s->store);
+    if (s->feed_redis)
+        redisFree(s->feed_redis);
     if (s->flowlog && flowlog_close(s->flowlog) != 0)
         log_error("errors writing the flow log %s", s->cfg->flow_log);
     if (events_close(s->events) != 0)

@@ -9,7 +9,9 @@
 #    feed before the network;
 #  - the monthly report's totals.department_sources equal the flows';
 #  - no MAC address or DHCP host name of the capture is in the flow log, the
-#    reports or Redis.
+#    reports or Redis;
+#  - the feed's Redis hash (shadowtap:assignments), read when the sensor
+#    starts, gives a department too, after the file's entries.
 . "$(dirname "$0")/lib.sh"
 with_redis
 
@@ -57,3 +59,17 @@ for f in flows.json m.json m.html m.csv redis.txt stats.json; do
     fi
 done
 pass "no MAC address or DHCP host name in the flow log, the reports, the statistics or Redis"
+
+# The feed's Redis hash: another run into another database, the hash naming
+# the network address 10.30.0.51 (finance by its network) for sales, and the
+# file's address for marketing (the file comes first).
+rcli -n 2 hset shadowtap:assignments 10.30.0.51 sales 10.30.0.50 marketing "not-an-address" sales >/dev/null
+sensor -r "$T/d.pcap" --rules "$T/rules" --redis "$REDIS_URL?db=2" --sensor-id d2 --flow-log "$T/flows-2.json" \
+    --set departments.assignments="$T/feed.txt" 2>"$T/sensor-2.err" || fail "sensor exited $?"
+expect_eq "the hash's entry" "$(jq -r 'select(.source.ip == "10.30.0.51" and .destination.port == 443) |
+    .shadowtap.department + " " + .shadowtap.department_source' "$T/flows-2.json")" "sales assignment"
+expect_eq "the file before the hash" "$(jq -r 'select(.source.ip == "10.30.0.50" and .destination.port == 443) |
+    .shadowtap.department + " " + .shadowtap.department_source' "$T/flows-2.json")" "hr assignment"
+grep -q "1 of 3 entries skipped" "$T/sensor-2.err" || fail "the skipped field is not counted in the log: $(cat "$T/sensor-2.err")"
+grep -q "not-an-address" "$T/sensor-2.err" && fail "the log names a skipped field"
+pass "the feed's Redis hash: read at start, after the file, a bad field counted and not named"
