@@ -105,6 +105,20 @@ static void cell_row(FILE *out, json_t *period, json_t *dept, json_t *cell, json
     row_end(out);
 }
 
+/* A row of the report's columns: values (NULL: empty), and in "row" its kind. */
+static void write_row(FILE *out, json_t *const values[NCOLUMNS], const char *kind)
+{
+    for (size_t k = 0; k < NCOLUMNS; k++) {
+        if (k)
+            fputc(',', out);
+        if (k == COLUMN_ROW)
+            fputs(kind, out);
+        else
+            scalar(out, values[k]);
+    }
+    row_end(out);
+}
+
 static void other_row(FILE *out, json_t *period, json_t *dept, json_t *other,
                       json_int_t min_devices)
 {
@@ -148,7 +162,7 @@ static void other_row(FILE *out, json_t *period, json_t *dept, json_t *other,
 static void candidate_rows(FILE *out, json_t *period, json_t *unknown)
 {
     size_t i, j;
-    json_t *svc, *dept;
+    json_t *svc, *dept, *status = json_string("unknown");
     json_array_foreach(json_object_get(unknown, "services"), i, svc)
     {
         json_array_foreach(json_object_get(svc, "by_department"), j, dept)
@@ -164,7 +178,7 @@ static void candidate_rows(FILE *out, json_t *period, json_t *unknown)
                 json_object_get(svc, "name"),
                 NULL,
                 NULL,
-                NULL,
+                status,
                 json_object_get(dept, "devices"),
                 json_object_get(dept, "bytes_up"),
                 json_object_get(dept, "bytes_down"),
@@ -172,19 +186,10 @@ static void candidate_rows(FILE *out, json_t *period, json_t *unknown)
                 json_object_get(svc, "first_seen"),
                 json_object_get(svc, "last_seen"),
             };
-            for (size_t k = 0; k < NCOLUMNS; k++) {
-                if (k)
-                    fputc(',', out);
-                if (k == 8)
-                    fputs("unknown", out);
-                else if (k == COLUMN_ROW)
-                    fputs("candidate", out);
-                else
-                    scalar(out, values[k]);
-            }
-            row_end(out);
+            write_row(out, values, "candidate");
         }
     }
+    json_decref(status);
 }
 
 /* One row per department and sanctioned service with traffic to other
@@ -211,15 +216,7 @@ static void other_tenant_rows(FILE *out, json_t *period, json_t *uploads)
             json_object_get(r, "bytes_down"),
             json_object_get(r, "flows"),
         };
-        for (size_t k = 0; k < NCOLUMNS; k++) {
-            if (k)
-                fputc(',', out);
-            if (k == COLUMN_ROW)
-                fputs("other-tenant", out);
-            else
-                scalar(out, values[k]);
-        }
-        row_end(out);
+        write_row(out, values, "other-tenant");
     }
 }
 
@@ -239,6 +236,7 @@ static void ai_server_rows(FILE *out, json_t *period, json_t *servers)
                      ? json_string_value(json_object_get(srv, "server"))
                      : "",
                  json_integer_value(json_object_get(srv, "port")));
+        json_t *server = json_string(id);
         json_array_foreach(json_object_get(json_object_get(srv, "clients"), "departments"), j, dept)
         {
             json_t *values[NCOLUMNS] = {
@@ -246,7 +244,7 @@ static void ai_server_rows(FILE *out, json_t *period, json_t *servers)
                 json_object_get(period, "end"),
                 json_object_get(dept, "id"),
                 json_object_get(dept, "name"),
-                NULL,
+                server,
                 json_object_get(srv, "api"),
                 NULL,
                 NULL,
@@ -256,18 +254,9 @@ static void ai_server_rows(FILE *out, json_t *period, json_t *servers)
                 json_object_get(dept, "bytes_down"),
                 json_object_get(dept, "flows"),
             };
-            for (size_t k = 0; k < NCOLUMNS; k++) {
-                if (k)
-                    fputc(',', out);
-                if (k == 4)
-                    report_csv_field(out, id);
-                else if (k == COLUMN_ROW)
-                    fputs("ai-server", out);
-                else
-                    scalar(out, values[k]);
-            }
-            row_end(out);
+            write_row(out, values, "ai-server");
         }
+        json_decref(server);
     }
 }
 
