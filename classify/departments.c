@@ -55,7 +55,7 @@ struct departments {
 
 struct loader {
     struct departments *t;
-    int current;            /* index of the department being read, -1 if none */
+    int current; /* index of the department being read, -1 if none */
     int seen_name, seen_networks, seen_vlans, seen_devices;
     struct diag *d;
     const char *file;
@@ -91,8 +91,10 @@ static int add_network(void *ctx, const char *word)
     if (w->dept >= 0)
         l->seen_networks = 1;
     if (!netprefix_parse(word, &p, &why)) {
-        diag_error(l->d, l->file, l->line, "\"%s\" is not a CIDR prefix (%s; expected like "
-                   "10.1.0.0/16 or fd00:1::/48)", word, why);
+        diag_error(l->d, l->file, l->line,
+                   "\"%s\" is not a CIDR prefix (%s; expected like "
+                   "10.1.0.0/16 or fd00:1::/48)",
+                   word, why);
         return 0;
     }
     if (w->dept >= 0) {
@@ -632,22 +634,10 @@ int departments_find(const struct departments *t, const char *id)
     return -1;
 }
 
-int departments_lookup_how(const struct departments *t, const struct netaddr *client, uint16_t vlan,
-                           bool *by_vlan)
-{
-    *by_vlan = false;
-    if (vlan > 0 && vlan < VLAN_IDS && t->vlan[vlan] >= 0) {
-        *by_vlan = true;
-        return t->vlan[vlan];
-    }
-    int32_t idx = lpm_lookup(t->networks, client);
-    return idx >= 0 ? idx : -1;
-}
-
 int departments_lookup(const struct departments *t, const struct netaddr *client, uint16_t vlan)
 {
-    bool by_vlan;
-    return departments_lookup_how(t, client, vlan, &by_vlan);
+    int idx = departments_lookup_vlan(t, vlan);
+    return idx >= 0 ? idx : departments_lookup_network(t, client);
 }
 
 int departments_lookup_network(const struct departments *t, const struct netaddr *client)

@@ -51,9 +51,9 @@ enum department_source {
 const char *department_source_name(enum department_source s);
 
 struct department {
-    uint32_t sym;   /* interned id */
+    uint32_t sym; /* interned id */
     const char *id;
-    char *name;     /* display name */
+    char *name; /* display name */
     int line;
 };
 
@@ -71,9 +71,7 @@ int departments_find(const struct departments *t, const char *id); /* -1 if none
 
 /* Index of the client's department, or -1 for unassigned.  vlan is the 802.1Q id
  * of the packet, 0 when untagged.  A listed VLAN decides before the networks
- * (the longest prefix); *by_vlan says whether it did. */
-int departments_lookup_how(const struct departments *t, const struct netaddr *client, uint16_t vlan,
-                           bool *by_vlan);
+ * (the longest prefix). */
 int departments_lookup(const struct departments *t, const struct netaddr *client, uint16_t vlan);
 /* The department of the longest "networks" prefix holding client, or -1,
  * whatever the VLAN: departments_lookup's second half. */
